@@ -1,0 +1,45 @@
+"""gpuecon: GPU economics engine (TCO, floor and ceiling rent, SOCAMM cost, the One Chart).
+
+Pure Python on numpy, pandas and scipy (runs in Pyodide for xlwings Lite): no xlwings and
+no file I/O in the engine modules. Conventions and formulas: docs/model.md.
+"""
+
+from .assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions, as_assumptions, defaults
+from .catalog import System, catalog_frame, get_system, normalize, system_names
+from .errors import GpueconError
+from .finance import IRR_REASONS, annual_rate, annuity_factor, capital_recovery_factor, irr, monthly_rate, npv
+from .model import (
+    BASES,
+    TCO_ITEMS,
+    OneChart,
+    capex_breakdown_usd_per_gpu,
+    capex_per_watt,
+    capex_usd_per_gpu,
+    cash_flows,
+    ceiling_rent,
+    ceiling_rent_from_reference,
+    floor_rent,
+    headroom_frac,
+    normalize_basis,
+    one_chart,
+    project_irr,
+    project_irr_detail,
+    project_npv,
+    rent_per_pflop,
+    socamm_cost,
+    tco_breakdown,
+    tco_per_pflop_hour,
+    tco_usd_per_gpu_hour,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FIELDS", "HOURS_PER_MONTH", "HOURS_PER_YEAR", "Assumptions", "as_assumptions", "defaults",
+    "System", "catalog_frame", "get_system", "normalize", "system_names", "GpueconError",
+    "IRR_REASONS", "annual_rate", "annuity_factor", "capital_recovery_factor", "irr", "monthly_rate", "npv",
+    "BASES", "TCO_ITEMS", "OneChart", "capex_breakdown_usd_per_gpu", "capex_per_watt", "capex_usd_per_gpu",
+    "cash_flows", "ceiling_rent", "ceiling_rent_from_reference", "floor_rent", "headroom_frac",
+    "normalize_basis", "one_chart", "project_irr", "project_irr_detail", "project_npv", "rent_per_pflop",
+    "socamm_cost", "tco_breakdown", "tco_per_pflop_hour", "tco_usd_per_gpu_hour", "__version__",
+]

@@ -1,0 +1,209 @@
+"""Assumptions: one validated, documented object with defaults, overridable field by field.
+
+Every field has its unit in its name and an allowed range. Values may be scalars, numpy
+arrays or pandas Series; they broadcast together. ``docs/model.md`` has the table with sources.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog import CAPEX_FIELDS, SPEC_FIELDS, System, get_system
+from .errors import GpueconError
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    unit: str
+    default: float | None  # None: from the catalog row (system-specific)
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+    whole: bool = False  # must be a whole multiple of `step`
+    step: float = 1.0
+    blank_ok: bool = False  # NaN allowed (= not marketed)
+    doc: str = ""
+    source: str = ""
+
+    @property
+    def allowed(self) -> str:
+        lo = "(" if self.lo_open else "["
+        hi = ")" if self.hi_open else "]"
+        text = f"in {lo}{_num(self.lo)}, {_num(self.hi)}{hi}"
+        if self.whole:
+            text += " and a whole number" if self.step == 1 else " and whole months"
+        return text
+
+    def bad_mask(self, values: np.ndarray) -> np.ndarray:
+        """True where a value is not allowed."""
+        v = values
+        with np.errstate(invalid="ignore"):
+            ok = (v > self.lo if self.lo_open else v >= self.lo) & (v < self.hi if self.hi_open else v <= self.hi)
+            if self.whole:
+                ok &= np.abs(v / self.step - np.round(v / self.step)) < 1e-9
+        if self.blank_ok:
+            ok |= np.isnan(v)
+        return ~ok
+
+    def check(self, value: object) -> np.ndarray:
+        arr = _as_float_array(self.name, value)
+        bad = self.bad_mask(arr)
+        if bad.any():
+            first = arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]
+            raise GpueconError(self.name, float(first), self.allowed)
+        return arr
+
+
+def _num(x: float) -> str:
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:g}"
+
+
+def _as_float_array(name: str, value: object) -> np.ndarray:
+    if isinstance(value, str | bytes) or value is None:
+        raise GpueconError(name, value, "a number")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise GpueconError(name, value, "a number") from None
+    return arr
+
+
+_F = Field
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in [
+        # capex per GPU (all-in = compute + SOCAMM price + networking + storage + other, then x (1 + uplift))
+        _F("capex_compute_usd_per_gpu", "USD/GPU", None, 0, 1e7, doc="Compute/server capex per GPU, excluding socketed SOCAMM memory"),
+        _F("capex_networking_usd_per_gpu", "USD/GPU", None, 0, 1e7, doc="Scale-out networking capex per GPU"),
+        _F("capex_storage_usd_per_gpu", "USD/GPU", None, 0, 1e7, doc="Storage capex per GPU"),
+        _F("capex_other_usd_per_gpu", "USD/GPU", None, 0, 1e7, doc="Other capex per GPU (installation, integration, spares)"),
+        _F("socamm_gb_per_gpu", "GB/GPU", None, 0, 1e5, doc="Socketed SOCAMM memory per GPU, bought as its own line item (0 if soldered/bundled)"),
+        _F("socamm_usd_per_gb", "USD/GB", 10.0, 0, 1e4, doc="Vendor's SOCAMM cost per GB", source="seed 001: ~$8/GB 1Q26, ~$10/GB planning assumption, >$13/GB exit-2026"),
+        _F("socamm_gross_margin_frac", "fraction", 0.60, 0, 1, hi_open=True, doc="Vendor's gross margin on SOCAMM: price = cost / (1 - margin)", source="seed 001: 60% on SOCAMM for VR NVL72"),
+        _F("system_price_uplift_frac", "fraction", 0.0, -1, 100, lo_open=True, doc="Increase in all-in system price vs the catalog (0.40 = +40%)", source="seed 001: the One Chart's repricing scenario"),
+        # power and facility
+        _F("it_w_per_gpu", "W/GPU", None, 0, 1e6, lo_open=True, doc="All-in IT power per GPU (GPU, CPU, memory, networking, storage share); basis for capex per watt"),
+        _F("pue_ratio", "ratio", 1.30, 1, 5, doc="Power usage effectiveness (facility W / IT W)", source="gpuecon default: modern liquid-cooled AI halls 1.2-1.4"),
+        _F("power_usd_per_kwh", "USD/kWh", 0.08, 0, 10, doc="Electricity price", source="gpuecon default: US industrial rate 2026"),
+        _F("colocation_usd_per_kw_month", "USD/kW-month", 140.0, 0, 1e4, doc="Colocation rent per kW of critical IT capacity, electricity excluded", source="gpuecon default: US wholesale AI colocation 2026"),
+        _F("maintenance_frac_capex_per_year", "fraction/yr", 0.025, 0, 1, doc="Maintenance and support per year as a fraction of all-in capex", source="gpuecon default"),
+        _F("other_opex_usd_per_gpu_hour", "USD/GPU-hr", 0.0, 0, 1e4, doc="Other opex per GPU-hour (software, staff)"),
+        # finance
+        _F("useful_life_years", "years", 6.0, 0, 50, lo_open=True, doc="Useful life for TCO capital recovery and tax depreciation", source="gpuecon default: 6-year GPU life (hyperscaler depreciation policy)"),
+        _F("cost_of_capital_annual", "annual rate", 0.078, -1, 10, lo_open=True, doc="Cost of capital for TCO capital recovery (annual effective)", source="calibrated to seed 001 TCO $4.18 VR / $2.69 GB300; seed 003: GPU-backed debt ~10%"),
+        _F("hurdle_irr_annual", "annual rate", 0.156, -1, 10, lo_open=True, doc="Hurdle project IRR for the floor rent (annual effective)", source="seed 001: 15.6%"),
+        _F("contract_term_years", "years", 5.0, 1 / 12, 30, whole=True, step=1 / 12, doc="Contract term; must be whole months", source="seed 001: 5-year contract"),
+        _F("prepay_frac_contract", "fraction", 0.15, 0, 1, doc="Prepay at signing as a fraction of total contract value", source="seed 001: 15% prepay"),
+        _F("utilization_frac", "fraction", 1.0, 0, 1, lo_open=True, doc="Fraction of hours billed (1 = take-or-pay contract)"),
+        _F("deployment_lag_months", "months", 0.0, 0, 120, whole=True, doc="Months from capex and signing to first billed month"),
+        _F("residual_value_frac_capex", "fraction", 0.0, 0, 5, doc="Resale value at contract end as a fraction of all-in capex", source="gpuecon default 0 (seed 000: may be understated)"),
+        _F("tax_rate_frac", "fraction", 0.0, 0, 1, hi_open=True, doc="Income tax rate on cash revenue less opex and straight-line depreciation"),
+        # specs (for systems not in the catalog, and overrides)
+        _F("tflops_bf16_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense BF16 TFLOPS per GPU"),
+        _F("tflops_fp8_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense FP8 TFLOPS per GPU"),
+        _F("tflops_fp4_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense FP4 TFLOPS per GPU"),
+        _F("tflops_fp4_sparse", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed sparse FP4 TFLOPS per GPU"),
+        _F("hbm_gb", "GB", None, 0, 1e6, blank_ok=True, doc="HBM capacity per GPU"),
+        _F("mem_bw_tb_per_s", "TB/s", None, 0, 1e4, blank_ok=True, doc="HBM bandwidth per GPU"),
+        _F("chip_tdp_w", "W", None, 0, 1e5, blank_ok=True, doc="GPU chip TDP"),
+        _F("cpu_mem_gb_per_gpu", "GB/GPU", None, 0, 1e5, blank_ok=True, doc="CPU-attached memory per GPU"),
+    ]
+}
+
+HOURS_PER_YEAR = 8760.0
+HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0  # 730
+
+SYSTEM_FIELDS = tuple(n for n, f in FIELDS.items() if f.default is None)
+REQUIRED_FOR_CUSTOM = ("capex_compute_usd_per_gpu", "it_w_per_gpu")
+_CUSTOM_ZERO = set(CAPEX_FIELDS[1:]) | {"socamm_gb_per_gpu"}
+
+
+def system_defaults(system: System | str | None) -> dict[str, float]:
+    """Per-system defaults from the catalog (empty for a custom system)."""
+    if system is None:
+        out = {n: math.nan for n in SPEC_FIELDS}
+        out.update({n: 0.0 for n in _CUSTOM_ZERO})
+        return out
+    s = get_system(system)
+    out = {n: s.figures[n] for n in SPEC_FIELDS + CAPEX_FIELDS + ("it_w_per_gpu",)}
+    out["socamm_gb_per_gpu"] = s.figures["cpu_mem_gb_per_gpu"] if s.cpu_mem_socamm else 0.0
+    return out
+
+
+def defaults(system: System | str | None = None) -> dict[str, float]:
+    """All defaults for a system (catalog row + global defaults)."""
+    out = {n: f.default for n, f in FIELDS.items() if f.default is not None}
+    out.update(system_defaults(system))
+    return out  # type: ignore[return-value]
+
+
+class Assumptions(Mapping[str, np.ndarray]):
+    """Validated inputs for one system or a broadcastable set of scenarios.
+
+    >>> a = Assumptions("VR NVL72", hurdle_irr_annual=0.20)
+    >>> float(a["hurdle_irr_annual"])
+    0.2
+    """
+
+    __slots__ = ("system", "_values")
+
+    def __init__(self, system: System | str | None = None, /, **overrides: object) -> None:
+        self.system = get_system(system) if system is not None else None
+        unknown = [k for k in overrides if k not in FIELDS]
+        if unknown:
+            raise GpueconError(
+                unknown[0], overrides[unknown[0]], "a known field",
+                f"unknown field {unknown[0]!r}; valid: {', '.join(FIELDS)}",
+            )
+        base = defaults(self.system)
+        if self.system is None:
+            missing = [k for k in REQUIRED_FOR_CUSTOM if k not in overrides]
+            if missing:
+                raise GpueconError(
+                    missing[0], None, "given",
+                    f"{missing[0]} is required for a system not in the catalog (give a system name or the figure)",
+                )
+        values: dict[str, np.ndarray] = {}
+        for name, field in FIELDS.items():
+            raw = overrides.get(name, base[name])
+            values[name] = field.check(raw)
+        self._values = values
+
+    def replace(self, **overrides: object) -> Assumptions:
+        """A copy with some fields changed (validated)."""
+        merged = {**self._values, **overrides}
+        return Assumptions(self.system, **merged)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._values[key]
+
+    def __getattr__(self, key: str) -> np.ndarray:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        name = self.system.name if self.system else "custom"
+        return f"Assumptions({name!r})"
+
+
+def as_assumptions(system: System | str | Assumptions | None = None, **overrides: object) -> Assumptions:
+    """Accept a system name, a System, or Assumptions (then overrides replace fields)."""
+    if isinstance(system, Assumptions):
+        return system.replace(**overrides) if overrides else system
+    return Assumptions(system, **overrides)

@@ -1,0 +1,117 @@
+"""The system catalog: one row per system, every figure with a source note.
+
+The data lives in ``gpuecon/data/catalog.csv``; this module loads it once and looks
+systems up by name (case-, space- and punctuation-insensitive, with aliases).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from .errors import GpueconError
+
+#: Numeric per-system figures (per GPU). Blank in the CSV = not marketed / not public.
+SPEC_FIELDS = (
+    "tflops_bf16_dense",
+    "tflops_fp8_dense",
+    "tflops_fp4_dense",
+    "tflops_fp4_sparse",
+    "hbm_gb",
+    "mem_bw_tb_per_s",
+    "chip_tdp_w",
+    "cpu_mem_gb_per_gpu",
+)
+CAPEX_FIELDS = (
+    "capex_compute_usd_per_gpu",
+    "capex_networking_usd_per_gpu",
+    "capex_storage_usd_per_gpu",
+    "capex_other_usd_per_gpu",
+)
+SYSTEM_NUMERIC_FIELDS = SPEC_FIELDS + ("it_w_per_gpu",) + CAPEX_FIELDS + ("market_rent_usd_per_gpu_hour",)
+SOURCE_FIELDS = ("source_specs", "source_power", "source_capex", "source_rent")
+
+
+@dataclass(frozen=True)
+class System:
+    """One catalog row. Figures are per GPU (a rack-scale system's figures divided by its GPUs)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    vendor: str
+    form_factor: str
+    figures: dict[str, float]  # SYSTEM_NUMERIC_FIELDS -> value (nan = not marketed / not public)
+    cpu_mem_socamm: bool
+    sources: dict[str, str]
+
+    def __getitem__(self, field: str) -> float:
+        return self.figures[field]
+
+
+def normalize(name: str) -> str:
+    """Lower-case and drop everything but letters and digits: ``"VR-NVL72 "`` -> ``"vrnvl72"``."""
+    return re.sub(r"[^0-9a-z]", "", str(name).lower())
+
+
+@cache
+def catalog_frame() -> pd.DataFrame:
+    """The catalog as a DataFrame (a copy is safe to modify)."""
+    text = resources.files("gpuecon").joinpath("data/catalog.csv").read_text(encoding="utf-8")
+    frame = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
+    for field in SYSTEM_NUMERIC_FIELDS:
+        frame[field] = frame[field].astype(float)
+    frame["cpu_mem_socamm"] = frame["cpu_mem_socamm"].astype(str).str.lower().eq("true")
+    return frame
+
+
+@cache
+def _systems() -> dict[str, System]:
+    out: dict[str, System] = {}
+    for row in catalog_frame().to_dict("records"):
+        aliases = tuple(a.strip() for a in str(row["aliases"] or "").split(";") if a.strip())
+        out[row["name"]] = System(
+            name=row["name"],
+            aliases=aliases,
+            vendor=row["vendor"],
+            form_factor=row["form_factor"],
+            figures={f: float(row[f]) for f in SYSTEM_NUMERIC_FIELDS},
+            cpu_mem_socamm=bool(row["cpu_mem_socamm"]),
+            sources={f: str(row[f]) for f in SOURCE_FIELDS},
+        )
+    return out
+
+
+@cache
+def _index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for system in _systems().values():
+        for key in (system.name, *system.aliases):
+            index[normalize(key)] = system.name
+    return index
+
+
+def system_names() -> list[str]:
+    """Catalog names in catalog order."""
+    return list(_systems())
+
+
+def get_system(name: str | System) -> System:
+    """Look a system up by name or alias; an unknown name lists the closest names."""
+    if isinstance(name, System):
+        return name
+    key = normalize(name) if isinstance(name, str) else ""
+    found = _index().get(key)
+    if found is None:
+        close = difflib.get_close_matches(key, list(_index()), n=3, cutoff=0.4)
+        names = list(dict.fromkeys(_index()[c] for c in close)) or system_names()[:3]
+        raise GpueconError(
+            "system", name, "a catalog name",
+            f"unknown system {name!r}; closest: {', '.join(names)}",
+        )
+    return _systems()[found]

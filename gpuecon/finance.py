@@ -1,0 +1,187 @@
+"""Vectorized time-value-of-money primitives.
+
+Conventions (see docs/model.md): periods are months; rates named ``*_annual`` are annual
+effective, converted with ``(1 + annual) ** (1/12) - 1``; cash flow ``t`` is at the end of
+month ``t`` and flow 0 is today (numpy-financial's convention, *not* Excel's ``NPV``, which
+discounts its first value: Excel equivalent ``=CF0 + NPV(rate, CF1:CFn)``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+IRR_OK, IRR_NO_SIGN_CHANGE, IRR_MULTIPLE, IRR_NONE_FOUND = 0, 1, 2, 3
+IRR_REASONS = {
+    IRR_OK: "",
+    IRR_NO_SIGN_CHANGE: "no IRR: cash flows do not change sign",
+    IRR_MULTIPLE: "no unique IRR: NPV has several roots",
+    IRR_NONE_FOUND: "no IRR between -99% and +1000% a period",
+}
+
+
+def monthly_rate(annual: np.ndarray | float) -> np.ndarray:
+    """Monthly rate equivalent to an annual effective rate: ``(1+a)^(1/12)-1``. Excel: ``=(1+a)^(1/12)-1``."""
+    return np.power(1.0 + np.asarray(annual, dtype=float), 1.0 / 12.0) - 1.0
+
+
+def annual_rate(monthly: np.ndarray | float) -> np.ndarray:
+    """Annual effective rate of a monthly rate: ``(1+m)^12-1``. Excel: ``=(1+IRR(monthly_range))^12-1``."""
+    return np.power(1.0 + np.asarray(monthly, dtype=float), 12.0) - 1.0
+
+
+def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.ndarray:
+    """Present value of 1 paid at the end of each of ``periods`` periods.
+
+    ``(1 - (1+r)^-n) / r``, and ``n`` when ``r = 0``. Excel: ``=PV(r, n, -1)``.
+    """
+    r = np.asarray(rate, dtype=float)
+    n = np.asarray(periods, dtype=float)
+    small = np.abs(r) < 1e-12
+    safe = np.where(small, 1.0, r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = -np.expm1(-n * np.log1p(safe)) / safe
+    return np.where(small, n, out)
+
+
+def capital_recovery_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.ndarray:
+    """Level payment per period that repays 1 over ``periods``: ``r / (1 - (1+r)^-n)``. Excel: ``=PMT(r, n, -1)``."""
+    return 1.0 / annuity_factor(rate, periods)
+
+
+def npv(rate: np.ndarray | float, cashflows: np.ndarray) -> np.ndarray:
+    """NPV of each row of ``cashflows`` (flow 0 undiscounted) at a periodic ``rate`` (broadcast per row)."""
+    cf = np.atleast_2d(np.asarray(cashflows, dtype=float))
+    x = 1.0 / (1.0 + np.broadcast_to(np.asarray(rate, dtype=float), cf.shape[:1]))
+    value = np.zeros(cf.shape[0])
+    for col in range(cf.shape[1] - 1, -1, -1):  # Horner over periods, vectorized over rows
+        value = value * x + cf[:, col]
+    return value
+
+
+class IRRResult(NamedTuple):
+    rate: np.ndarray  # periodic IRR, nan where none
+    reason: np.ndarray  # int codes, see IRR_REASONS
+
+    def reasons(self) -> list[str]:
+        return [IRR_REASONS[int(c)] for c in self.reason]
+
+
+def _sign_changes(cf: np.ndarray) -> np.ndarray:
+    s = np.sign(cf)
+    # carry the last nonzero sign forward so zeros do not count
+    idx = np.where(s != 0, np.arange(s.shape[1]), 0)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    s = np.take_along_axis(s, idx, axis=1)
+    return np.count_nonzero((s[:, 1:] * s[:, :-1]) < 0, axis=1)
+
+
+def _horner(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) = sum c_t x^t and f'(x) for flows given column-major (periods x rows)."""
+    f = np.zeros_like(x)
+    fp = np.zeros_like(x)
+    for col in range(cft.shape[0] - 1, -1, -1):
+        fp *= x
+        fp += f
+        f *= x
+        f += cft[col]
+    return f, fp
+
+
+def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: np.ndarray, iters: int = 100) -> np.ndarray:
+    """Safeguarded Newton, vectorized: root of ``fun(x) -> (f, f')`` in [lo, hi].
+
+    ``s_lo`` is the sign of f at ``lo`` (f at ``hi`` has the other sign). A Newton step that
+    leaves the bracket is replaced by bisection, so every row converges.
+    """
+    x = np.clip(x0, lo, hi)
+    done = np.zeros(x.shape, bool)
+    for _ in range(iters):
+        f, fp = fun(x)
+        same = np.sign(f) == s_lo
+        lo = np.where(same & ~done, x, lo)
+        hi = np.where(~same & ~done, x, hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = x - f / fp
+        conv = (f == 0) | (np.abs(xn - x) <= 4e-16 * np.maximum(1.0, np.abs(x))) | (hi - lo <= 4e-16 * hi)
+        bad = ~np.isfinite(xn) | (xn < lo) | (xn > hi)
+        xn = np.where(bad, 0.5 * (lo + hi), xn)
+        x = np.where(done, x, np.where(f == 0, x, xn))
+        done |= conv
+        if done.all():
+            break
+    return x
+
+
+def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bracket [lo, hi] in x = 1/(1+r) for a one-sign-change flow: f(0) has sign ``s_first``.
+
+    Starts at x = 1 (r = 0), where f is the plain sum of flows, and doubles x (negative rates)
+    while f keeps the sign of the first flow.
+    """
+    lo = np.zeros(f_at_one.shape)
+    hi = np.ones(f_at_one.shape)
+    need = np.sign(f_at_one) == s_first
+    for _ in range(64):
+        if not need.any():
+            break
+        lo = np.where(need, hi, lo)
+        hi = np.where(need, hi * 2.0, hi)
+        need = need & (np.sign(f(hi)) == s_first)
+    return lo, hi
+
+
+def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 15) -> IRRResult:
+    """Periodic IRR of each row of ``cashflows`` (n_scenarios x n_periods), vectorized.
+
+    Rows whose flows change sign once have exactly one IRR (Descartes' rule in x = 1/(1+r));
+    it is found by safeguarded Newton. Rows with several sign changes are scanned on a grid
+    of rates from -99% to +1000%: one root is solved, several give NaN with reason
+    "several roots", none give NaN. Rows with no sign change give NaN. Agrees with
+    ``numpy_financial.irr`` where both find the unique root. Excel: ``=IRR(range)``.
+    """
+    cf = np.atleast_2d(np.asarray(cashflows, dtype=float))
+    n = cf.shape[0]
+    rate = np.full(n, np.nan)
+    reason = np.zeros(n, dtype=np.int8)
+    for start in range(0, n, chunk):
+        sl = slice(start, min(n, start + chunk))
+        r, c = _irr_block(cf[sl], guess)
+        rate[sl], reason[sl] = r, c
+    return IRRResult(rate, reason)
+
+
+def _irr_block(cf: np.ndarray, guess: float) -> tuple[np.ndarray, np.ndarray]:
+    n = cf.shape[0]
+    rate = np.full(n, np.nan)
+    reason = np.full(n, IRR_NONE_FOUND, dtype=np.int8)
+    changes = _sign_changes(cf)
+    reason[changes == 0] = IRR_NO_SIGN_CHANGE
+    one = np.flatnonzero(changes == 1)
+    if one.size:
+        sub = np.ascontiguousarray(cf[one].T)
+        first = sub[np.argmax(sub != 0, axis=0), np.arange(sub.shape[1])]
+        lo, hi = grow_bracket(lambda x: _horner(sub, x)[0], sub.sum(axis=0), np.sign(first))
+        x = solve_bracketed(lambda x: _horner(sub, x), lo, hi, np.full(one.size, 1.0 / (1.0 + guess)), np.sign(first))
+        rate[one] = 1.0 / x - 1.0
+        reason[one] = IRR_OK
+    many = np.flatnonzero(changes > 1)
+    if many.size:
+        sub = np.ascontiguousarray(cf[many].T)
+        grid = 1.0 / (1.0 + np.concatenate([np.linspace(-0.99, -0.1, 90) + 1.234e-7, np.linspace(-0.1, 1.0, 1101)[1:] + 1.234e-7, np.geomspace(1.0, 10.0, 200)[1:]]))
+        vals = np.stack([_horner(sub, np.full(many.size, g))[0] for g in grid], axis=1)
+        sgn = np.sign(vals)
+        flips = (sgn[:, 1:] * sgn[:, :-1]) < 0
+        count = flips.sum(axis=1)
+        single = np.flatnonzero(count == 1)
+        if single.size:
+            k = np.argmax(flips[single], axis=1)
+            lo, hi = np.minimum(grid[k], grid[k + 1]), np.maximum(grid[k], grid[k + 1])
+            part = np.ascontiguousarray(sub[:, single])
+            s_lo = np.sign(_horner(part, lo.copy())[0])
+            x = solve_bracketed(lambda x: _horner(part, x), lo, hi, 0.5 * (lo + hi), s_lo)
+            rate[many[single]] = 1.0 / x - 1.0
+            reason[many[single]] = IRR_OK
+        reason[many[count > 1]] = IRR_MULTIPLE
+    return rate, reason
