@@ -118,6 +118,32 @@ FIELDS: dict[str, Field] = {
     ]
 }
 
+#: Short names accepted wherever field names are (Excel argument names, scenario columns).
+ALIASES: dict[str, str] = {
+    "hurdle_irr": "hurdle_irr_annual",
+    "hurdle": "hurdle_irr_annual",
+    "term_years": "contract_term_years",
+    "prepay": "prepay_frac_contract",
+    "usd_per_gb": "socamm_usd_per_gb",
+    "gross_margin": "socamm_gross_margin_frac",
+    "cost_of_capital": "cost_of_capital_annual",
+    "pue": "pue_ratio",
+    "utilization": "utilization_frac",
+    "tax_rate": "tax_rate_frac",
+    "system_price_uplift": "system_price_uplift_frac",
+}
+
+
+def canonical_field(name: str) -> str:
+    """Field name from a field name or alias, case- and space-insensitive; error lists the valid ones."""
+    key = str(name).strip().lower().replace(" ", "_").replace("-", "_")
+    key = ALIASES.get(key, key)
+    if key not in FIELDS:
+        raise GpueconError("assumptions", name, "a known field",
+                           f"unknown field {str(name).strip()!r}; valid: {', '.join(FIELDS)}")
+    return key
+
+
 HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12.0  # 730
 
@@ -129,7 +155,7 @@ _CUSTOM_ZERO = set(CAPEX_FIELDS[1:]) | {"socamm_gb_per_gpu"}
 def system_defaults(system: System | str | None) -> dict[str, float]:
     """Per-system defaults from the catalog (empty for a custom system)."""
     if system is None:
-        out = {n: math.nan for n in SPEC_FIELDS}
+        out = {n: math.nan for n in SPEC_FIELDS + REQUIRED_FOR_CUSTOM}
         out.update({n: 0.0 for n in _CUSTOM_ZERO})
         return out
     s = get_system(system)

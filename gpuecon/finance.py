@@ -89,28 +89,42 @@ def _horner(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return f, fp
 
 
-def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: np.ndarray, iters: int = 100) -> np.ndarray:
-    """Safeguarded Newton, vectorized: root of ``fun(x) -> (f, f')`` in [lo, hi].
+def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: np.ndarray, iters: int = 100,
+                    xtol: float = 1e-14) -> np.ndarray:
+    """Safeguarded Newton, vectorized: root of ``fun(x, rows) -> (f, f')`` in [lo, hi].
 
-    ``s_lo`` is the sign of f at ``lo`` (f at ``hi`` has the other sign). A Newton step that
-    leaves the bracket is replaced by bisection, so every row converges.
+    ``fun`` evaluates the rows ``rows`` (an index array) at ``x``. ``s_lo`` is the sign of f
+    at ``lo`` (f at ``hi`` has the other sign). A Newton step that leaves the bracket is
+    replaced by bisection, so every row converges; a row stops when its step or bracket is
+    below ``xtol`` (relative) or f is exactly 0. Only unfinished rows are evaluated.
     """
-    x = np.clip(x0, lo, hi)
-    done = np.zeros(x.shape, bool)
-    for _ in range(iters):
-        f, fp = fun(x)
-        same = np.sign(f) == s_lo
-        lo = np.where(same & ~done, x, lo)
-        hi = np.where(~same & ~done, x, hi)
+    x = np.clip(x0, lo, hi).astype(float)
+    lo, hi = lo.astype(float), hi.astype(float)
+    rows = np.arange(x.size)
+    full = True
+    k = 0
+    for k in range(1, iters + 1):
+        xa, la, ha = (x, lo, hi) if full else (x[rows], lo[rows], hi[rows])
+        f, fp = fun(xa, None if full else rows)
+        same = np.sign(f) == (s_lo if full else s_lo[rows])
+        la = np.where(same, xa, la)
+        ha = np.where(same, ha, xa)
         with np.errstate(divide="ignore", invalid="ignore"):
-            xn = x - f / fp
-        conv = (f == 0) | (np.abs(xn - x) <= 4e-16 * np.maximum(1.0, np.abs(x))) | (hi - lo <= 4e-16 * hi)
-        bad = ~np.isfinite(xn) | (xn < lo) | (xn > hi)
-        xn = np.where(bad, 0.5 * (lo + hi), xn)
-        x = np.where(done, x, np.where(f == 0, x, xn))
-        done |= conv
-        if done.all():
+            xn = xa - f / fp
+        bad = ~np.isfinite(xn) | (xn < la) | (xn > ha)
+        xn = np.where(bad, 0.5 * (la + ha), xn)
+        tol = xtol * np.maximum(1.0, np.abs(xa))
+        conv = (f == 0) | (~bad & (np.abs(xn - xa) <= tol)) | (ha - la <= tol)
+        if full:
+            x, lo, hi = np.where(f == 0, xa, xn), la, ha
+        else:
+            x[rows] = np.where(f == 0, xa, xn)
+            lo[rows], hi[rows] = la, ha
+        rows = rows[~conv]
+        full = full and rows.size == x.size
+        if rows.size == 0:
             break
+    solve_bracketed.last_iterations = k  # type: ignore[attr-defined]
     return x
 
 
@@ -163,7 +177,8 @@ def _irr_block(cf: np.ndarray, guess: float) -> tuple[np.ndarray, np.ndarray]:
         sub = np.ascontiguousarray(cf[one].T)
         first = sub[np.argmax(sub != 0, axis=0), np.arange(sub.shape[1])]
         lo, hi = grow_bracket(lambda x: _horner(sub, x)[0], sub.sum(axis=0), np.sign(first))
-        x = solve_bracketed(lambda x: _horner(sub, x), lo, hi, np.full(one.size, 1.0 / (1.0 + guess)), np.sign(first))
+        x = solve_bracketed(lambda x, rows: _horner(sub if rows is None else sub[:, rows], x), lo, hi, np.full(one.size, 1.0 / (1.0 + guess)),
+                            np.sign(first))
         rate[one] = 1.0 / x - 1.0
         reason[one] = IRR_OK
     many = np.flatnonzero(changes > 1)
@@ -180,7 +195,8 @@ def _irr_block(cf: np.ndarray, guess: float) -> tuple[np.ndarray, np.ndarray]:
             lo, hi = np.minimum(grid[k], grid[k + 1]), np.maximum(grid[k], grid[k + 1])
             part = np.ascontiguousarray(sub[:, single])
             s_lo = np.sign(_horner(part, lo.copy())[0])
-            x = solve_bracketed(lambda x: _horner(part, x), lo, hi, 0.5 * (lo + hi), s_lo)
+            x = solve_bracketed(lambda x, rows: _horner(part if rows is None else part[:, rows], x), lo, hi,
+                                0.5 * (lo + hi), s_lo)
             rate[many[single]] = 1.0 / x - 1.0
             reason[many[single]] = IRR_OK
         reason[many[count > 1]] = IRR_MULTIPLE

@@ -306,27 +306,41 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     if one.size:
         c0o, Mo, Do, Zo, Lo, No, dto = c0[one], M[one], D[one], Z[one], b["L"][one], N[one], dep_to[one]
 
-        def fun(x):
-            def S(n):  # sum_{t=1..n} x^t and its derivative
-                near = np.abs(1.0 - x) < 1e-7
-                xs = np.where(near, 0.5, x)
-                xn = np.power(xs, n)
-                val = xs * (1.0 - xn) / (1.0 - xs)
-                der = ((1.0 - (n + 1.0) * xn) * (1.0 - xs) + xs * (1.0 - xn)) / (1.0 - xs) ** 2
-                return np.where(near, n, val), np.where(near, n * (n + 1.0) / 2.0, der)
+        def fun(x, rows=None):
+            if rows is not None:
+                c0r, Mr, Dr, Zr, Lr, Nr, dtr = (v[rows] for v in (c0o, Mo, Do, Zo, Lo, No, dto))
+            else:
+                c0r, Mr, Dr, Zr, Lr, Nr, dtr = c0o, Mo, Do, Zo, Lo, No, dto
+            near = x == 1.0  # exact limit; elsewhere expm1/log1p keep full precision near 1
+            close = np.abs(1.0 - x) < 1e-6  # derivative by its series there
+            xs = np.where(near, 0.5, x)
+            lx = np.log1p(xs - 1.0)
+            inv = 1.0 / (1.0 - xs)
+            e = x - 1.0
 
-            sN, dN = S(No)
-            sL, dL = S(Lo)
-            sD, dD = S(dto)
-            xN = np.power(x, No)
-            f = c0o + Mo * (sN - sL) + Do * sD + Zo * xN
-            fp = Mo * (dN - dL) + Do * dD + Zo * No * np.power(x, No - 1.0)
+            def S(n):  # sum_{t=1..n} x^t and its derivative in x
+                em = np.expm1(n * lx)  # x^n - 1
+                val = -xs * em * inv
+                der = ((-em - n * (em + 1.0)) * (1.0 - xs) - xs * em) * inv * inv
+                der_series = n * (n + 1.0) / 2.0 + e * (n + 1.0) * n * (n - 1.0) / 3.0
+                return np.where(near, n, val), np.where(close, der_series, der)
+
+            sN, dN = S(Nr)
+            sL, dL = S(Lr)
+            sD, dD = S(dtr)
+            xN = np.power(x, Nr)
+            f = c0r + Mr * (sN - sL) + Dr * sD + Zr * xN
+            fp = Mr * (dN - dL) + Dr * dD + Zr * Nr * np.power(x, Nr - 1.0)
             return f, fp
 
         s_first = np.sign(seq[one][np.arange(one.size), np.argmax(nz[one], axis=1)])
         total = c0o + Mo * (No - Lo) + Do * dto + Zo
         lo, hi = grow_bracket(lambda x: fun(x)[0], total, s_first)
-        x = solve_bracketed(fun, lo, hi, np.clip(np.full(one.size, 0.99), lo, hi), s_first)
+        f1, fp1 = fun(np.ones(one.size))  # one Newton step from rate 0 as the start
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x0 = np.where(fp1 != 0, 1.0 - f1 / fp1, 0.99)
+        x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
+        x = solve_bracketed(fun, lo, hi, x0, s_first)
         rate[one] = 1.0 / x - 1.0
         code[one] = IRR_OK
     many = np.flatnonzero(changes > 1)
