@@ -103,7 +103,8 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
     rows = np.arange(x.size)
     full = True
     k = 0
-    for k in range(1, iters + 1):
+    while k < iters:
+        k += 1
         xa, la, ha = (x, lo, hi) if full else (x[rows], lo[rows], hi[rows])
         f, fp = fun(xa, None if full else rows)
         same = np.sign(f) == (s_lo if full else s_lo[rows])

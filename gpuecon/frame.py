@@ -32,7 +32,7 @@ RESULT_COLUMNS = (
     "tco_power_usd_per_gpu_hour", "tco_colocation_usd_per_gpu_hour", "tco_maintenance_usd_per_gpu_hour",
     "tco_other_usd_per_gpu_hour", "floor_rent_usd_per_gpu_hour", "ceiling_rent_usd_per_gpu_hour",
     "irr_at_rent_annual", "npv_at_hurdle_usd_per_gpu", "rent_usd_per_pflop_hour", "tco_usd_per_pflop_hour",
-    "headroom_frac", "irr_note", "error",
+    "headroom_frac", "note", "error",
 )
 _COL_ALIASES = {**ALIASES, "rent": "rent_usd_per_gpu_hour", "price_per_pflop": "usd_per_pflop_hour"}
 
@@ -124,7 +124,8 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> p
     for key, field in BASES.items():
         rows = basis == key
         perf[rows] = values[field][rows] / (1000.0 if key in FLOPS_BASES else 1.0)
-    fail(~(perf > 0), lambda i: f"no marketed {basis[i]} figure ({BASES[basis[i]]} must be > 0)")
+    no_perf = ~(perf > 0)  # ceiling and $/PFLOP blank with a note; the rest still computes
+    perf = np.where(no_perf, np.nan, perf)
 
     rents_default = np.array([rent_default[u] for u in uniques], dtype=float)[codes]
     rent = _numeric_column(df, by_key.get("rent_usd_per_gpu_hour"), np.nan, "rent_usd_per_gpu_hour", fail)
@@ -139,6 +140,8 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> p
     irr = project_irr_detail(a, safe_rent)
     irr_annual = np.where(np.isnan(rent), np.nan, irr.annual)
     note = np.where(np.isnan(rent), "no rent given and no public market rent", irr.reason)
+    perf_note = np.array([f"no marketed {b} figure ({BASES[b]})" for b in basis], dtype=object)
+    note = np.where(no_perf, np.where(note == "", perf_note, note + "; " + perf_note), note)
     results = {
         "capex_usd_per_gpu": capex["total"],
         "socamm_price_usd_per_gpu": capex["socamm"],
@@ -158,7 +161,7 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> p
     }
     for key, arr in results.items():
         out[key] = np.where(ok, np.broadcast_to(arr, (n,)), np.nan)
-    out["irr_note"] = np.where(ok, note, "")
+    out["note"] = np.where(ok, note, "")
     out["error"] = errors
     return pd.concat([scenarios, out], axis=1)
 
