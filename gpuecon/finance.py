@@ -17,7 +17,7 @@ IRR_REASONS = {
     IRR_OK: "",
     IRR_NO_SIGN_CHANGE: "no IRR: cash flows do not change sign",
     IRR_MULTIPLE: "no unique IRR: NPV has several roots",
-    IRR_NONE_FOUND: "no IRR between -99% and +1000% a period",
+    IRR_NONE_FOUND: "no IRR above -99% (a period; a year for project IRR)",
 }
 
 
@@ -129,21 +129,21 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
     return x
 
 
-def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray, x_max: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
     """Bracket [lo, hi] in x = 1/(1+r) for a one-sign-change flow: f(0) has sign ``s_first``.
 
     Starts at x = 1 (r = 0), where f is the plain sum of flows, and doubles x (negative rates)
-    while f keeps the sign of the first flow.
+    while f keeps the sign of the first flow, up to ``x_max`` (default 100: rates down to -99%
+    a period). Rows with no root up to ``x_max`` get ``hi = nan``.
     """
     lo = np.zeros(f_at_one.shape)
     hi = np.ones(f_at_one.shape)
     need = np.sign(f_at_one) == s_first
-    for _ in range(64):
-        if not need.any():
-            break
+    while need.any() and np.any(hi[need] < x_max):
         lo = np.where(need, hi, lo)
-        hi = np.where(need, hi * 2.0, hi)
-        need = need & (np.sign(f(hi)) == s_first)
+        hi = np.where(need, np.minimum(hi * 2.0, x_max), hi)
+        need = need & (np.sign(f(hi)) == s_first) & (lo < x_max)
+    hi = np.where(need, np.nan, hi)  # no root above the lowest rate searched
     return lo, hi
 
 
@@ -178,10 +178,12 @@ def _irr_block(cf: np.ndarray, guess: float) -> tuple[np.ndarray, np.ndarray]:
         sub = np.ascontiguousarray(cf[one].T)
         first = sub[np.argmax(sub != 0, axis=0), np.arange(sub.shape[1])]
         lo, hi = grow_bracket(lambda x: _horner(sub, x)[0], sub.sum(axis=0), np.sign(first))
+        found = np.isfinite(hi)
+        hi = np.where(found, hi, 1.0)
         x = solve_bracketed(lambda x, rows: _horner(sub if rows is None else sub[:, rows], x), lo, hi, np.full(one.size, 1.0 / (1.0 + guess)),
                             np.sign(first))
-        rate[one] = 1.0 / x - 1.0
-        reason[one] = IRR_OK
+        rate[one] = np.where(found, 1.0 / x - 1.0, np.nan)
+        reason[one] = np.where(found, IRR_OK, IRR_NONE_FOUND)
     many = np.flatnonzero(changes > 1)
     if many.size:
         sub = np.ascontiguousarray(cf[many].T)

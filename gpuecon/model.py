@@ -16,6 +16,7 @@ from .errors import GpueconError
 from .finance import (
     IRR_MULTIPLE,
     IRR_NO_SIGN_CHANGE,
+    IRR_NONE_FOUND,
     IRR_OK,
     annual_rate,
     annuity_factor,
@@ -335,14 +336,17 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
 
         s_first = np.sign(seq[one][np.arange(one.size), np.argmax(nz[one], axis=1)])
         total = c0o + Mo * (No - Lo) + Do * dto + Zo
-        lo, hi = grow_bracket(lambda x: fun(x)[0], total, s_first)
+        # annual IRR searched above -99%: x = 1/(1+m) up to 0.01 ** (-1/12)
+        lo, hi = grow_bracket(lambda x: fun(x)[0], total, s_first, x_max=0.01 ** (-1.0 / 12.0))
+        found = np.isfinite(hi)
+        hi = np.where(found, hi, 1.0)
         f1, fp1 = fun(np.ones(one.size))  # one Newton step from rate 0 as the start
         with np.errstate(divide="ignore", invalid="ignore"):
             x0 = np.where(fp1 != 0, 1.0 - f1 / fp1, 0.99)
         x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
         x = solve_bracketed(fun, lo, hi, x0, s_first)
-        rate[one] = 1.0 / x - 1.0
-        code[one] = IRR_OK
+        rate[one] = np.where(found, 1.0 / x - 1.0, np.nan)
+        code[one] = np.where(found, IRR_OK, IRR_NONE_FOUND)
     many = np.flatnonzero(changes > 1)
     if many.size:
         sub = {k: v[many] for k, v in b.items()}
@@ -350,6 +354,8 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
         res = irr(cf)
         rate[many], code[many] = res.rate, res.reason
         del sub
+    low = np.isfinite(rate) & (rate < 0.01 ** (1.0 / 12.0) - 1.0)  # below -99% a year: out of domain
+    rate[low], code[low] = np.nan, IRR_NONE_FOUND
     from .finance import IRR_REASONS
 
     reasons = np.array([IRR_REASONS[int(c)] for c in code], dtype=object) if (code != IRR_OK).any() else np.full(len(code), "", dtype=object)

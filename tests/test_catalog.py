@@ -1,0 +1,63 @@
+"""Catalog: figures from the source, look-up rules, sources present."""
+
+import math
+
+import pytest
+
+from gpuecon import GpueconError, catalog_frame, get_system, system_names
+
+REQUIRED = ["H100 SXM", "H200", "H20", "B200", "B300", "GB200 NVL72", "GB300 NVL72", "VR NVL72", "MI300X", "MI355X"]
+
+
+def test_required_systems_present():
+    assert set(REQUIRED) <= set(system_names())
+
+
+@pytest.mark.parametrize(
+    "name, field, value",
+    [
+        # seed 001: GB300 NVL72 -> VR NVL72
+        ("GB300 NVL72", "tflops_bf16_dense", 2500), ("VR NVL72", "tflops_bf16_dense", 4000),
+        ("GB300 NVL72", "tflops_fp8_dense", 5000), ("VR NVL72", "tflops_fp8_dense", 17500),
+        ("GB300 NVL72", "tflops_fp4_dense", 15000), ("VR NVL72", "tflops_fp4_dense", 35000),
+        ("VR NVL72", "tflops_fp4_sparse", 50000),
+        ("GB300 NVL72", "mem_bw_tb_per_s", 8), ("VR NVL72", "mem_bw_tb_per_s", 22),
+        ("GB300 NVL72", "chip_tdp_w", 1400), ("VR NVL72", "chip_tdp_w", 2300),
+        # seed 004: H20
+        ("H20", "hbm_gb", 96), ("H20", "mem_bw_tb_per_s", 4.0), ("H20", "tflops_fp8_dense", 296),
+        # seed 001: $0.70/PFLOP FP8 x 5 PFLOPS = $3.50 GB300 rent
+        ("GB300 NVL72", "market_rent_usd_per_gpu_hour", 3.50),
+    ],
+)
+def test_source_figures(name, field, value):
+    assert get_system(name)[field] == value
+
+
+def test_every_row_has_sources_and_core_figures():
+    frame = catalog_frame()
+    for col in ("source_specs", "source_power", "source_capex", "source_rent"):
+        assert frame[col].fillna("").str.len().gt(10).all(), col
+    for col in ("tflops_bf16_dense", "tflops_fp8_dense", "hbm_gb", "mem_bw_tb_per_s", "chip_tdp_w", "it_w_per_gpu",
+                "capex_compute_usd_per_gpu", "capex_networking_usd_per_gpu"):
+        assert (frame[col] > 0).all(), col
+
+
+def test_socamm_flag():
+    assert get_system("VR NVL72").cpu_mem_socamm
+    assert not get_system("GB300 NVL72").cpu_mem_socamm  # seed 001: GB300 LPDDR5X is soldered
+
+
+@pytest.mark.parametrize("alias", ["VR NVL72", "vr-nvl72", "Vera Rubin NVL72", " vr_nvl72 ", "VERA RUBIN nvl-72", "VR"])
+def test_lookup_aliases(alias):
+    assert get_system(alias).name == "VR NVL72"
+
+
+def test_unknown_system_lists_closest():
+    with pytest.raises(GpueconError) as err:
+        get_system("VR NLV72")
+    assert "VR NVL72" in str(err.value)
+    assert err.value.field == "system"
+
+
+def test_blank_means_not_marketed():
+    assert math.isnan(get_system("H100 SXM")["tflops_fp4_dense"])

@@ -1,0 +1,52 @@
+"""Vectorized finance primitives against numpy-financial and closed forms."""
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+from gpuecon import annual_rate, annuity_factor, capital_recovery_factor, irr, monthly_rate, npv
+from gpuecon.finance import IRR_MULTIPLE, IRR_NO_SIGN_CHANGE, IRR_OK, IRR_REASONS
+
+
+def test_rate_conversions():
+    assert float(monthly_rate(0.156)) == pytest.approx(1.156 ** (1 / 12) - 1)
+    assert float(annual_rate(monthly_rate(0.156))) == pytest.approx(0.156)
+
+
+def test_annuity_and_crf_against_numpy_financial():
+    assert float(annuity_factor(0.01, 60)) == pytest.approx(npf.pv(0.01, 60, -1))
+    assert float(annuity_factor(0.0, 60)) == 60
+    assert float(capital_recovery_factor(0.01, 60)) == pytest.approx(npf.pmt(0.01, 60, -1))
+
+
+def test_npv_rows():
+    cf = np.array([[-100, 60, 60], [-50, 10, 80]], float)
+    np.testing.assert_allclose(npv(np.array([0.1, 0.05]), cf), [npf.npv(0.1, cf[0]), npf.npv(0.05, cf[1])])
+
+
+def test_irr_many_rows_against_numpy_financial():
+    rng = np.random.default_rng(7)
+    n = 500
+    cf = np.empty((n, 61))
+    cf[:, 0] = -rng.uniform(20e3, 300e3, n)
+    cf[:, 1:] = rng.uniform(500, 6000, (n, 1)) + rng.normal(0, 200, (n, 60))
+    res = irr(cf)
+    ref = np.array([npf.irr(row) for row in cf])
+    ok = np.isfinite(ref)
+    assert ok.sum() > 400
+    np.testing.assert_allclose(res.rate[ok], ref[ok], rtol=0, atol=1e-10)
+    assert np.all(res.reason[ok] == IRR_OK)
+
+
+def test_irr_no_solution_and_multiple_roots():
+    cf = np.array([
+        [100, 50, 20, 0],           # no sign change
+        [-100, -5, -1, 0],          # no sign change
+        [-100, 230, -132, 0],       # two roots: 10% and 20%
+        [-100, 110, 0, 0],          # 10%
+    ], float)
+    res = irr(cf)
+    assert list(res.reason) == [IRR_NO_SIGN_CHANGE, IRR_NO_SIGN_CHANGE, IRR_MULTIPLE, IRR_OK]
+    assert np.isnan(res.rate[:3]).all()
+    assert res.rate[3] == pytest.approx(0.10)
+    assert "several roots" in IRR_REASONS[IRR_MULTIPLE] and res.reasons()[0].startswith("no IRR")
