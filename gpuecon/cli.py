@@ -10,6 +10,7 @@ import functools
 import importlib
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from .catalog import catalog_frame, get_system, system_names
 from .errors import GpueconError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GPU economics: TCO, floor and ceiling rent, SOCAMM cost, the One Chart.")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 #: modules that add commands (each has ``register(app)``)
 _PLUGINS: tuple[str, ...] = ()
@@ -113,7 +114,7 @@ def systems_cmd(as_json: JsonOpt = False) -> None:
         return
     table = Table(title="gpuecon catalog (per GPU)")
     for c in cols:
-        table.add_column(c.replace("_", " "), justify="left" if c == "name" else "right")
+        table.add_column(c.replace("_", " "), justify="left" if c == "name" else "right", no_wrap=c == "name")
     for row in frame[cols].itertuples(index=False):
         table.add_row(*("" if isinstance(v, float) and math.isnan(v) else f"{v:,g}" if isinstance(v, float) else str(v) for v in row))
     console.print(table)
@@ -226,7 +227,7 @@ def report_cmd(output_dir: Annotated[Path, typer.Option("-o", "--output-dir", he
              ("floor_rent_usd_per_gpu_hour", "floor $/h"), ("ceiling_rent_usd_per_gpu_hour", "ceiling $/h @ $0.70/PF FP8"),
              ("tco_usd_per_pflop_hour", "TCO $/PF-h FP8"), ("headroom_frac", "headroom"), ("irr_at_rent_annual", "IRR @ market rent")]
     for _, label in shown:
-        table.add_column(label, justify="left" if label == "system" else "right")
+        table.add_column(label, justify="left" if label == "system" else "right", no_wrap=label == "system")
     for row in res.to_dict("records"):
         table.add_row(*(_fmt(k, row[k]) if k != "system" else row[k] for k, _ in shown))
     console.print(table)
