@@ -101,22 +101,59 @@ class _CellError(Exception):
         self.code = code
 
 
+#: Results of small calls (<= _MEMO_CELLS argument cells) that gave a single value, keyed by
+#: the exact arguments. The engine is deterministic and the catalog is fixed at import, so a
+#: recalculation of unchanged formulas costs a dict look-up. ``cache_clear()`` empties it.
+_MEMO: dict[tuple, object] = {}
+_MEMO_MAX = 4096
+_MEMO_CELLS = 64
+
+
+def cache_clear() -> None:
+    """Forget memoized results (for benchmarks and tests)."""
+    _MEMO.clear()
+
+
+def _freeze(x: object, budget: list[int]) -> object:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TypeError("too large to memoize")
+    if isinstance(x, list | tuple):
+        return tuple(_freeze(v, budget) for v in x)
+    if x is None or isinstance(x, str | float | int | bool):
+        return (type(x), x)  # 1, 1.0 and True stay distinct
+    raise TypeError("not memoizable")
+
+
 def guarded(fn: Callable) -> Callable:
-    """Never raise: engine errors become ``#VALUE! reason``, anything else a one-line internal error."""
+    """Never raise: engine errors become ``#VALUE! reason``, anything else a one-line internal
+    error. Single-value results of small calls are memoized."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        key = None
+        if not kwargs:
+            try:
+                key = (fn.__name__, _freeze(args, [_MEMO_CELLS]))
+                hit = _MEMO.get(key, _MEMO)
+                if hit is not _MEMO:
+                    return hit
+            except TypeError:
+                key = None
         try:
             with np.errstate(all="ignore"):
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
         except GpueconError as err:
-            return cell_error(err)
+            result = cell_error(err)
         except _CellError as err:
-            return cell_error(err, err.code)
-        except RecursionError as err:  # pragma: no cover - deep garbage input
-            return _internal(err)
+            result = cell_error(err, err.code)
         except Exception as err:  # noqa: BLE001 - the add-in must never crash a cell
-            return _internal(err)
+            result = _internal(err)
+        if key is not None and not isinstance(result, list):
+            if len(_MEMO) >= _MEMO_MAX:
+                _MEMO.clear()
+            _MEMO[key] = result
+        return result
 
     return wrapper
 
@@ -900,6 +937,34 @@ FUNCTIONS: dict[str, Callable] = {
 }
 
 
+#: One-line argument descriptions with units, shown by Excel's function wizard (classic
+#: xlwings passes them to ``Application.MacroOptions``, which cuts at 255 characters).
+ARG_DOCS: dict[str, str] = {
+    "system": 'System name from the catalog, any case (e.g. "VR NVL72"), or a range of names; '
+              'blank or "custom" for a system described entirely in assumptions.',
+    "item": 'Optional TCO item: "total" (default), "capital", "power", "colocation", "maintenance", '
+            '"other", or "breakdown" (spills an item/value table). USD per GPU-hour.',
+    "assumptions": "Optional two-column range of name and value overriding default assumptions "
+                   "(engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr).",
+    "hurdle_irr": "Optional hurdle project IRR, annual fraction (default 0.156 = 15.6%). A range gives one result per cell.",
+    "term_years": "Optional contract term in years, whole months (default 5). A range gives one result per cell.",
+    "prepay": "Optional prepay at signing, fraction of total contract value (default 0.15 = 15%). Ranges allowed.",
+    "usd_per_pflop_hour": "Optional reference price, USD per PFLOP-hour (default 0.70); with basis MEM_BW, "
+                          "USD per TB/s-hour. Ranges allowed.",
+    "basis": "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) "
+             "or MEM_BW (memory bandwidth, TB/s).",
+    "capacity_gb_or_system": "SOCAMM capacity in GB, or a system name (uses its SOCAMM GB per GPU from the catalog). "
+                             "Ranges allowed.",
+    "usd_per_gb": "Optional SOCAMM cost in USD per GB (default 10). Ranges allowed.",
+    "gross_margin": "Optional vendor gross margin, fraction (default 0 = cost; 0.6 = price at a 60% margin). "
+                    "Ranges allowed.",
+    "rent_usd_per_gpu_hour": "Rent in USD per GPU-hour. A range gives one result per cell.",
+    "field": "Catalog column, e.g. tflops_fp8_dense, hbm_gb, mem_bw_tb_per_s, chip_tdp_w, it_w_per_gpu, "
+             "cpu_mem_gb_per_gpu, market_rent_usd_per_gpu_hour, source_specs.",
+    "rents": "Optional range of rents, USD per GPU-hour (default: 41 rents from 0.6 x floor to 1.1 x ceiling).",
+}
+
+
 def iter_errors(value: object) -> Iterable[str]:
     """Every error text in a result (scalar or nested list)."""
     if isinstance(value, list):
@@ -909,6 +974,6 @@ def iter_errors(value: object) -> Iterable[str]:
         yield value  # type: ignore[misc]
 
 
-__all__ = ["FUNCTIONS", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error", "iter_errors",
+__all__ = ["ARG_DOCS", "FUNCTIONS", "cache_clear", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error", "iter_errors",
            "read_assumptions", "gpu_tco", "floor_rent", "ceiling_rent", "socamm_cost", "project_irr",
            "rent_per_pflop", "gpu_spec", "gpu_systems", "one_chart", "version"]
