@@ -235,6 +235,14 @@ def report_cmd(output_dir: Annotated[Path, typer.Option("-o", "--output-dir", he
     console.print(f"wrote {output_dir / 'report.csv'} and {chart}")
 
 
+@app.command("calibration")
+def calibration_cmd() -> None:
+    """The source's published figures against the model (markdown table, as in docs/calibration.md)."""
+    from .calibration import markdown
+
+    typer.echo(markdown())
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the engine version."""

@@ -307,6 +307,8 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     if one.size:
         c0o, Mo, Do, Zo, Lo, No, dto = c0[one], M[one], D[one], Z[one], b["L"][one], N[one], dep_to[one]
 
+        no_lag, no_tax, dep_is_N = not Lo.any(), not Do.any(), bool(np.all(dto == No))  # skip terms that vanish
+
         def fun(x, rows=None):
             if rows is not None:
                 c0r, Mr, Dr, Zr, Lr, Nr, dtr = (v[rows] for v in (c0o, Mo, Do, Zo, Lo, No, dto))
@@ -327,8 +329,8 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
                 return np.where(near, n, val), np.where(close, der_series, der)
 
             sN, dN = S(Nr)
-            sL, dL = S(Lr)
-            sD, dD = S(dtr)
+            sL, dL = (0.0, 0.0) if no_lag else S(Lr)
+            sD, dD = (0.0, 0.0) if no_tax else (sN, dN) if dep_is_N else S(dtr)
             xN = np.power(x, Nr)
             f = c0r + Mr * (sN - sL) + Dr * sD + Zr * xN
             fp = Mr * (dN - dL) + Dr * dD + Zr * Nr * np.power(x, Nr - 1.0)
