@@ -1,0 +1,5 @@
+"""``python -m gpuecon``: the command line."""
+
+from .cli import app
+
+app()
