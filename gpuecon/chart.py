@@ -23,10 +23,14 @@ def draw_one_chart(data: OneChart, path: str | Path) -> Path:
                 label=f"System price +{data.headroom_frac:.0%} (top-left corner)")
     ax.axhline(data.hurdle_irr_annual * 100, color="tan", lw=1.5, label=f"Hurdle IRR {data.hurdle_irr_annual:.1%}")
     ax.axvline(data.ceiling_usd_per_gpu_hour, color="tab:blue", lw=1.5,
-               label=f"Ceiling ${data.ceiling_usd_per_gpu_hour:.2f}/h (${data.usd_per_pflop_hour:.2f}/PFLOP-h {data.basis})")
+               label=f"Ceiling \\${data.ceiling_usd_per_gpu_hour:.2f}/h (\\${data.usd_per_pflop_hour:.2f}/PFLOP-h {data.basis})")
     ax.axvline(data.floor_usd_per_gpu_hour, color="tab:green", lw=1.2, ls=":",
-               label=f"Floor ${data.floor_usd_per_gpu_hour:.2f}/h")
+               label=f"Floor \\${data.floor_usd_per_gpu_hour:.2f}/h at the hurdle")
     ax.scatter([data.floor_usd_per_gpu_hour], [data.hurdle_irr_annual * 100], color="tab:green", zorder=5)
+    if data.headroom_frac > 0:
+        ax.scatter([data.ceiling_usd_per_gpu_hour], [data.hurdle_irr_annual * 100], color="grey", marker="s", zorder=5)
+        ax.annotate("top-left corner: max system price", (data.ceiling_usd_per_gpu_hour, data.hurdle_irr_annual * 100),
+                    textcoords="offset points", xytext=(-160, 14), fontsize=8, color="dimgrey")
     ax.set_xlabel("Rent, USD per GPU-hour")
     ax.set_ylabel("Project IRR, % a year")
     ax.set_title(f"One Chart: {data.system}")
