@@ -276,7 +276,7 @@ def _f(x) -> float:
 def _cover(book: _Book, c: _Calc) -> None:
     ws = book.ws("Cover")
     ws.sheet_view.showGridLines = False
-    _widths(ws, {"A": 3, "B": 26, "C": 100})
+    _widths(ws, {"A": 3, "B": 20, "C": 100})
     book.text(ws, "B2", "GPU economics model (gpuecon)", TITLE)
     rows = [
         ("What it is", "TCO per GPU-hour, floor rent (the rent at which the project IRR equals the hurdle), value-based "
@@ -309,6 +309,7 @@ def _cover(book: _Book, c: _Calc) -> None:
             book.text(ws, f"C{r}", text)
         ws[f"C{r}"].alignment = WRAP
         ws[f"B{r}"].alignment = WRAP
+        ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(text or "") / 95))
         r += 1
     book.text(ws, f"B{r + 1}", "Sheets", SECTION)
     r += 2
@@ -334,7 +335,7 @@ def _inputs(book: _Book, c: _Calc) -> dict[str, int]:
     """Inputs sheet; returns field -> row."""
     ws = book.ws("Inputs")
     ws.freeze_panes = "C5"
-    _widths(ws, {"A": 32, "B": 13, "C": 13, "D": 14, "E": 13, "F": 11, "G": 11, "H": 20, "I": 60, "J": 60})
+    _widths(ws, {"A": 32, "B": 13, "C": 13, "D": 15, "E": 13, "F": 11, "G": 13, "H": 34, "I": 96, "J": 70})
     book.text(ws, "A1", "Inputs", TITLE)
     book.text(ws, "A2", "Blue cells on yellow are inputs; a blank input takes the default (column E). Column C is "
                         "the value the model uses; column A is its defined name. System figures default to the "
@@ -636,11 +637,11 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
         r = R.r
         book.text(ws, f"A{r}", key)
         if key == "MEM_BW":
-            p = raw if raw > 0 else ""
+            p = raw if raw > 0 else "not marketed"
             book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld},"not marketed")', p, NUM2)
             unit = "TB/s"
         else:
-            p = raw / 1000.0 if raw > 0 else ""
+            p = raw / 1000.0 if raw > 0 else "not marketed"
             book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld}/tflops_per_pflops,"not marketed")', p, NUM2)
             unit = "PFLOPS"
         perf[key] = p
@@ -657,10 +658,10 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
         book.text(ws, f"A{r}", key)
         unit = "USD/TB/s-hr" if key == "MEM_BW" else "USD/PFLOP-hr"
         book.formula(ws, f"B{r}", f'=IF(ISNUMBER(B{b0 + i}),tco_total/B{b0 + i},"n/a")',
-                     tco["total"] / p if p != "" else "n/a", USD2)
+                     tco["total"] / p if not isinstance(p, str) else "n/a", USD2)
         book.text(ws, f"C{r}", unit)
         book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{b0 + i}),rent_usd_per_gpu_hour/B{b0 + i},"n/a")',
-                     c.rent / p if p != "" else "n/a", USD2)
+                     c.rent / p if not isinstance(p, str) else "n/a", USD2)
         R.r += 1
 
     R.section("Ceiling rent (value-based) and SOCAMM")
@@ -670,7 +671,7 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
     ceil = _f(ceiling_rent(a, c.price, c.basis))
     R.row("ceiling_rent_usd_per_gpu_hour", "Ceiling rent", "=ceiling_usd_per_pflop_hour*perf_at_basis", ceil,
           "USD/GPU-hr")
-    rpp = c.rent / psel if psel != "" else ""
+    rpp = c.rent / psel if not isinstance(psel, str) else "#N/A"
     R.row("rent_per_unit_hour", "Model rent per PFLOP-hour (TB/s-hour for MEM_BW)", "=rent_usd_per_gpu_hour/perf_at_basis",
           rpp, "USD/PFLOP-hr", USD2)
     gb, usd, m = float(a.socamm_gb_per_gpu), float(a.socamm_usd_per_gb), float(a.socamm_gross_margin_frac)
@@ -753,7 +754,7 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
     book.text(ws, "F3", "Monthly cash-flow schedule per GPU (USD; month 0 = signing; "
                         "rows past the horizon are zero)", SECTION)
     _header(ws, 4, list(sc.values()), col=6)
-    ws.row_dimensions[4].height = 32
+    ws.row_dimensions[4].height = 45
     for col in sc:
         if col != "F":
             ws.column_dimensions[col].width = 13
@@ -1103,6 +1104,7 @@ def _one_chart(book: _Book, c: _Calc, res: dict) -> tuple[np.ndarray, np.ndarray
     ch.x_axis.number_format = '"$"0.00'
     ch.y_axis.number_format = "0%"
     ch.x_axis.delete = False
+    ch.x_axis.tickLblPos = "low"
     ch.y_axis.delete = False
     ch.height, ch.width = 11, 20
     ch.legend.position = "b"
@@ -1186,6 +1188,8 @@ def _checks(book: _Book, c: _Calc, res: dict, addin_refs: dict[str, str], sc: di
     r += 1
     book.text(ws, f"A{r}", "Native consistency", SECTION)
     r += 1
+    _header(ws, r, ["Check", "Value", "Target", "Difference", "Status"])
+    r += 1
     native = [
         ("Capex parts add up", "=capex_compute+capex_socamm+capex_networking+capex_storage+capex_other",
          "=capex_total", res["capex"], res["capex"], USD0, "rel"),
@@ -1214,7 +1218,7 @@ def _checks(book: _Book, c: _Calc, res: dict, addin_refs: dict[str, str], sc: di
             status = f'=IF(ABS(B{r}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR")'
         book.formula(ws, f"E{r}", status, "OK")
         r += 1
-    book.formula(ws, "B4", f'=IF(COUNTIF(E7:E{r - 1},"ERROR")=0,"OK","ERROR")', "OK", font=Font(bold=True, size=14))
+    book.formula(ws, "B4", f'=IF(COUNTIF(E7:E{r - 1},"ERROR")=0,"OK","ERROR")', "OK", font=Font(name="Calibri", bold=True, size=14))
     book.name("checks_summary", "Checks", "B4")
     book.text(ws, "C4", "OK when no row reads ERROR (\"add-in not loaded\" rows do not count)", NOTE)
     del first_native
@@ -1249,8 +1253,7 @@ def _build(system: str, inputs: Mapping[str, object], scenarios) -> _Book:
     book.text(ws, f"D{r}", "annual rate")
     book.text(ws, f"I{r}", "Checks: largest difference between an iterated IRR and its target that reads OK")
     book.name("irr_check_tolerance", "Inputs", f"C{r}")
-    for wsx in wb.worksheets:
-        wsx.sheet_view.zoomScale = 100
+    _finish(wb)
     wb.active = 0
     props = wb.properties
     props.creator = "gpuecon"
@@ -1258,6 +1261,31 @@ def _build(system: str, inputs: Mapping[str, object], scenarios) -> _Book:
     props.title = "GPU economics model"
     props.description = f"Generated by gpuecon {__version__} (gpuecon export)"
     return book
+
+
+def _finish(wb: Workbook) -> None:
+    """Page setup (fit to one page wide), units indented, OK/ERROR coloured."""
+    from openpyxl.formatting.rule import CellIsRule
+
+    for ws in wb.worksheets:
+        ws.sheet_view.zoomScale = 100
+        ws.page_setup.orientation = "portrait" if ws.title in ("Cover", "Checks") else "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.gridLines = False
+    for title, col in (("Inputs", "D"), ("Model (native)", "C"), ("Model (add-in)", "C")):
+        ws = wb[title]
+        for (cell,) in ws.iter_rows(min_col=ws[f"{col}1"].column, max_col=ws[f"{col}1"].column, min_row=5):
+            if isinstance(cell.value, str):
+                cell.alignment = Alignment(indent=1)
+    ws = wb["Checks"]
+    green = PatternFill("solid", fgColor="C6EFCE")
+    red = PatternFill("solid", fgColor="FFC7CE")
+    for rng in ("B4", f"E7:E{ws.max_row}"):
+        ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=['"OK"'], fill=green))
+        ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=['"ERROR"'], fill=red))
 
 
 def _normalize_zip(data: bytes) -> bytes:
