@@ -1,0 +1,149 @@
+"""LibreOffice (headless) independently recalculates the template; the native parts must equal the engine.
+
+The harness (gpuecon.libreoffice) loads with a profile whose registrymodifications.xcu sets
+/org.openoffice.Office.Calc/Formula/Load OOXMLRecalcMode = 0, so every formula is recomputed on load
+instead of trusting the cached values the exporter wrote. LibreOffice does not know the add-in's
+functions (GPU_TCO, FLOOR_RENT, ...): those cells become errors there (#NAME? or #VALUE!), so this
+test checks only the native parts: every other formula cell must equal the value the exporter cached
+from the engine (relative difference <= 1e-9), the add-in checks must read "add-in not loaded" and the
+Checks summary must read OK. Nothing is skipped: CI installs libreoffice-calc-nogui.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from gpuecon import (
+    Assumptions,
+    ceiling_rent,
+    floor_rent,
+    headroom_frac,
+    libreoffice,
+    project_irr,
+    tco_breakdown,
+)
+from gpuecon.exporter import MODEL_FILE, export_model, model_cached_values
+from gpuecon.xlsxpatch import open_package
+
+ROOT = Path(__file__).resolve().parents[1]
+REL = 1e-9
+
+CASES = {
+    "vr-defaults": ("VR NVL72", {}),
+    "gb300-defaults": ("GB300 NVL72", {}),
+    "vr-tax-lag-residual": ("VR NVL72", {"tax_rate_frac": 0.21, "deployment_lag_months": 3,
+                                         "residual_value_frac_capex": 0.15, "rent_usd_per_gpu_hour": 8.0}),
+    "h100-life-shorter-than-horizon": ("H100 SXM", {"tax_rate_frac": 0.25, "deployment_lag_months": 6,
+                                                   "residual_value_frac_capex": 0.3, "contract_term_years": 7,
+                                                   "utilization_frac": 0.8, "useful_life_years": 5,
+                                                   "ceiling_basis": "BF16"}),
+}
+
+
+@pytest.fixture(autouse=True)
+def require_soffice() -> None:
+    if libreoffice.find_soffice() is None:
+        pytest.fail("LibreOffice (soffice) not on PATH: install libreoffice-calc-nogui (apt) to run these tests")
+
+
+def addin_dependent(sheet: str, ref: str, formula_cells: dict) -> bool:
+    """UDF cells, and the Checks cells that read them."""
+    col = re.sub(r"\d", "", ref)
+    if sheet == "Model (add-in)":
+        return True
+    if sheet == "Scenarios" and col in ("K", "L", "M", "N", "O"):
+        return True
+    if sheet == "Checks" and col in ("B", "D", "E"):
+        f = formula_cells.get(("Checks", f"B{ref[1:]}"), "")
+        return "Model (add-in)" in f or bool(re.search(r"Scenarios![K-O]", f))
+    return False
+
+
+def formulas(path: Path) -> dict[tuple[str, str], str]:
+    pkg = open_package(path)
+    return {(s, c.ref): c.formula for s in pkg.sheets for c in pkg.iter_cells(s) if c.formula}
+
+
+def rel_diff(a: float, b: float) -> float:
+    return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b))
+
+
+def compare_native(recalculated: Path, expected: dict, fcells: dict) -> tuple[int, float]:
+    wb = openpyxl.load_workbook(recalculated, data_only=True)
+    worst, n = 0.0, 0
+    for (sheet, ref), want in expected.items():
+        if addin_dependent(sheet, ref, fcells):
+            continue
+        got = wb[sheet][ref].value
+        n += 1
+        if isinstance(want, float | int) and not isinstance(want, bool):
+            assert isinstance(got, float | int), (sheet, ref, want, got)
+            d = rel_diff(float(got), float(want))
+            worst = max(worst, d)
+            assert d <= REL, (sheet, ref, want, got, d)
+        elif want == "":
+            assert got in ("", None), (sheet, ref, got)
+        else:
+            assert got == want, (sheet, ref, want, got)
+    return n, worst
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_libreoffice_recalculation_matches_the_engine(case: str, tmp_path: Path) -> None:
+    system, inputs = CASES[case]
+    src = export_model(tmp_path / MODEL_FILE, system, inputs)
+    out = libreoffice.recalculate(src, tmp_path / "lo")
+    fcells = formulas(src)
+    n, worst = compare_native(out, model_cached_values(system, inputs), fcells)
+    assert n > 6000
+    print(f"{case}: {n} native cells, worst relative difference {worst:.2e}")
+
+    wb = openpyxl.load_workbook(out, data_only=True)
+    names = {d.name: d.text for d in open_package(src).defined_names}
+
+    def val(name: str):
+        sheet, ref = names[name].rsplit("!", 1)
+        return wb[sheet.strip("'")][ref.replace("$", "")].value
+
+    fields = {k: v for k, v in inputs.items() if k not in ("rent_usd_per_gpu_hour", "ceiling_basis")}
+    a = Assumptions(system, **fields)
+    basis = inputs.get("ceiling_basis", "FP8")
+    rent = inputs.get("rent_usd_per_gpu_hour") or (3.50 if system == "GB300 NVL72" else float(floor_rent(a)))
+    # the headline outputs, straight against engine calls
+    assert rel_diff(val("floor_rent_usd_per_gpu_hour"), float(floor_rent(a))) <= REL
+    assert rel_diff(val("tco_total"), float(tco_breakdown(a)["total"])) <= REL
+    assert rel_diff(val("ceiling_rent_usd_per_gpu_hour"), float(ceiling_rent(a, 0.70, basis))) <= REL
+    assert rel_diff(val("headroom_frac"), float(headroom_frac(a, 0.70, basis))) <= REL
+    assert rel_diff(val("project_irr"), float(project_irr(a, rent))) <= REL
+    # Checks: native rows OK, add-in rows say so (LibreOffice has no add-in), summary OK
+    checks = wb["Checks"]
+    statuses = [checks[f"E{r}"].value for r in range(7, checks.max_row + 1) if checks[f"A{r}"].value]
+    assert "add-in not loaded" in statuses and "ERROR" not in statuses
+    assert statuses.count("OK") == 4
+    assert val("checks_summary") == "OK"
+    # the UDF cells are errors in LibreOffice (unknown functions)
+    assert str(wb["Model (add-in)"]["B5"].value).startswith("#")
+
+
+def test_input_changed_in_the_committed_file_recalculates_to_the_engine(tmp_path: Path) -> None:
+    """Select GB300 in the committed (VR) template by writing the input cell only; LibreOffice recomputes."""
+    committed = ROOT / "workbooks" / MODEL_FILE
+    pkg = open_package(committed)
+    (sheet, ref), = pkg.resolve_name("system_name")
+    assert (sheet, ref) == ("Inputs", "C5")
+    changed = pkg.write(tmp_path / MODEL_FILE, {}, {("Inputs", "B5"): "GB300 NVL72"})
+    out = libreoffice.recalculate(changed, tmp_path / "lo")
+    n, worst = compare_native(out, model_cached_values("GB300 NVL72"), formulas(committed))
+    assert n > 6000
+    wb = openpyxl.load_workbook(out, data_only=True)
+    assert wb["Model (native)"]["B" + str(_row(wb, "Floor rent (IRR = hurdle)"))].value == pytest.approx(
+        float(floor_rent("GB300 NVL72")), rel=REL)
+
+
+def _row(wb, label: str) -> int:
+    ws = wb["Model (native)"]
+    return next(r for r in range(1, ws.max_row + 1) if ws[f"A{r}"].value == label)
