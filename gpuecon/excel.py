@@ -183,7 +183,7 @@ def grid(raw: object, name: str = "argument") -> list[list[object]]:
                            f"{name} must be a rectangular range (rows of equal length)")
     for r in rows:
         for v in r:
-            if isinstance(v, list | tuple | dict | set):
+            if isinstance(v, list | tuple):
                 raise GpueconError(name, "a nested range", "a range of cells",
                                    f"{name} must be a range of cells, not a range of ranges")
     return rows

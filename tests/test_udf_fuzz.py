@@ -1,0 +1,154 @@
+"""Fuzz every Excel function with bad and odd Excel-shaped input: nothing raises, no internal
+error, every failure is a short readable reason with an Excel error code."""
+
+import datetime as dt
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpuecon import excel
+
+ADDIN = Path(__file__).resolve().parent.parent / "addin"
+_spec = importlib.util.spec_from_file_location("gpuecon_udfs_fuzz", ADDIN / "gpuecon_udfs.py")
+U = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(U)
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-10**30, max_value=10**30),
+    st.text(max_size=20),
+    st.sampled_from(["", "  ", "VR NVL72", "h100", "custom", "FP8", "mem bw", "breakdown", "15%", "-2", "1e400",
+                     "#DIV/0!", "#N/A", "#VALUE! x", "hurdle_irr", "pue", "tflops_fp8_dense", "nan", "inf"]),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+    st.just(b"bytes"),
+    st.just({"a": 1}),
+)
+rows = st.lists(scalars, min_size=1, max_size=4)
+ranges = st.one_of(
+    rows,  # 1-D
+    st.integers(1, 4).flatmap(lambda w: st.lists(st.lists(scalars, min_size=w, max_size=w), min_size=1, max_size=4)),
+    st.lists(rows, min_size=1, max_size=3),  # possibly ragged
+    st.just([]),
+    st.just([[]]),
+    st.just([[[1.0]]]),  # nested too deep
+    st.builds(lambda n: np.full((n, 1), 0.2), st.integers(1, 3)),
+)
+values = st.one_of(scalars, ranges)
+assumption_ranges = st.one_of(
+    st.none(),
+    values,
+    st.lists(st.tuples(st.sampled_from(["pue", "PUE ratio", "hurdle", "bogus", "", None, 3.0, "it_w_per_gpu",
+                                        "capex_compute_usd_per_gpu", "tax_rate", "contract_term_years"]),
+                       scalars).map(list), min_size=1, max_size=4),
+)
+
+CODES = ("#VALUE! ", "#N/A ", "#NUM! ")
+
+
+def check(result):
+    """A number, a bool, a name, or an error text; lists of those; never an internal error."""
+    if isinstance(result, list):
+        assert result and all(isinstance(r, list) and len(r) == len(result[0]) for r in result)
+        for r in result:
+            for v in r:
+                check_cell(v)
+    else:
+        check_cell(result)
+
+
+def check_cell(v):
+    assert isinstance(v, float | bool | str), type(v)
+    if isinstance(v, float):
+        assert math.isfinite(v)
+    if isinstance(v, str) and v.startswith("#"):
+        assert v.startswith(CODES), v
+        assert "internal error" not in v, v
+        assert "Traceback" not in v and "\n" not in v
+        assert len(v) <= 1010
+
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(values, values, assumption_ranges)
+def test_gpu_tco(system, item, assumptions):
+    check(U.GPU_TCO(system, item, assumptions))
+
+
+@SETTINGS
+@given(st.one_of(st.just("VR NVL72"), values), values, values, values, assumption_ranges)
+def test_floor_rent(system, hurdle, term, prepay, assumptions):
+    check(U.FLOOR_RENT(system, hurdle, term, prepay, assumptions))
+
+
+@SETTINGS
+@given(st.one_of(st.just("VR NVL72"), values), values, values, assumption_ranges)
+def test_ceiling_rent(system, price, basis, assumptions):
+    check(U.CEILING_RENT(system, price, basis, assumptions))
+
+
+@SETTINGS
+@given(values, values, values)
+def test_socamm_cost(cap, usd, margin):
+    check(U.SOCAMM_COST(cap, usd, margin))
+
+
+@SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), values, values, values, assumption_ranges)
+def test_project_irr(system, rent, term, prepay, assumptions):
+    check(U.PROJECT_IRR(system, rent, term, prepay, assumptions))
+
+
+@SETTINGS
+@given(st.one_of(st.just("VR NVL72"), values), values, values)
+def test_rent_per_pflop(system, rent, basis):
+    check(U.RENT_PER_PFLOP(system, rent, basis))
+
+
+@SETTINGS
+@given(values, values)
+def test_gpu_spec(system, field):
+    check(U.GPU_SPEC(system, field))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(st.just("VR NVL72"), values), values, assumption_ranges)
+def test_one_chart(system, rents, assumptions):
+    check(U.ONE_CHART(system, rents, assumptions))
+
+
+def test_no_argument_functions():
+    check(U.GPU_SYSTEMS())
+    check(U.GPUECON_VERSION())
+
+
+@SETTINGS
+@given(scalars)
+def test_scalar_and_array_calls_agree(v):
+    """The same value gives the same cell, alone or inside a column."""
+    excel.cache_clear()
+    alone = U.FLOOR_RENT("VR NVL72", v)
+    excel.cache_clear()
+    in_column = U.FLOOR_RENT("VR NVL72", [[v], [0.156]])
+    cell = in_column[0][0] if isinstance(in_column, list) else in_column
+    if isinstance(alone, float):
+        assert cell == alone or math.isclose(cell, alone, rel_tol=1e-12)
+    else:
+        assert cell == alone
+
+
+@SETTINGS
+@given(st.floats(min_value=-5, max_value=15))
+def test_hurdle_errors_name_the_field_value_and_range(h):
+    out = U.FLOOR_RENT("VR NVL72", h)
+    if -1 < h <= 10:
+        assert isinstance(out, float)
+    else:
+        assert out.startswith("#VALUE! hurdle_irr must be in (-1, 10], got ")
