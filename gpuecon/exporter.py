@@ -326,6 +326,8 @@ def _cover(book: _Book, c: _Calc) -> None:
         book.text(ws, f"B{r}", sheet, BOLD)
         book.text(ws, f"C{r}", what)
         ws[f"C{r}"].alignment = WRAP
+        ws[f"B{r}"].alignment = WRAP
+        ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(what) / 95))
         r += 1
     book.text(ws, f"B{r + 1}", "Checks summary", BOLD)
     book.formula(ws, f"C{r + 1}", "=checks_summary", "OK", font=BOLD)
@@ -833,7 +835,7 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
 
 def _addin(book: _Book, c: _Calc, res: dict, chart_rents: np.ndarray, chart_irr: np.ndarray) -> dict[str, str]:
     ws = book.ws("Model (add-in)")
-    _widths(ws, {"A": 44, "B": 15, "C": 14, "D": 80})
+    _widths(ws, {"A": 34, "B": 15, "C": 14, "D": 96, "E": 3, "F": 12, "G": 12, "H": 12, "I": 12})
     book.text(ws, "A1", "Model (add-in)", TITLE)
     book.text(ws, "A2", "These cells call the gpuecon functions (xlwings add-in or xlwings Lite). Without the "
                         "add-in they show #NAME? after a recalculation; the values saved in the file are the "
@@ -872,21 +874,18 @@ def _addin(book: _Book, c: _Calc, res: dict, chart_rents: np.ndarray, chart_irr:
     vals = [[k, tco[k]] for k in TCO_ITEMS] + [["total", tco["total"]]]
     book.array(ws, f"A{r}", 6, 2, formula, vals, USD2)
     book.text(ws, f"D{r}", formula)
-    r += 7
-    book.text(ws, f"A{r}", "One Chart data (one array formula over the One Chart's rents)", SECTION)
-    r += 1
-    _header(ws, r, ["Rent", "IRR", "Floor", "Ceiling"])
-    r += 1
+    r = 3
     formula = "=ONE_CHART(system_name,chart_rents,assumptions)"
+    book.text(ws, f"F{r}", "One Chart data: " + formula, SECTION)
+    r += 1
+    _header(ws, r, ["Rent", "IRR", "Floor", "Ceiling"], col=6)
+    r += 1
     vals = [[float(x), float(y), res["floor"], res["ceiling"]] for x, y in zip(chart_rents, chart_irr, strict=True)]
-    book.array(ws, f"A{r}", len(vals), 4, formula, vals)
+    book.array(ws, f"F{r}", len(vals), 4, formula, vals)
     for i in range(len(vals)):
-        ws[f"A{r + i}"].number_format = USD2
-        ws[f"B{r + i}"].number_format = PCT1
-        ws[f"C{r + i}"].number_format = USD2
-        ws[f"D{r + i}"].number_format = USD2
-    book.text(ws, f"E{r}", formula)
-    refs["one_chart_irr"] = f"B{r}:B{r + len(vals) - 1}"
+        for col, fmt in zip("FGHI", (USD2, PCT1, USD2, USD2), strict=True):
+            ws[f"{col}{r + i}"].number_format = fmt
+    refs["one_chart_irr"] = f"G{r}:G{r + len(vals) - 1}"
     ws.freeze_panes = "A5"
     return refs
 
