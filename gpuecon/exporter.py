@@ -577,7 +577,7 @@ class _Rows:
 def _native(book: _Book, c: _Calc) -> dict[str, object]:
     ws = book.ws("Model (native)")
     a = c.a
-    _widths(ws, {"A": 44, "B": 15, "C": 14, "D": 34, "E": 3})
+    _widths(ws, {"A": 44, "B": 15, "C": 19, "D": 34, "E": 3})
     book.text(ws, "A1", "Model (native formulas only)", TITLE)
     book.text(ws, "A2", "Built-in functions only: computes in Excel 2016+, LibreOffice and Google Sheets without "
                         "the add-in. Column D names each result (a defined name). Schedule from column F.", NOTE)
