@@ -28,7 +28,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="GPU economic
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 #: modules that add commands (each has ``register(app)``)
-_PLUGINS: tuple[str, ...] = ("cli_export", "cli_addin")
+_PLUGINS: tuple[str, ...] = ("cli_export", "cli_addin", "cli_batch")
 
 SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="Override an assumption: NAME=VALUE (engine field names; repeatable)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]

@@ -28,6 +28,7 @@ a reason, and everything else is still computed.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -265,10 +266,12 @@ _REF_RE = re.compile(
     rf"|(?P<row1>\$?\d+):(?P<row2>\$?\d+))$"
 )
 _NAME_RE = re.compile(r"^(?:(?:'(?P<qs>(?:[^']|'')+)'|(?P<s>[^'!:\[\]]+))!)?(?P<name>[A-Za-z_\\][\w.\\?]*)$")
+_DIGITS = re.compile(r"\d+")
 _CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 _MAX_ROWS, _MAX_COLS = 1_048_576, 16_384
 
 
+@functools.lru_cache(maxsize=4096)
 def _col_index(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -423,7 +426,7 @@ class Workbook:
         for cols in self._cols:
             for rows in cols.values():
                 rows.sort()
-        shapes: dict[str, tuple] = {}
+        shapes: dict[str, object] = {}
         for node in self.nodes:
             if not node.problem:
                 self._analyse(node, shapes)
@@ -438,12 +441,39 @@ class Workbook:
 
     # --- formula analysis --------------------------------------------------------------------------
 
-    def _analyse(self, node: _Node, shapes: dict[str, tuple]) -> None:
-        """Tokenize, resolve references, pick or compile the shape's program."""
+    def _tokens(self, text: str, shapes: dict[str, object]) -> list[tuple[str, str, str]]:
+        """openpyxl's Tokenizer, run once per formula *shape* (digits masked): ``=B2*C2`` and
+        ``=B3*C3`` share one tokenization, re-filled with each formula's own digit runs."""
         from openpyxl.formula.tokenizer import Tokenizer
 
+        shape = _DIGITS.sub("#", text)
+        recipe = shapes.get(shape)
+        if recipe is None or recipe is False:
+            toks = [(t.type, t.subtype, t.value) for t in Tokenizer("=" + text).items]
+            if recipe is None:
+                ok = "".join(v for _, _, v in toks) == text
+                pieces = [(ty, st, _DIGITS.split(v)) for ty, st, v in toks]
+                ok = ok and sum(len(p) - 1 for _, _, p in pieces) == len(_DIGITS.findall(text))
+                shapes[shape] = pieces if ok else False
+            return toks
+        runs = _DIGITS.findall(text)
+        out = []
+        k = 0
+        for ty, st, pieces in recipe:  # type: ignore[union-attr]
+            if len(pieces) == 1:
+                out.append((ty, st, pieces[0]))
+                continue
+            v = pieces[0]
+            for j in range(1, len(pieces)):
+                v += runs[k] + pieces[j]
+                k += 1
+            out.append((ty, st, v))
+        return out
+
+    def _analyse(self, node: _Node, shapes: dict[str, object]) -> None:
+        """Tokenize, resolve references, pick or compile the shape's program."""
         try:
-            items = Tokenizer("=" + node.text).items
+            items = self._tokens(node.text, shapes)
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
@@ -461,8 +491,7 @@ class Workbook:
         i = 0
         n = len(items)
         while i < n:
-            tok = items[i]
-            t, st, v = tok.type, tok.subtype, tok.value
+            t, st, v = items[i]
             if t == "FUNC" and st == "OPEN":
                 fname = v[:-1].upper()
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
@@ -472,10 +501,10 @@ class Workbook:
                 if bare in ("ROW", "COLUMN"):  # ROW(ref)/ROW() become numbers
                     j = i + 1
                     target = None
-                    if j < n and items[j].type == "OPERAND" and items[j].subtype == "RANGE":
-                        target = items[j].value
+                    if j < n and items[j][:2] == ("OPERAND", "RANGE"):
+                        target = items[j][2]
                         j += 1
-                    if j < n and items[j].type == "FUNC" and items[j].subtype == "CLOSE":
+                    if j < n and items[j][:2] == ("FUNC", "CLOSE"):
                         rect = self._resolve(target, node) if target else (node.sheet, node.row, node.col, node.row, node.col)
                         if isinstance(rect, str):
                             node.problem = rect

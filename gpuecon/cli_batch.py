@@ -1,0 +1,136 @@
+"""``gpuecon batch`` and ``gpuecon recalc``: headless batch runs and workbook recalculation."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import GpueconError
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+MAX_ISSUES_SHOWN = 20
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch_cmd)
+    app.command("recalc")(recalc_cmd)
+
+
+def _fail(err: Exception) -> None:
+    err_console.print(f"[red]error:[/red] {err}")
+    raise typer.Exit(2)
+
+
+def batch_cmd(
+    scenarios: Annotated[Path, typer.Argument(help="Scenario table: .csv, .tsv, .xlsx or .parquet, one scenario per row")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Results file; format from the extension "
+                                                                  "(.csv .tsv .parquet .xlsx .json .jsonl)")],
+    engine: Annotated[str, typer.Option(help="local (process pool on this machine) or dask")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); "
+                                                       "default: a LocalCluster for the job")] = None,
+    workbook: Annotated[Path | None, typer.Option(help="Run each row through this workbook's named inputs/outputs")] = None,
+    inputs: Annotated[list[str] | None, typer.Option("--inputs", help="Named input NAME or NAME=COLUMN (repeatable or "
+                                                                        "comma-separated); default: columns named like inputs")] = None,
+    outputs: Annotated[list[str] | None, typer.Option("--outputs", help="Named outputs (repeatable or comma-separated); "
+                                                                          "default: every name of a formula cell")] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk / Dask partition")] = 125_000,
+    workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core)")] = None,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: on long runs)")] = None,
+) -> None:
+    """Compute TCO, floor, ceiling, IRR at rent, $/PFLOP and SOCAMM cost for every scenario row."""
+    from .batch import run_batch
+
+    t0 = time.perf_counter()
+    try:
+        summary = run_batch(scenarios, output, engine=engine, scheduler=scheduler, workbook=workbook,
+                            inputs=_split(inputs), outputs=_split(outputs), chunk_rows=chunk_rows, workers=workers,
+                            progress=progress)
+    except GpueconError as err:
+        _fail(err)
+        return
+    secs = time.perf_counter() - t0
+    console.print(f"wrote {summary.output}: {summary.rows:,} rows ({summary.engine} engine, {secs:.2f} s), "
+                  f"{summary.errors:,} with an error")
+    for row, reason in summary.error_samples:
+        console.print(f"  row {row}: {reason}")
+
+
+def _split(items: list[str] | None) -> list[str] | None:
+    if not items:
+        return None
+    return [p.strip() for item in items for p in item.split(",") if p.strip()]
+
+
+def recalc_cmd(
+    book: Annotated[Path, typer.Argument(help="Workbook to recalculate (.xlsx or .xlsm)")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Recalculated copy to write")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", "-s", help="Change a named input first: NAME=VALUE (repeatable)")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite BOOK itself (atomically)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print named outputs and issues as JSON")] = False,
+    outputs: Annotated[list[str] | None, typer.Option("--outputs", help="Named outputs to print (default: all)")] = None,
+) -> None:
+    """Recalculate every formula (native and gpuecon UDFs) without Excel; write values, keep everything else."""
+    from .recalc import RecalcError, parse_value, recalc
+
+    try:
+        values = {}
+        for item in sets or []:
+            if "=" not in item:
+                raise RecalcError(f"--set {item!r}: expected NAME=VALUE")
+            name, value = item.split("=", 1)
+            values[name.strip()] = parse_value(value)
+        result = recalc(book, output, sets=values, in_place=in_place, outputs=_split(outputs))
+    except GpueconError as err:
+        _fail(err)
+        return
+    issues = [{"address": i.address, "kind": i.kind, "reason": i.reason} for i in result.issues]
+    if as_json:
+        typer.echo(json.dumps({"output": str(result.output), "formulas": result.formulas,
+                               "cells_written": result.written, "named": _jsonable(result.named),
+                               "issues": issues, "seconds": {k: round(v, 4) for k, v in result.seconds.items()}},
+                              indent=2))
+    else:
+        table = Table(title=f"named outputs: {result.output.name if result.output else ''}")
+        table.add_column("name")
+        table.add_column("value", justify="right")
+        for name, value in result.named.items():
+            table.add_row(name, _fmt(value))
+        console.print(table)
+        total = sum(result.seconds.values())
+        console.print(f"recalculated {result.formulas:,} formulas in {total:.2f} s; wrote {result.written:,} "
+                      f"cached values to {result.output}")
+        if issues:
+            console.print(f"[yellow]{len(issues)} cell(s) with problems:[/yellow]")
+            for issue in result.issues[:MAX_ISSUES_SHOWN]:
+                console.print(f"  {issue.address}: {issue.kind}: {issue.reason}", markup=False, highlight=False)
+            if len(issues) > MAX_ISSUES_SHOWN:
+                console.print(f"  ... and {len(issues) - MAX_ISSUES_SHOWN} more (use --json for all)")
+    if any(i.kind in ("unsupported", "circular") for i in result.issues):
+        raise typer.Exit(1)
+
+
+def _jsonable(v: object) -> object:
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, list):
+        return "; ".join(", ".join(_fmt(x) for x in row) if isinstance(row, list) else _fmt(row) for row in v)
+    if isinstance(v, float):
+        return f"{v:,.6g}"
+    return str(v)
