@@ -174,19 +174,21 @@ def grid(raw: object, name: str = "argument") -> list[list[object]]:
         return [[raw]]
     if len(raw) == 0:
         return [[None]]
-    if not any(isinstance(r, list | tuple) for r in raw):
+    kinds = set(map(type, raw))
+    if not kinds & {list, tuple}:
         return [[v] for v in raw]  # 1-D: a column
-    rows = [list(r) if isinstance(r, list | tuple) else [r] for r in raw]
-    width = len(rows[0])
-    if width == 0 or any(len(r) != width for r in rows):
+    rows = raw if kinds == {list} else [r if isinstance(r, list | tuple) else [r] for r in raw]
+    widths = set(map(len, rows))
+    if len(widths) != 1 or 0 in widths:
         raise GpueconError(name, "a ragged range", "a rectangular range",
                            f"{name} must be a rectangular range (rows of equal length)")
-    for r in rows:
-        for v in r:
-            if isinstance(v, list | tuple):
-                raise GpueconError(name, "a nested range", "a range of cells",
-                                   f"{name} must be a range of cells, not a range of ranges")
-    return rows
+    return rows  # type: ignore[return-value]
+
+
+def _no_nested(name: str, types: set[type]) -> None:
+    if types & {list, tuple}:
+        raise GpueconError(name, "a nested range", "a range of cells",
+                           f"{name} must be a range of cells, not a range of ranges")
 
 
 def _shape(rows: list[list[object]]) -> tuple[int, int]:
@@ -194,13 +196,16 @@ def _shape(rows: list[list[object]]) -> tuple[int, int]:
 
 
 def _is_scalar(raw: object) -> bool:
+    if isinstance(raw, list | tuple):
+        if len(raw) != 1:
+            return False
+        first = raw[0]
+        if isinstance(first, list | tuple):
+            return len(first) == 1 and not _is_seq(first[0])
+        return not _is_seq(first)
     if not _is_seq(raw):
         return True
-    try:
-        g = grid(raw)
-    except GpueconError:
-        return False
-    return _shape(g) == (1, 1)
+    return getattr(raw, "size", 0) == 1
 
 
 def _scalar(raw: object) -> object:
@@ -263,8 +268,18 @@ def read_number(name: str, v: object) -> float | object:
     raise GpueconError(name, v, "a number", msg_not_number(name, v))
 
 
+def _field_ok(field: str, x: float) -> bool:
+    """``not FIELDS[field].bad_mask(x)`` for one float, in plain Python (scalar calls are hot)."""
+    f = FIELDS[field]
+    ok = (x > f.lo if f.lo_open else x >= f.lo) and (x < f.hi if f.hi_open else x <= f.hi)
+    if ok and f.whole:
+        q = x / f.step
+        ok = abs(q - round(q)) < 1e-9
+    return ok
+
+
 def _check_field(name: str, field: str, x: float) -> None:
-    if FIELDS[field].bad_mask(np.asarray(x, dtype=float)):
+    if not _field_ok(field, x):
         raise GpueconError(name, x, FIELDS[field].allowed, msg_range(name, field, x))
 
 
@@ -404,6 +419,7 @@ def number_cells(name: str, raw: object, *, field: str | None = None, nonneg: bo
     flat = [v for r in rows for v in r]
     errors = np.full(len(flat), "", dtype=object)
     types = set(map(type, flat))
+    _no_nested(name, types)
     if types <= {float, int, type(None)}:
         vals = np.array(flat, dtype=float)  # None -> nan
         bad_inf = np.isinf(vals)
@@ -441,6 +457,7 @@ def text_cells(name: str, raw: object, read: Callable[[object], object]) -> Cell
     rows = grid(raw, name)
     shape = _shape(rows)
     flat = [v for r in rows for v in r]
+    _no_nested(name, set(map(type, flat)))
     values = np.empty(len(flat), dtype=object)
     errors = np.full(len(flat), "", dtype=object)
     seen: dict[object, tuple[object, str]] = {}
@@ -493,18 +510,21 @@ class Batch:
 
     def output(self, result: np.ndarray, nan_text: str | np.ndarray = "") -> object:
         """Rows back to the broadcast shape: floats, or the row's error text; 1x1 -> a value."""
-        out = np.asarray(result, dtype=float).astype(object)
-        bad_nan = self.ok & np.isnan(np.asarray(result, dtype=float))
+        values = np.asarray(result, dtype=float)
+        bad_nan = self.ok & np.isnan(values)
         if bad_nan.any():
             fallback = cell_error("no result", ERR_NUM)
             nan_text = np.broadcast_to(np.asarray(nan_text, dtype=object), (self.n,))
             for i in np.flatnonzero(bad_nan):
                 self.errors[i] = nan_text[i] or fallback
-        err = self.errors != ""
-        out[err] = self.errors[err]
+        err = np.flatnonzero(self.errors != "")
         if self.shape == (1, 1):
-            return out[0]
-        return out.reshape(self.shape).tolist()
+            return self.errors[0] if err.size else float(values[0])
+        out = values.reshape(self.shape).tolist()
+        width = self.shape[1]
+        for i in err:
+            out[i // width][i % width] = self.errors[i]
+        return out
 
 
 def _isolate(batch: Batch, rows: np.ndarray, compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -593,6 +613,9 @@ def row_fields(batch: Batch, overrides: dict[str, float], per_row: dict[str, tup
 
 
 def _sub(fields: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
+    n = len(next(iter(fields.values())))
+    if idx.size == n:  # all rows (idx is sorted and unique): no copy
+        return fields
     return {f: a[idx] for f, a in fields.items()}
 
 
@@ -860,6 +883,16 @@ def _spec_value(system_name: str, field: str) -> object:
 @guarded
 def gpu_spec(system, field):
     """A catalog value for a system (per GPU): a figure, a flag, or a source note."""
+    if _scalars(system, field):
+        try:
+            s = _catalog_system(_scalar(system))
+        except GpueconError as err:
+            first = cell_error(err)
+        else:
+            first = ""
+        if first:
+            return first
+        return _spec_value(s.name, read_spec_field(_scalar(field)))
     sys_cells = text_cells("system", system, _catalog_system)
     field_cells = text_cells("field", field, read_spec_field)
     batch = Batch({"system": sys_cells, "field": field_cells})

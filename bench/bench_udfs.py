@@ -1,0 +1,120 @@
+"""Excel function (UDF) speed on the Python side, with peers in the same run.
+
+    python bench/bench_udfs.py            # full run (~1 min), prints a markdown table
+    python bench/bench_udfs.py --quick    # fewer repeats
+
+Measured in-process, Python side only (no COM / Excel marshalling):
+
+* scalar calls: the UDF with its memo cleared before every call ("cold": parse, validate,
+  engine, format), the same UDF on a repeated formula ("warm": memo hit), and the engine
+  function called directly with the same arguments; overhead = cold UDF - engine direct;
+* a 10,000-row column as one array call (``=FLOOR_RENT("VR NVL72", A1:A10000)``), against the
+  engine's own vectorized call and a naive per-row loop of scalar UDF calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import gpuecon
+from gpuecon import excel, model
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("gpuecon_udfs", ROOT / "addin" / "gpuecon_udfs.py")
+U = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(U)
+VR = "VR NVL72"
+
+
+def per_call(fn, number: int, repeat: int, setup=None) -> float:
+    """Median over ``repeat`` runs of the mean time per call, seconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        if setup is None:
+            for _ in range(number):
+                fn()
+        else:
+            for _ in range(number):
+                setup()
+                fn()
+        times.append((time.perf_counter() - t0) / number)
+    return statistics.median(times)
+
+
+def clear_cost(number: int, repeat: int) -> float:
+    return per_call(lambda: None, number, repeat, setup=excel.cache_clear)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ns = ap.parse_args(argv)
+    n_scalar, rep = (200, 3) if ns.quick else (1000, 7)
+    rows = []
+
+    scalar_cases = [
+        ("FLOOR_RENT(\"VR NVL72\")", lambda: U.FLOOR_RENT(VR), lambda: float(model.floor_rent(VR))),
+        ("FLOOR_RENT(\"VR NVL72\", 0.2, 5, 0.15)", lambda: U.FLOOR_RENT(VR, 0.2, 5.0, 0.15),
+         lambda: float(model.floor_rent(VR, hurdle_irr_annual=0.2, contract_term_years=5.0, prepay_frac_contract=0.15))),
+        ("CEILING_RENT(\"VR NVL72\", 0.70)", lambda: U.CEILING_RENT(VR, 0.70), lambda: float(model.ceiling_rent(VR, 0.70, "FP8"))),
+        ("GPU_TCO(\"VR NVL72\")", lambda: U.GPU_TCO(VR), lambda: float(model.tco_breakdown(VR)["total"])),
+        ("PROJECT_IRR(\"VR NVL72\", 8)", lambda: U.PROJECT_IRR(VR, 8.0), lambda: float(model.project_irr(VR, 8.0))),
+        ("SOCAMM_COST(768, 10, 0.6)", lambda: U.SOCAMM_COST(768.0, 10.0, 0.6), lambda: float(model.socamm_cost(768.0, 10.0, 0.6))),
+        ("GPU_SPEC(\"H20\", \"hbm_gb\")", lambda: U.GPU_SPEC("H20", "hbm_gb"),
+         lambda: float(gpuecon.get_system("H20").figures["hbm_gb"])),
+    ]
+    clr = clear_cost(n_scalar, rep)
+    for label, udf, engine in scalar_cases:
+        assert udf() == engine() or abs(udf() - engine()) < 1e-12
+        cold = per_call(udf, n_scalar, rep, setup=excel.cache_clear) - clr
+        warm = per_call(udf, n_scalar * 10, rep)
+        direct = per_call(engine, n_scalar, rep)
+        rows.append((label, cold * 1e6, warm * 1e6, direct * 1e6, (cold - direct) * 1e6))
+
+    print(f"gpuecon {gpuecon.__version__}, numpy {np.__version__}, Python {platform.python_version()}, "
+          f"{platform.machine()} ({platform.system()})\n")
+    print("Scalar calls, microseconds per call (median of repeats):\n")
+    print("| call | UDF cold (memo cleared) | UDF warm (repeated formula) | engine direct | UDF overhead (cold - engine) |")
+    print("|---|---:|---:|---:|---:|")
+    for label, cold, warm, direct, over in rows:
+        print(f"| `={label}` | {cold:,.1f} | {warm:,.2f} | {direct:,.1f} | {over:,.1f} |")
+
+    # --- a 10,000-row column as one formula --------------------------------------------------------
+    n = 10_000
+    hurdles = np.linspace(0.05, 0.30, n)
+    column = [[float(h)] for h in hurdles]  # what xlwings passes for A1:A10000 with ndim=2
+    rents = [[float(r)] for r in np.linspace(3.0, 12.0, n)]
+    rep_a = 3 if ns.quick else 7
+    out = U.FLOOR_RENT(VR, column)
+    assert np.allclose([r[0] for r in out], model.floor_rent(VR, hurdle_irr_annual=hurdles), rtol=1e-12)
+    arr = [
+        ("`=FLOOR_RENT(\"VR NVL72\", A1:A10000)` one array call", per_call(lambda: U.FLOOR_RENT(VR, column), 1, rep_a)),
+        ("engine `floor_rent(VR, hurdle_irr_annual=array)`", per_call(lambda: model.floor_rent(VR, hurdle_irr_annual=hurdles), 1, rep_a)),
+        ("`=PROJECT_IRR(\"VR NVL72\", A1:A10000)` one array call", per_call(lambda: U.PROJECT_IRR(VR, rents), 1, rep_a)),
+        ("engine `project_irr(VR, array)`", per_call(lambda: model.project_irr(VR, np.array([r[0] for r in rents])), 1, rep_a)),
+    ]
+    naive_n = 1000 if ns.quick else n
+
+    def naive():
+        excel.cache_clear()
+        return [[U.FLOOR_RENT(VR, h[0])] for h in column[:naive_n]]
+
+    t = per_call(naive, 1, 1) * (n / naive_n)
+    arr.append((f"naive loop: 10,000 scalar `FLOOR_RENT` calls{' (1,000 timed, x10)' if naive_n < n else ''}", t))
+    print("\n10,000-row column, milliseconds per call (median of repeats):\n")
+    print("| call | ms |")
+    print("|---|---:|")
+    for label, sec in arr:
+        print(f"| {label} | {sec * 1e3:,.1f} |")
+
+
+if __name__ == "__main__":
+    main()
