@@ -228,7 +228,9 @@ class _Program:
             if fn is fx["not_implemented"]:
                 self.problem = f"unsupported function {name}"
                 return
-            if set(node) - {"type", "function", "inputs", "outputs", "wait_inputs", "index", "solve_cycle"}:
+            extra = set(node) - {"type", "function", "inputs", "outputs", "wait_inputs", "index", "solve_cycle",
+                                 "extra_inputs"}
+            if extra or any(k not in dsp.default_values for k in node.get("extra_inputs", ())):
                 self.problem = f"unsupported function {name} (needs cell context)"
                 return
             inputs = list(node.get("inputs") or [])
@@ -378,6 +380,8 @@ class Workbook:
                 key = (si, r, c)
                 value = _load_value(cell.value, cell.type, errors)
                 if cell.formula is None:
+                    if value is None:  # a styled blank cell
+                        continue
                     if key not in self.node_at:
                         self.values[key] = value
                     else:
