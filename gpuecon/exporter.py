@@ -871,21 +871,21 @@ def _addin(book: _Book, c: _Calc, res: dict, chart_rents: np.ndarray, chart_irr:
     book.text(ws, f"A{r}", "TCO breakdown (one array formula)", SECTION)
     r += 1
     formula = '=GPU_TCO(system_name,"breakdown",assumptions)'
-    vals = [[k, tco[k]] for k in TCO_ITEMS] + [["total", tco["total"]]]
-    book.array(ws, f"A{r}", 6, 2, formula, vals, USD2)
+    # the UDF's table has a header row (gpuecon.excel): item, usd_per_gpu_hour
+    vals = [["item", "usd_per_gpu_hour"]] + [[k, tco[k]] for k in TCO_ITEMS] + [["total", tco["total"]]]
+    book.array(ws, f"A{r}", len(vals), 2, formula, vals, USD2)
     book.text(ws, f"D{r}", formula)
     r = 3
     formula = "=ONE_CHART(system_name,chart_rents,assumptions)"
     book.text(ws, f"F{r}", "One Chart data: " + formula, SECTION)
     r += 1
-    _header(ws, r, ["Rent", "IRR", "Floor", "Ceiling"], col=6)
-    r += 1
-    vals = [[float(x), float(y), res["floor"], res["ceiling"]] for x, y in zip(chart_rents, chart_irr, strict=True)]
+    vals = [["rent_usd_per_gpu_hour", "irr_annual", "floor_usd_per_gpu_hour", "ceiling_usd_per_gpu_hour"]]
+    vals += [[float(x), float(y), res["floor"], res["ceiling"]] for x, y in zip(chart_rents, chart_irr, strict=True)]
     book.array(ws, f"F{r}", len(vals), 4, formula, vals)
-    for i in range(len(vals)):
+    for i in range(1, len(vals)):
         for col, fmt in zip("FGHI", (USD2, PCT1, USD2, USD2), strict=True):
             ws[f"{col}{r + i}"].number_format = fmt
-    refs["one_chart_irr"] = f"G{r}:G{r + len(vals) - 1}"
+    refs["one_chart_irr"] = f"G{r + 1}:G{r + len(vals) - 1}"
     ws.freeze_panes = "A5"
     return refs
 
@@ -972,7 +972,9 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
         "L": (f'=FLOOR_RENT({rng["B"]},{rng["D"]},{rng["E"]},{rng["F"]},global_assumptions)', results["floor"], USD2),
         "M": (f'=PROJECT_IRR({rng["B"]},{rng["C"]},{rng["E"]},{rng["F"]},global_assumptions)', results["irr"], PCT1),
         "N": (f'=CEILING_RENT({rng["B"]},{rng["I"]},{rng["J"]},global_assumptions)', results["ceil"], USD2),
-        "O": (f'=SOCAMM_COST({rng["B"]},{rng["G"]},{rng["H"]})', results["socamm"], USD0),
+        # capacity (helper column AI, from the Catalog) rather than the system: SOCAMM_COST of a system
+        # without socketed SOCAMM is an error by design, the per-GPU capacity is 0 here
+        "O": (f'=SOCAMM_COST(AI{top}:AI{bot},{rng["G"]},{rng["H"]})', results["socamm"], USD0),
     }
     for col, (formula, vals, fmt) in udf.items():
         book.array(ws, f"{col}{top}", n, 1, formula, [[v] for v in vals], fmt)

@@ -265,3 +265,50 @@ def test_cli_export(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["export", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / MODEL_FILE).read_bytes() == COMMITTED.read_bytes()
+
+
+def test_udf_cached_values_equal_what_the_add_in_returns(path: Path) -> None:
+    """Call the add-in's adapter (gpuecon.excel, shared by the xlwings and Lite editions) with the
+    arguments each UDF cell would receive, and compare with the cached values, shapes included."""
+    from gpuecon import excel
+
+    wbf = openpyxl.load_workbook(path)
+    wbv = openpyxl.load_workbook(path, data_only=True)
+
+    def grid(sheet: str, rng: str):
+        block = wbv[sheet][rng.replace("$", "")]
+        if not isinstance(block, tuple):
+            return [[block.value]]
+        return [[c.value for c in row] for row in block]
+
+    def arg(text: str, sheet: str):
+        text = text.strip()
+        if text.startswith('"'):
+            return [[text.strip('"')]]
+        if text in wbf.defined_names:
+            (dest_sheet, rng), = wbf.defined_names[text].destinations
+            return grid(dest_sheet, rng)
+        return grid(sheet, text)
+
+    calls = 0
+    for ws in wbf.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                text = getattr(v, "text", v)
+                m = re.fullmatch(r"=(GPU_TCO|FLOOR_RENT|CEILING_RENT|SOCAMM_COST|PROJECT_IRR|RENT_PER_PFLOP|ONE_CHART)"
+                                 r"\((.*)\)", text) if isinstance(text, str) else None
+                if not m or cell.data_type != "f":
+                    continue
+                calls += 1
+                result = getattr(excel, m.group(1).lower())(*(arg(a, ws.title) for a in m.group(2).split(",")))
+                want = result if isinstance(result, list) else [[result]]
+                got = grid(ws.title, v.ref if hasattr(v, "ref") else cell.coordinate)
+                assert len(got) == len(want) and len(got[0]) == len(want[0]), (ws.title, cell.coordinate)
+                for gr, wr in zip(got, want, strict=True):
+                    for g, w in zip(gr, wr, strict=True):
+                        if isinstance(w, float):
+                            assert g == pytest.approx(w, rel=1e-12), (ws.title, cell.coordinate, g, w)
+                        else:
+                            assert g == w, (ws.title, cell.coordinate, g, w)
+    assert calls == 18  # 11 single results, the breakdown, ONE_CHART, 5 scenario columns
