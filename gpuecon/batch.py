@@ -348,10 +348,14 @@ def evaluate_workbook(df: pd.DataFrame, book: str | os.PathLike[str], inputs: Se
             sets = {name: _cell_value(values[col]) for name, col in mapping.items()}
             try:
                 got = wb.calculate_named(sets, outs)
-                problems = [f"{n}: {v}" for n, v in got.items() if isinstance(v, str) and v.startswith("#")]
-                errors.append("; ".join(problems))
+                problems = []
                 for n in outs:
-                    results[n].append(_plain(got[n]))
+                    v = _plain(got[n])
+                    if _is_error_text(v):  # an error value: blank result, reason in `error`
+                        problems.append(f"{n}: {v}")
+                        v = None
+                    results[n].append(v)
+                errors.append("; ".join(problems))
             except GpueconError as exc:
                 errors.append(str(exc))
                 for n in outs:
@@ -376,6 +380,13 @@ def _cell_value(v: object) -> object:
     if isinstance(v, np.generic):
         return v.item()
     return v
+
+
+_ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+
+
+def _is_error_text(v: object) -> bool:
+    return isinstance(v, str) and v.startswith(_ERROR_CODES)
 
 
 def _plain(v: object) -> object:
