@@ -109,7 +109,7 @@ UDF_NAMES = ("GPU_TCO", "FLOOR_RENT", "CEILING_RENT", "SOCAMM_COST", "PROJECT_IR
 #: (the ``assumptions`` name/value range is never one of them).
 _UDF_VECTOR_ARGS = {"GPU_TCO": 2, "FLOOR_RENT": 4, "CEILING_RENT": 3, "SOCAMM_COST": 3, "PROJECT_IRR": 4,
                     "RENT_PER_PFLOP": 3, "GPU_SPEC": 2}
-_ELEMENTWISE = {"+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">=", "u-", "u+", "%", "IF", "IFERROR",
+_ELEMENTWISE = {"+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">=", "U-", "U+", "%", "IF", "IFERROR",
                 "ROUND", "ROUNDUP", "ROUNDDOWN", "ABS", "SQRT", "EXP", "LN", "INT", "MOD", "POWER", "ISNUMBER",
                 "ISERROR", "ISBLANK", "NOT"}
 #: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers
@@ -341,6 +341,7 @@ class Workbook:
         self.inputs_set: dict[tuple[int, int, int], object] = {}
         self.issues: list[Issue] = []
         self._programs: dict[str, _Program] = {}
+        self._name_cache: dict[tuple[str, int], object] = {}
         self._ranges: dict[Rect, object] = {}
         self._bounds: list[tuple[int, int]] = []
         self._cols: list[dict[int, list[int]]] = []
@@ -583,6 +584,13 @@ class Workbook:
         return f"reference {text} is not supported"
 
     def _resolve_name(self, name: str, sheet: int) -> Rect | tuple | str:
+        key = (name.casefold(), sheet)
+        hit = self._name_cache.get(key)
+        if hit is None:
+            hit = self._name_cache[key] = self._resolve_name_uncached(name, sheet)
+        return hit
+
+    def _resolve_name_uncached(self, name: str, sheet: int) -> Rect | tuple | str:
         sheet_name = self.sheet_names[sheet] if 0 <= sheet < len(self.sheet_names) else None
         local = self.pkg.sheet_order.index(sheet_name) if sheet_name in self.pkg.sheet_order else None
         found = [d for d in self.pkg.defined_names if d.name.casefold() == name.casefold()
@@ -624,62 +632,71 @@ class Workbook:
             for k in range(bisect.bisect_left(rows, r1), bisect.bisect_right(rows, r2)):
                 yield self.node_at[(si, rows[k], c)]
 
+    def _groupable(self, node: _Node) -> bool:
+        prog = node.program
+        return (not node.problem and prog is not None and prog.vector_ok and node.area is None
+                and all(op[0] == "value" or (op[1] == op[3] and op[2] == op[4]) for op in node.operands))
+
     def _link(self) -> None:
-        """Users lists, topological levels (Kahn), circular references found and reported."""
-        preds: dict[int, set[int]] = {}
-        by_id = {id(n): n for n in self.nodes}
-        for node in self.nodes:
-            ps: set[int] = set()
+        """Users lists and the evaluation order; circular references found and reported.
+
+        Cells that share a formula shape (e.g. one column of a table) form one batch, evaluated in
+        a single array call, when no cell of the batch depends on another one of it and the batches'
+        own graph stays acyclic; otherwise they fall back to single cells.
+        """
+        nodes = self.nodes
+        index = {id(n): i for i, n in enumerate(nodes)}
+        preds: list[set[int]] = [set() for _ in nodes]
+        for i, node in enumerate(nodes):
             for op in node.operands:
-                if isinstance(op, tuple) and op and op[0] == "value":
+                if op[0] == "value":
                     continue
                 for p in self._formula_cells_in(op):  # type: ignore[arg-type]
-                    ps.add(id(p))
-            preds[id(node)] = ps
-            for p in ps:
-                by_id[p].users.append(node)
-        indeg = {k: len(v) for k, v in preds.items()}
-        ready = [n for n in self.nodes if indeg[id(n)] == 0]
-        levels: list[list[_Node]] = []
-        seen = 0
-        cyclic: set[int] = set()
+                    preds[i].add(index[id(p)])
+            for p in preds[i]:
+                nodes[p].users.append(node)
+        rep = list(range(len(nodes)))
+        members: dict[int, list[int]] = {i: [i] for i in range(len(nodes))}
+        shapes: dict[tuple[str, int, int], list[int]] = defaultdict(list)  # one shape in one column
+        for i, node in enumerate(nodes):
+            if self._groupable(node):
+                shapes[(node.key, node.sheet, node.col)].append(i)
+        for ids in shapes.values():
+            group = set(ids)
+            if len(ids) < 2 or any(preds[i] & group for i in ids):
+                continue  # a chain such as month = previous month + 1 is evaluated cell by cell
+            for i in ids:
+                rep[i] = ids[0]
+                members.pop(i, None)
+            members[ids[0]] = ids
         while True:
-            while ready:
-                levels.append(ready)
-                seen += len(ready)
-                nxt = []
-                for n in ready:
-                    for u in n.users:
-                        indeg[id(u)] -= 1
-                        if indeg[id(u)] == 0:
-                            nxt.append(u)
-                ready = nxt
-            if seen == len(self.nodes):
+            order, left = _kahn(members, rep, preds, set())
+            if not any(len(members[r]) > 1 for r in left):
                 break
-            rest = [n for n in self.nodes if indeg[id(n)] > 0 and id(n) not in cyclic]
-            comps = _cycles({id(n) for n in rest}, preds, by_id)
-            if not comps:
+            rest = set(left)
+            bpreds = {r: {rep[p] for i in members[r] for p in preds[i]} & rest for r in left}
+            split = [r for comp in _cycles(rest, bpreds, None) for r in comp if len(members[r]) > 1]
+            if not split:
                 break
-            ready = []
-            for comp in comps:
-                path = " -> ".join(self.address(by_id[k]) for k in comp[:6]) + (" ..." if len(comp) > 6 else "")
+            for r in split:  # batches that would wait on each other: back to single cells
+                for i in members.pop(r):
+                    rep[i] = i
+                    members[i] = [i]
+        cyclic: set[int] = set()
+        if left:
+            rest = {i for r in left for i in members[r]}
+            by_id = dict(enumerate(nodes))
+            for comp in _cycles(rest, {i: preds[i] for i in rest}, by_id):
+                path = " -> ".join(self.address(nodes[k]) for k in comp[:6]) + (" ..." if len(comp) > 6 else "")
                 for k in comp:
-                    n = by_id[k]
                     cyclic.add(k)
-                    n.problem = n.problem or f"circular reference ({path})"
-                    indeg[k] = 0
-                ready_c = [by_id[k] for k in comp]
-                levels.append(ready_c)
-                seen += len(ready_c)
-                for n in ready_c:
-                    for u in n.users:
-                        if id(u) in cyclic:
-                            continue
-                        indeg[id(u)] -= 1
-                        if indeg[id(u)] == 0:
-                            ready.append(u)
-        self._order = levels
-        self._cyclic = cyclic
+                    nodes[k].problem = nodes[k].problem or f"circular reference ({path})"
+            order.append(sorted(cyclic))
+            tail, _ = _kahn({i: [i] for i in rest - cyclic}, list(range(len(nodes))), preds,
+                            {i for i in range(len(nodes)) if i not in rest} | cyclic)
+            order += tail
+        self._order = [[nodes[i] for i in batch] for batch in order]
+        self._cyclic = {id(nodes[k]) for k in cyclic}
 
     def address(self, node_or_key) -> str:
         if isinstance(node_or_key, _Node):
@@ -1028,6 +1045,31 @@ def _thaw(v: object) -> object:
     if isinstance(v, tuple):
         return [_thaw(x) for x in v]
     return v
+
+
+def _kahn(members: dict[int, list[int]], rep: list[int], preds: list[set[int]],
+          done: set[int]) -> tuple[list[list[int]], list[int]]:
+    """Topological order of batches (``members``: representative -> cell indices); cells in ``done``
+    count as computed. Returns the ordered batches (cell indices) and the representatives left over."""
+    spreds: dict[int, set[int]] = {}
+    users: dict[int, list[int]] = defaultdict(list)
+    for r, ids in members.items():
+        ps = {rep[p] for i in ids for p in preds[i] if p not in done}
+        spreds[r] = ps
+        for p in ps:
+            users[p].append(r)
+    indeg = {r: len(ps) for r, ps in spreds.items()}
+    ready = [r for r, d in indeg.items() if d == 0]
+    order: list[list[int]] = []
+    while ready:
+        r = ready.pop()
+        order.append(members[r])
+        for u in users.get(r, ()):
+            indeg[u] -= 1
+            if indeg[u] == 0:
+                ready.append(u)
+    left = [r for r, d in indeg.items() if d > 0]
+    return order, left
 
 
 def _cycles(rest: set[int], preds: dict[int, set[int]], by_id) -> list[list[int]]:
