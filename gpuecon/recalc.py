@@ -85,13 +85,13 @@ def _fx():
     if not _FORMULAS:
         import formulas
         import schedula as sh
-        from formulas.functions import Array, Error, XlError, not_implemented
+        from formulas.functions import Array, Error, XlError, not_implemented, wrap_ranges_func
 
         _FORMULAS.update(formulas=formulas, sh=sh, Array=Array, XlError=XlError, errors=Error.errors,
                          EMPTY=sh.EMPTY, not_implemented=not_implemented)
         funcs = formulas.get_functions()
         for name in UDF_NAMES:
-            wrapper = _udf_wrapper(name)
+            wrapper = wrap_ranges_func(_udf_wrapper(name))  # ExcelModel passes Ranges; values pass through
             for prefix in ("", "_XLUDF.", "_XLL."):
                 funcs[prefix + name] = wrapper
     return _FORMULAS
@@ -176,6 +176,13 @@ def _udf_vector(impl, args) -> object:
             res[i, 0] = row[0] if isinstance(row, list) else row
     else:  # a whole-call error (one text) goes to every row
         res[:, 0] = out[0][0] if isinstance(out, list) else out
+    from .excel import is_error
+
+    for i in range(n):  # a row that failed is redone as Excel would call it, one cell at a time,
+        if err[i] is None and is_error(res[i, 0]):  # so the reason is the scalar call's reason
+            row = [c[i][0] if isinstance(c, list) and len(c) == n and isinstance(c[0], list) and
+                   isinstance(args[k], np.ndarray) and args[k].size == n else c for k, c in enumerate(conv)]
+            res[i, 0] = _scalar(_from_py(impl(*row)), fx)
     bad = np.flatnonzero(err != None)  # noqa: E711 - object array
     res[bad, 0] = err[bad]
     return res.view(fx["Array"])
