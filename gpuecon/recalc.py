@@ -354,6 +354,7 @@ class Workbook:
         self._cols: list[dict[int, list[int]]] = []
         self._order: list[list[_Node]] | None = None
         self._cyclic: set[int] = set()
+        self._calculated = False
         self._load()
 
     # --- loading ---------------------------------------------------------------------------------
@@ -933,9 +934,10 @@ class Workbook:
         touched: list[_Node] = []
         for name, value in values.items():
             key = self.check_input(name)
-            self.values[key] = _load_value(value, "", _fx()["errors"]) if value is not None else None
             if value is None:
                 self.values.pop(key, None)
+            else:
+                self.values[key] = _load_value(value, "", _fx()["errors"])
             self.inputs_set[key] = value
             touched += self._readers(key)
         return touched
@@ -960,7 +962,7 @@ class Workbook:
 
     def calculate_named(self, sets: Mapping[str, object], outputs: Sequence[str]) -> dict[str, object]:
         """Set named inputs, recompute what depends on them, return the named outputs (batch --workbook)."""
-        if not getattr(self, "_calculated", False):
+        if not self._calculated:
             self.calculate()
             self._calculated = True
         touched = self.set_inputs(sets)
@@ -1159,8 +1161,6 @@ def recalc(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = No
     dst = Path(out)
     if not in_place and dst.exists() and src.exists() and dst.resolve() == src.resolve():
         raise RecalcError(f"refusing to overwrite the input {src}; use --in-place")
-    if src.suffix.lower() != dst.suffix.lower() and dst.suffix.lower() in (".xlsx", ".xlsm"):
-        pass  # same bytes either way; the content type inside decides
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     wb = Workbook.open(src, **limits)
