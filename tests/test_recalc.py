@@ -126,6 +126,16 @@ def test_round_trip_values_and_bytes(rich: Path, tmp_path: Path) -> None:
     assert ws["A13"].value == pytest.approx(17.5)
     assert result.named == {"Floor": pytest.approx(floor), "Margin": pytest.approx(8.0 - floor)}
     assert [(i.address, i.kind) for i in result.issues] == [("Calc!A6", "error")]
+    import pandas as pd
+
+    seen = pd.read_excel(out, sheet_name="Calc", header=None)  # pandas sees the numbers
+    assert seen.iloc[4, 0] == 10 and seen.iloc[3, 0] == "above & <ok>"
+    from gpuecon import libreoffice
+
+    if libreoffice.find_soffice():  # LibreOffice, trusting cached values, shows them too
+        lo = openpyxl.load_workbook(libreoffice.recalculate(out, tmp_path / "lo", force_recalc=False),
+                                    data_only=True)["Calc"]
+        assert lo["A2"].value == pytest.approx(floor, rel=1e-12) and lo["A4"].value == "above & <ok>"
     full = openpyxl.load_workbook(out)  # still a valid package with its formulas
     assert full["Calc"]["A1"].value == "=GPU_TCO(System)"
     assert full.defined_names["Floor"].attr_text == "Calc!$A$2"
