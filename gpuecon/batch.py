@@ -228,14 +228,20 @@ def evaluate_local(df: pd.DataFrame, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, wo
     workers = min(workers or os.cpu_count() or 1, len(chunks))
     parts: list[pd.DataFrame] = []
     emit = sink or parts.append
-    with _progress(n, progress, "gpuecon batch") as bar:
-        if workers <= 1:
+    if workers <= 1:
+        with _progress(n, progress, "gpuecon batch") as bar:
             for chunk in chunks:
                 emit(evaluate(chunk))
                 bar.update(len(chunk))
-        else:
-            ctx = get_context("fork" if "fork" in _start_methods() else "spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    else:
+        import threading
+
+        # fork is fastest (no re-import); only safe while this process has a single thread
+        method = "fork" if "fork" in _start_methods() and threading.active_count() == 1 else (
+            "forkserver" if "forkserver" in _start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+            pool.submit(int).result()  # workers start now, before the progress bar's thread
+            with _progress(n, progress, "gpuecon batch") as bar:
                 for res in pool.map(evaluate, chunks):
                     emit(res)
                     bar.update(len(res))
