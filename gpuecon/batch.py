@@ -264,7 +264,7 @@ def _dask_frame(src: Path | pd.DataFrame, partition_rows: int):
     fmt = _format(src, for_input=True)
     if fmt in ("csv", "tsv"):
         return dd.read_csv(str(src), sep="\t" if fmt == "tsv" else ",", dtype="string", keep_default_na=False,
-                           na_values=[""], blocksize="16MB")
+                           na_values=[""], blocksize="4MB")
     if fmt == "parquet":
         return dd.read_parquet(str(src))
     return dd.from_pandas(read_scenarios(src), chunksize=max(1, partition_rows), sort=False)
