@@ -32,6 +32,7 @@ import functools
 import math
 import os
 import re
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -80,9 +81,19 @@ class RecalcResult:
 _FORMULAS: dict[str, object] = {}
 
 
+_FX_LOCK = threading.Lock()
+
+
 def _fx():
     """The formulas package, imported lazily (it takes ~1 s), with the gpuecon UDFs registered."""
-    if not _FORMULAS:
+    if "ready" in _FORMULAS:
+        return _FORMULAS
+    with _FX_LOCK:
+        return _fx_load()
+
+
+def _fx_load():
+    if "ready" not in _FORMULAS:
         import formulas
         import schedula as sh
         from formulas.functions import Array, Error, XlError, not_implemented, wrap_ranges_func
@@ -94,6 +105,9 @@ def _fx():
             wrapper = wrap_ranges_func(_udf_wrapper(name))  # ExcelModel passes Ranges; values pass through
             for prefix in ("", "_XLUDF.", "_XLL."):
                 funcs[prefix + name] = wrapper
+        from . import excel  # noqa: F401 - imported here, not while cells are evaluated
+
+        _FORMULAS["ready"] = True
     return _FORMULAS
 
 
@@ -365,6 +379,8 @@ class Workbook:
         p = Path(path)
         if not p.is_file():
             raise RecalcError(f"no such workbook: {p}")
+        if "ready" not in _FORMULAS:  # import the formulas package while the zip is being read and checked
+            threading.Thread(target=_fx, daemon=True).start()
         try:
             return cls(open_package(p, **limits))
         except XlsxError as exc:
