@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -52,6 +53,14 @@ class Field:
         return ~ok
 
     def check(self, value: object) -> np.ndarray:
+        if type(value) in (float, int, np.float64):  # scalar fast path (Excel cells, CLI)
+            v = float(value)
+            ok = (v > self.lo if self.lo_open else v >= self.lo) and (v < self.hi if self.hi_open else v <= self.hi)
+            if ok and self.whole:
+                ok = abs(v / self.step - round(v / self.step)) < 1e-9
+            if ok or (self.blank_ok and v != v):
+                return np.float64(v)  # type: ignore[return-value]
+            raise GpueconError(self.name, v, self.allowed)
         arr = _as_float_array(self.name, value)
         bad = self.bad_mask(arr)
         if bad.any():
@@ -166,8 +175,13 @@ def system_defaults(system: System | str | None) -> dict[str, float]:
 
 def defaults(system: System | str | None = None) -> dict[str, float]:
     """All defaults for a system (catalog row + global defaults)."""
+    return dict(_defaults(get_system(system).name if system is not None else None))
+
+
+@cache
+def _defaults(name: str | None) -> dict[str, float]:
     out = {n: f.default for n, f in FIELDS.items() if f.default is not None}
-    out.update(system_defaults(system))
+    out.update(system_defaults(name))
     return out  # type: ignore[return-value]
 
 
