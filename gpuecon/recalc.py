@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GpueconError
-from .xlsxpatch import XlsxError, open_package
+from .xlsxpatch import XlsxError, _col_index, _col_letters, open_package
 
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
 
@@ -318,22 +318,6 @@ _NAME_RE = re.compile(r"^(?:(?:'(?P<qs>(?:[^']|'')+)'|(?P<s>[^'!:\[\]]+))!)?(?P<
 _DIGITS = re.compile(r"\d+")
 _CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 _MAX_ROWS, _MAX_COLS = 1_048_576, 16_384
-
-
-@functools.lru_cache(maxsize=4096)
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _a1(r: int, c: int) -> str:
