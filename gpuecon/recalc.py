@@ -28,7 +28,6 @@ a reason, and everything else is still computed.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import math
 import os
