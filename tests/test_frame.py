@@ -53,3 +53,14 @@ def test_vectorized_equals_scalar_over_a_grid():
         kw = dict(prepay_frac_contract=df.prepay[i], socamm_usd_per_gb=df.socamm_usd_per_gb[i])
         assert out.floor_rent_usd_per_gpu_hour[i] == pytest.approx(float(ge.floor_rent(df.system[i], **kw)), rel=1e-12)
         assert out.irr_at_rent_annual[i] == pytest.approx(float(ge.project_irr(df.system[i], df.rent[i], **kw)), abs=1e-12, nan_ok=True)
+
+
+def test_series_and_arrays_broadcast():
+    hurdles = pd.Series([0.10, 0.156, 0.20])
+    rents = np.array([[4.0], [8.0]])  # (2, 1) against (3,) -> (2, 3)
+    floors = ge.floor_rent("VR NVL72", hurdle_irr_annual=hurdles)
+    assert floors.shape == (3,) and floors[1] == pytest.approx(float(ge.floor_rent("VR NVL72")))
+    assert np.all(np.diff(floors) > 0)
+    irr = ge.project_irr("VR NVL72", rents, prepay_frac_contract=np.array([0.0, 0.15, 0.3]))
+    assert irr.shape == (2, 3)
+    assert irr[1, 2] == pytest.approx(float(ge.project_irr("VR NVL72", 8.0, prepay_frac_contract=0.3)), abs=1e-12)
