@@ -93,6 +93,13 @@ FORMATS = {"USD/GPU": USD0, "USD": USD0, "USD/GB": USD2, "USD/kWh": USD4, "USD/k
 _INJECTION = ("=", "+", "-", "@")
 
 
+
+def _catalog_range(col: str) -> str:
+    """Absolute reference to a Catalog column's data cells, e.g. ``Catalog!$B$2:$B$11``."""
+    cat = catalog_frame()
+    letter = get_column_letter(list(cat.columns).index(col) + 1)
+    return f"Catalog!${letter}$2:${letter}${len(cat) + 1}"
+
 def _q(sheet: str) -> str:
     return f"'{sheet}'" if re.search(r"[^A-Za-z0-9_]", sheet) else sheet
 
@@ -346,12 +353,7 @@ def _inputs(book: _Book, c: _Calc) -> dict[str, int]:
                     "Description", "Source"])
     rows: dict[str, int] = {}
     cat = catalog_frame()
-    ncat = len(cat)
-    cols = {name: get_column_letter(i + 1) for i, name in enumerate(cat.columns)}
-
-    def cat_rng(col: str) -> str:
-        L = cols[col]
-        return f"Catalog!${L}$2:${L}${ncat + 1}"
+    cat_rng = _catalog_range
 
     r = 5
     # system
@@ -914,12 +916,7 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
     _header(ws, 5, heads)
     ws.row_dimensions[5].height = 45
     cat = catalog_frame()
-    ncat = len(cat)
-    cols = {name: get_column_letter(i + 1) for i, name in enumerate(cat.columns)}
-
-    def cr(col: str) -> str:
-        L = cols[col]
-        return f"Catalog!${L}$2:${L}${ncat + 1}"
+    cr = _catalog_range
 
     glob = {k: v for k, v in c.inputs.items() if k in GLOBAL_FIELDS}
     fmts = [None, None, USD2, PCT1, "0", PCT1, USD2, PCT1, USD2, None]
