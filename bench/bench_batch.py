@@ -26,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-ROOT = Path(__file__).resolve().parents[1]
+from _report import ROOT, emit  # noqa: E402  (sibling module; bench scripts run as files)
 
 
 def scenario_csv(path: Path, rows: int, seed: int = 0) -> Path:
@@ -94,13 +93,7 @@ def main() -> None:
         best = min(times)
         lines.append(f"| {name} | **{best:.2f}** ({statistics.median(times):.2f}) | {opts.rows / best:,.0f} | {note} |")
     lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    if opts.record:
-        doc = ROOT / "docs" / "benchmarks.md"
-        doc.parent.mkdir(exist_ok=True)
-        with doc.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text + "\n")
+    emit(lines, opts.record)
 
 
 if __name__ == "__main__":

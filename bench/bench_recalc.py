@@ -31,7 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _report import ROOT, emit  # noqa: E402  (sibling module; bench scripts run as files)
+
 SYSTEMS = ["H100 SXM", "H200", "B200", "GB300 NVL72", "VR NVL72"]
 
 
@@ -173,13 +174,7 @@ print(json.dumps({"seconds": best}))
         lines.append(f"| {opts.rows:,} scenario rows | LibreOffice headless | {lo['seconds']:.2f} | "
                      f"UDF column and its dependants become #NAME? |")
     lines.append("")
-    text = "\n".join(lines)
-    print(text)
-    if opts.record:
-        doc = ROOT / "docs" / "benchmarks.md"
-        doc.parent.mkdir(exist_ok=True)
-        with doc.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text + "\n")
+    emit(lines, opts.record)
 
 
 def _version(pkg: str) -> str:
