@@ -15,6 +15,9 @@ import numpy as np
 
 from .catalog import CAPEX_FIELDS, SPEC_FIELDS, System, get_system
 from .errors import GpueconError
+from .numbers import ExplicitArray, Percent, parse_number
+
+_PERCENT_UNITS = ("fraction", "fraction/yr", "annual rate")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Field:
     blank_ok: bool = False  # NaN allowed (= not marketed)
     doc: str = ""
     source: str = ""
+    typo_above: float | None = None  # values above this are a likely percent typo unless typed with '%'
 
     @property
     def allowed(self) -> str:
@@ -41,32 +45,68 @@ class Field:
             text += " and a whole number" if self.step == 1 else " and whole months"
         return text
 
-    def bad_mask(self, values: np.ndarray) -> np.ndarray:
-        """True where a value is not allowed."""
+    @property
+    def percent_like(self) -> bool:
+        """A rate or fraction, where 8 is more likely a typo for 8% than a wish for 800%."""
+        return self.unit in _PERCENT_UNITS
+
+    def bad_mask(self, values: np.ndarray, explicit: bool = False) -> np.ndarray:
+        """True where a value is not allowed (out of range, or a likely percent typo unless ``explicit``)."""
         v = values
         with np.errstate(invalid="ignore"):
             ok = (v > self.lo if self.lo_open else v >= self.lo) & (v < self.hi if self.hi_open else v <= self.hi)
             if self.whole:
                 ok &= np.abs(v / self.step - np.round(v / self.step)) < 1e-9
+            if self.typo_above is not None and not explicit:
+                ok &= ~(v > self.typo_above)
         if self.blank_ok:
             ok |= np.isnan(v)
         return ~ok
 
+    def message(self, value: float, name: str | None = None) -> str:
+        """Why ``value`` is refused, naming ``name`` (default: the field) and what is allowed."""
+        name = name or self.name
+        v = float(value)
+        hint = ""
+        if self.percent_like and 1 < v <= 1000:
+            hint = f"{v:g} means {v * 100:g}%; for {v:g}% write {v / 100:g} or {v:g}%"
+        in_range = not bool(self.bad_mask(np.float64(v), explicit=True))
+        if in_range and hint:  # allowed only when typed as meant
+            return f"{name} = {v:g} looks like a percent typed as a whole number: {hint} (to mean {v * 100:g}%, write {v * 100:g}%)"
+        text = f"{name} must be {self.allowed}, got {_show(v)}"
+        return f"{text} ({hint})" if hint else text
+
+    def ok(self, v: float, explicit: bool = False) -> bool:
+        """``not bad_mask(v)`` for one float, in plain Python (scalar calls are hot)."""
+        ok = (v > self.lo if self.lo_open else v >= self.lo) and (v < self.hi if self.hi_open else v <= self.hi)
+        if ok and self.whole:
+            q = v / self.step
+            ok = abs(q - round(q)) < 1e-9
+        if ok and not explicit and self.typo_above is not None:
+            ok = not v > self.typo_above
+        return ok or (self.blank_ok and v != v)
+
     def check(self, value: object) -> np.ndarray:
-        if type(value) in (float, int, np.float64):  # scalar fast path (Excel cells, CLI)
+        """The value as float (array), or GpueconError with :meth:`message`; strings go through the number parser."""
+        explicit = isinstance(value, Percent | ExplicitArray)
+        if isinstance(value, str):
+            value = parse_number(value, self.name)
+            explicit = isinstance(value, Percent)
+        if type(value) in (float, int, np.float64, Percent):  # scalar fast path (Excel cells, CLI)
             v = float(value)
-            ok = (v > self.lo if self.lo_open else v >= self.lo) and (v < self.hi if self.hi_open else v <= self.hi)
-            if ok and self.whole:
-                ok = abs(v / self.step - round(v / self.step)) < 1e-9
-            if ok or (self.blank_ok and v != v):
+            if self.ok(v, explicit):
                 return np.float64(v)  # type: ignore[return-value]
-            raise GpueconError(self.name, v, self.allowed)
+            raise GpueconError(self.name, v, self.allowed, self.message(v))
         arr = _as_float_array(self.name, value)
-        bad = self.bad_mask(arr)
+        bad = self.bad_mask(arr, explicit)
         if bad.any():
-            first = arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]
-            raise GpueconError(self.name, float(first), self.allowed)
-        return arr
+            first = float(arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])])
+            raise GpueconError(self.name, first, self.allowed, self.message(first))
+        return np.asarray(arr, dtype=float)
+
+
+def _show(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def _num(x: float) -> str:
@@ -76,12 +116,14 @@ def _num(x: float) -> str:
 
 
 def _as_float_array(name: str, value: object) -> np.ndarray:
-    if isinstance(value, str | bytes) or value is None:
+    if isinstance(value, str | bytes | bool | np.bool_) or value is None:
         raise GpueconError(name, value, "a number")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise GpueconError(name, value, "a number") from None
+    if arr.dtype == object or np.asarray(value).dtype == bool:
+        raise GpueconError(name, value, "a number")
     return arr
 
 
@@ -97,7 +139,7 @@ FIELDS: dict[str, Field] = {
         _F("socamm_gb_per_gpu", "GB/GPU", None, 0, 1e5, doc="Socketed SOCAMM memory per GPU, bought as its own line item (0 if soldered/bundled)"),
         _F("socamm_usd_per_gb", "USD/GB", 10.0, 0, 1e4, doc="Vendor's SOCAMM cost per GB", source="seed 001: ~$8/GB 1Q26, ~$10/GB planning assumption, >$13/GB exit-2026"),
         _F("socamm_gross_margin_frac", "fraction", 0.60, 0, 1, hi_open=True, doc="Vendor's gross margin on SOCAMM: price = cost / (1 - margin)", source="seed 001: 60% on SOCAMM for VR NVL72"),
-        _F("system_price_uplift_frac", "fraction", 0.0, -1, 100, lo_open=True, doc="Increase in all-in system price vs the catalog (0.40 = +40%)", source="seed 001: the One Chart's repricing scenario"),
+        _F("system_price_uplift_frac", "fraction", 0.0, -1, 100, lo_open=True, doc="Increase in all-in system price vs the catalog (0.40 = +40%)", source="seed 001: the One Chart's repricing scenario", typo_above=5.0),
         # power and facility
         _F("it_w_per_gpu", "W/GPU", None, 0, 1e6, lo_open=True, doc="All-in IT power per GPU (GPU, CPU, memory, networking, storage share); basis for capex per watt"),
         _F("pue_ratio", "ratio", 1.30, 1, 5, doc="Power usage effectiveness (facility W / IT W)", source="gpuecon default: modern liquid-cooled AI halls 1.2-1.4"),
@@ -107,13 +149,13 @@ FIELDS: dict[str, Field] = {
         _F("other_opex_usd_per_gpu_hour", "USD/GPU-hr", 0.0, 0, 1e4, doc="Other opex per GPU-hour (software, staff)"),
         # finance
         _F("useful_life_years", "years", 6.0, 0, 50, lo_open=True, doc="Useful life for TCO capital recovery and tax depreciation", source="gpuecon default: 6-year GPU life (hyperscaler depreciation policy)"),
-        _F("cost_of_capital_annual", "annual rate", 0.078, -1, 10, lo_open=True, doc="Cost of capital for TCO capital recovery (annual effective)", source="calibrated to seed 001 TCO $4.18 VR / $2.69 GB300; seed 003: GPU-backed debt ~10%"),
-        _F("hurdle_irr_annual", "annual rate", 0.156, -1, 10, lo_open=True, doc="Hurdle project IRR for the floor rent (annual effective)", source="seed 001: 15.6%"),
+        _F("cost_of_capital_annual", "annual rate", 0.078, -1, 10, lo_open=True, doc="Cost of capital for TCO capital recovery (annual effective)", source="calibrated to seed 001 TCO $4.18 VR / $2.69 GB300; seed 003: GPU-backed debt ~10%", typo_above=1.0),
+        _F("hurdle_irr_annual", "annual rate", 0.156, -1, 10, lo_open=True, doc="Hurdle project IRR for the floor rent (annual effective)", source="seed 001: 15.6%", typo_above=1.0),
         _F("contract_term_years", "years", 5.0, 1 / 12, 30, whole=True, step=1 / 12, doc="Contract term; must be whole months", source="seed 001: 5-year contract"),
         _F("prepay_frac_contract", "fraction", 0.15, 0, 1, doc="Prepay at signing as a fraction of total contract value", source="seed 001: 15% prepay"),
         _F("utilization_frac", "fraction", 1.0, 0, 1, lo_open=True, doc="Fraction of hours billed (1 = take-or-pay contract)"),
         _F("deployment_lag_months", "months", 0.0, 0, 120, whole=True, doc="Months from capex and signing to first billed month"),
-        _F("residual_value_frac_capex", "fraction", 0.0, 0, 5, doc="Resale value at contract end as a fraction of all-in capex", source="gpuecon default 0 (seed 000: may be understated)"),
+        _F("residual_value_frac_capex", "fraction", 0.0, 0, 5, doc="Resale value at contract end as a fraction of all-in capex", source="gpuecon default 0 (seed 000: may be understated)", typo_above=1.0),
         _F("tax_rate_frac", "fraction", 0.0, 0, 1, hi_open=True, doc="Income tax rate on cash revenue less opex and straight-line depreciation"),
         # specs (for systems not in the catalog, and overrides)
         _F("tflops_bf16_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense BF16 TFLOPS per GPU"),
@@ -143,13 +185,33 @@ ALIASES: dict[str, str] = {
 }
 
 
+def normalize_name(name: object) -> str:
+    """The one name normaliser: ``" Hurdle IRR "`` -> ``"hurdle_irr"`` (case, spaces and dashes)."""
+    return str(name).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def closest_fields(name: object, extra: tuple[str, ...] = (), n: int = 3) -> list[str]:
+    """Field names and aliases (and ``extra`` names) closest to a misspelt ``name``."""
+    import difflib
+
+    key = normalize_name(name)
+    pool = [*FIELDS, *ALIASES, *extra]
+    near = difflib.get_close_matches(key, pool, n=n, cutoff=0.6)
+    near += [p for p in pool if key and (key in p) and p not in near]
+    return near[:n]
+
+
+def unknown_field_message(name: object, extra: tuple[str, ...] = ()) -> str:
+    near = closest_fields(name, extra)
+    hint = f"did you mean {', '.join(near)}?" if near else "see `gpuecon assumptions` for the fields"
+    return f"unknown field {str(name).strip()!r}: {hint}"
+
+
 def canonical_field(name: str) -> str:
-    """Field name from a field name or alias, case- and space-insensitive; error lists the valid ones."""
-    key = str(name).strip().lower().replace(" ", "_").replace("-", "_")
-    key = ALIASES.get(key, key)
+    """Field name from a field name or alias, case- and space-insensitive; error suggests the closest names."""
+    key = ALIASES.get(normalize_name(name), normalize_name(name))
     if key not in FIELDS:
-        raise GpueconError("assumptions", name, "a known field",
-                           f"unknown field {str(name).strip()!r}; valid: {', '.join(FIELDS)}")
+        raise GpueconError("assumptions", name, "a known field", unknown_field_message(name))
     return key
 
 
@@ -199,10 +261,7 @@ class Assumptions(Mapping[str, np.ndarray]):
         self.system = get_system(system) if system is not None else None
         unknown = [k for k in overrides if k not in FIELDS]
         if unknown:
-            raise GpueconError(
-                unknown[0], overrides[unknown[0]], "a known field",
-                f"unknown field {unknown[0]!r}; valid: {', '.join(FIELDS)}",
-            )
+            raise GpueconError(unknown[0], overrides[unknown[0]], "a known field", unknown_field_message(unknown[0]))
         base = defaults(self.system)
         if self.system is None:
             missing = [k for k in REQUIRED_FOR_CUSTOM if k not in overrides]
@@ -218,9 +277,14 @@ class Assumptions(Mapping[str, np.ndarray]):
         self._values = values
 
     def replace(self, **overrides: object) -> Assumptions:
-        """A copy with some fields changed (validated)."""
-        merged = {**self._values, **overrides}
-        return Assumptions(self.system, **merged)
+        """A copy with some fields changed (the changed ones validated; the rest were already)."""
+        unknown = [k for k in overrides if k not in FIELDS]
+        if unknown:
+            raise GpueconError(unknown[0], overrides[unknown[0]], "a known field", unknown_field_message(unknown[0]))
+        new = object.__new__(Assumptions)
+        new.system = self.system
+        new._values = {**self._values, **{k: FIELDS[k].check(v) for k, v in overrides.items()}}
+        return new
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self._values[key]

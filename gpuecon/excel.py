@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -57,6 +56,7 @@ from . import model as _model
 from .assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field, defaults
 from .catalog import System, catalog_frame, get_system, normalize, system_names
 from .errors import GpueconError
+from .numbers import Percent, parse_number
 
 ERR_VALUE = "#VALUE!"
 ERR_NA = "#N/A"
@@ -229,7 +229,7 @@ def msg_not_number(name: str, v: object) -> str:
 
 
 def msg_range(name: str, field: str, v: float) -> str:
-    return f"{name} must be {FIELDS[field].allowed}, got {_show(float(v))}"
+    return FIELDS[field].message(v, name)
 
 
 def msg_nonneg(name: str, v: float) -> str:
@@ -237,7 +237,6 @@ def msg_nonneg(name: str, v: float) -> str:
 
 
 _BLANK = object()
-_PCT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%$")
 
 
 def read_number(name: str, v: object) -> float | object:
@@ -254,28 +253,17 @@ def read_number(name: str, v: object) -> float | object:
             raise GpueconError(name, v, "a finite number", f"{name} must be a finite number, got {_show(x)}")
         return x
     if isinstance(v, str):
-        s = v.strip().replace(",", "")
-        if s == "":
+        if v.strip() == "":
             return _BLANK
         try:
-            if _PCT.match(s):
-                return float(s[:-1]) / 100.0
-            x = float(s)
-        except ValueError:
+            return parse_number(v, name)
+        except GpueconError:
             raise GpueconError(name, v, "a number", msg_not_number(name, v)) from None
-        if math.isfinite(x):
-            return x
     raise GpueconError(name, v, "a number", msg_not_number(name, v))
 
 
 def _field_ok(field: str, x: float) -> bool:
-    """``not FIELDS[field].bad_mask(x)`` for one float, in plain Python (scalar calls are hot)."""
-    f = FIELDS[field]
-    ok = (x > f.lo if f.lo_open else x >= f.lo) and (x < f.hi if f.hi_open else x <= f.hi)
-    if ok and f.whole:
-        q = x / f.step
-        ok = abs(q - round(q)) < 1e-9
-    return ok
+    return FIELDS[field].ok(x, isinstance(x, Percent))
 
 
 def _check_field(name: str, field: str, x: float) -> None:

@@ -25,6 +25,7 @@ from .model import (
     project_npv,
     tco_breakdown,
 )
+from .numbers import explicit
 
 EXTRA_COLUMNS = ("system", "rent_usd_per_gpu_hour", "usd_per_pflop_hour", "basis")
 RESULT_COLUMNS = (
@@ -157,7 +158,7 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> p
         "npv_at_hurdle_usd_per_gpu": np.where(np.isnan(rent), np.nan, project_npv(a, safe_rent)),
         "rent_usd_per_pflop_hour": rent / perf,
         "tco_usd_per_pflop_hour": tco["total"] / perf,
-        "headroom_frac": (ceiling - floor) / (floor_rent(a.replace(system_price_uplift_frac=(1 + a.system_price_uplift_frac) * 2 - 1)) - floor),
+        "headroom_frac": (ceiling - floor) / (floor_rent(a.replace(system_price_uplift_frac=explicit((1 + a.system_price_uplift_frac) * 2 - 1))) - floor),
     }
     for key, arr in results.items():
         out[key] = np.where(ok, np.broadcast_to(arr, (n,)), np.nan)

@@ -26,6 +26,7 @@ from .finance import (
     monthly_rate,
     solve_bracketed,
 )
+from .numbers import explicit
 
 BASES = {"BF16": "tflops_bf16_dense", "FP8": "tflops_fp8_dense", "FP4": "tflops_fp4_dense",
          "FP4_SPARSE": "tflops_fp4_sparse", "MEM_BW": "mem_bw_tb_per_s"}
@@ -416,7 +417,7 @@ def headroom_frac(system=None, /, usd_per_pflop_hour=0.70, basis: str = "FP8", *
     """
     a = _a(system, overrides)
     f0 = floor_rent(a)
-    f2 = floor_rent(a.replace(system_price_uplift_frac=(1.0 + a.system_price_uplift_frac) * 2.0 - 1.0))
+    f2 = floor_rent(a.replace(system_price_uplift_frac=explicit((1.0 + a.system_price_uplift_frac) * 2.0 - 1.0)))
     return (ceiling_rent(a, usd_per_pflop_hour, basis) - f0) / (f2 - f0)
 
 
@@ -452,7 +453,7 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=0.70, basis: str = 
         rents = np.linspace(0.6 * floor, 1.1 * max(ceiling, floor), points)
     rents = _rent(np.asarray(rents, float).reshape(-1))
     head = float(headroom_frac(a, usd_per_pflop_hour, basis))
-    repriced = a.replace(system_price_uplift_frac=(1.0 + a.system_price_uplift_frac) * (1.0 + head) - 1.0) if head > -1 else a
+    repriced = a.replace(system_price_uplift_frac=explicit((1.0 + a.system_price_uplift_frac) * (1.0 + head) - 1.0)) if head > -1 else a
     return OneChart(
         system=a.system.name if a.system else "custom",
         rents_usd_per_gpu_hour=rents,

@@ -1,10 +1,13 @@
 """Assumptions: defaults, overrides, validation messages name field, value and range."""
 
+import re
+
 import numpy as np
 import pytest
 
 from gpuecon import FIELDS, Assumptions, GpueconError
 from gpuecon.assumptions import canonical_field
+from gpuecon.numbers import explicit
 
 
 def test_every_field_has_unit_in_name_and_doc():
@@ -68,5 +71,31 @@ def test_custom_system_needs_capex_and_power():
 def test_aliases():
     assert canonical_field(" Hurdle_IRR ") == "hurdle_irr_annual"
     assert canonical_field("prepay") == "prepay_frac_contract"
-    with pytest.raises(GpueconError, match="valid: capex_compute_usd_per_gpu"):
+    with pytest.raises(GpueconError, match="unknown field 'nonsense': see `gpuecon assumptions`"):
         canonical_field("nonsense")
+    with pytest.raises(GpueconError, match="did you mean hurdle_irr, hurdle_irr_annual"):
+        canonical_field("hurdel_irr")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("hurdle_irr_annual", 8, "hurdle_irr_annual = 8 looks like a percent typed as a whole number: 8 means 800%; "
+                             "for 8% write 0.08 or 8%"),
+    ("cost_of_capital_annual", 10, "10 means 1000%; for 10% write 0.1 or 10%"),
+    ("utilization_frac", 80, "utilization_frac must be in (0, 1], got 80 (80 means 8000%; for 80% write 0.8 or 80%)"),
+    ("residual_value_frac_capex", 3, "to mean 300%, write 300%"),
+    ("hurdle_irr_annual", True, "hurdle_irr_annual must be a number, got True"),
+    ("prepay_frac_contract", np.array([True, False]), "prepay_frac_contract must be a number"),
+])
+def test_percent_typos_and_booleans_are_refused(field, value, message):
+    with pytest.raises(GpueconError, match=re.escape(message)):
+        Assumptions("VR NVL72", **{field: value})
+
+
+def test_percent_typed_with_a_sign_is_taken_as_meant():
+    assert float(Assumptions("VR NVL72", hurdle_irr_annual="800%").hurdle_irr_annual) == 8.0
+    assert float(Assumptions("VR NVL72", hurdle_irr_annual="20%").hurdle_irr_annual) == 0.2
+    assert float(Assumptions("VR NVL72", residual_value_frac_capex=explicit(3)).residual_value_frac_capex) == 3.0
+    arr = Assumptions("VR NVL72", hurdle_irr_annual=explicit([0.1, 2.0])).hurdle_irr_annual
+    np.testing.assert_array_equal(arr, [0.1, 2.0])
+    with pytest.raises(GpueconError, match="2 means 200%"):
+        Assumptions("VR NVL72", hurdle_irr_annual=np.array([0.1, 2.0]))

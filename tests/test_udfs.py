@@ -137,7 +137,9 @@ def test_assumptions_range_aliases_and_precedence():
     across = [["pue", "power_usd_per_kwh", "utilization"], [1.2, 0.1, 1.0]]
     assert U.GPU_TCO(VR, "power", across) == pytest.approx(it_w / 1000 * 0.12)
     bad = U.FLOOR_RENT(VR, None, None, None, [["bogus", 1.0]])
-    assert bad.startswith("#VALUE! unknown field 'bogus'; valid: ") and "hurdle_irr_annual" in bad and "pue_ratio" in bad
+    assert bad == "#VALUE! unknown field 'bogus': see `gpuecon assumptions` for the fields"
+    near = U.FLOOR_RENT(VR, None, None, None, [["hurdel_irr", 0.2]])
+    assert near == "#VALUE! unknown field 'hurdel_irr': did you mean hurdle_irr, hurdle_irr_annual, hurdle?"
     assert U.FLOOR_RENT(VR, None, None, None, [["pue", 0.5]]) == "#VALUE! pue_ratio must be in [1, 5], got 0.5"
     assert U.FLOOR_RENT(VR, None, None, None, [[1.0, 2.0, 3.0]]).startswith("#VALUE! assumptions must be a two-column")
 
@@ -154,7 +156,7 @@ def test_excel_shaped_scalars():
 def test_error_texts():
     assert U.FLOOR_RENT(VR, -2.0) == "#VALUE! hurdle_irr must be in (-1, 10], got -2"
     assert U.FLOOR_RENT(VR, None, 5.05) == "#VALUE! term_years must be in [0.0833333, 30] and whole months, got 5.05"
-    assert U.FLOOR_RENT(VR, None, None, 1.5) == "#VALUE! prepay must be in [0, 1], got 1.5"
+    assert U.FLOOR_RENT(VR, None, None, 1.5) == "#VALUE! prepay must be in [0, 1], got 1.5 (1.5 means 150%; for 1.5% write 0.015 or 1.5%)"
     assert U.FLOOR_RENT(VR, "abc") == "#VALUE! hurdle_irr must be a number, got 'abc'"
     assert U.FLOOR_RENT(VR, True) == "#VALUE! hurdle_irr must be a number, got TRUE"
     assert U.FLOOR_RENT(VR, "#DIV/0!") == "#VALUE! hurdle_irr must be a number, got '#DIV/0!'"  # err_to_str input

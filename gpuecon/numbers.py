@@ -1,0 +1,73 @@
+"""One number parser for every surface: ``--set``, scenario cells, Excel cells, recalc inputs.
+
+``"15%"`` -> 0.15, ``"1,250.5"`` -> 1250.5, ``" 8 "`` -> 8.0. A value typed with a percent sign
+comes back as :class:`Percent` (a ``float``), which marks it as meant: ``"800%"`` is 8.0 taken
+as typed, past the percent-typo guard on rate fields (see :mod:`gpuecon.assumptions`).
+Booleans are not numbers anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from .errors import GpueconError
+
+_PCT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%$")
+_NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?%?$")
+
+
+class Percent(float):
+    """A number that was typed with a percent sign ("800%" -> 8.0): taken as typed."""
+
+    __slots__ = ()
+
+
+class ExplicitArray(np.ndarray):
+    """An array of values typed as meant (every large rate in it was written with '%')."""
+
+
+def explicit(values) -> np.ndarray:
+    """Mark an array (or scalar) as typed as meant, so the percent-typo guard lets it through."""
+    if np.ndim(values) == 0:
+        return Percent(float(values))
+    return np.asarray(values, dtype=float).view(ExplicitArray)
+
+
+def is_explicit(value: object) -> bool:
+    return isinstance(value, Percent | ExplicitArray)
+
+
+def parse_number(text: str, name: str = "value") -> float:
+    """Text -> float; ``"x%"`` -> :class:`Percent`; thousands separators allowed; error names ``name``.
+
+    >>> parse_number("15%"), parse_number("1,250.5")
+    (0.15, 1250.5)
+    """
+    s = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    if _GROUPED.match(s):
+        s = s.replace(",", "")
+    try:
+        if _PCT.match(s):
+            return Percent(float(s[:-1]) / 100.0)
+        if _NUM.match(s) or s.lower() in ("nan", "inf", "-inf", "+inf"):
+            x = float(s)
+            if math.isfinite(x):
+                return x
+            raise GpueconError(name, text, "a finite number")
+    except ValueError:
+        pass
+    raise GpueconError(name, text, "a number (e.g. 0.15 or 15%)")
+
+
+def try_number(value: object) -> object:
+    """Text that reads as a number -> the number (``Percent`` for '%'); anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            return parse_number(value)
+        except GpueconError:
+            return value
+    return value
