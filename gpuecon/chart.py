@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from .model import OneChart
 
 
@@ -34,7 +36,7 @@ def draw_one_chart(data: OneChart, path: str | Path) -> Path:
     ax.set_xlabel("Rent, USD per GPU-hour")
     ax.set_ylabel("Project IRR, % a year")
     ax.set_title(f"One Chart: {data.system}")
-    top = max(float(data.irr_annual.max()) * 100 if data.irr_annual.size else 50, data.hurdle_irr_annual * 100 + 10)
+    top = max(float(np.nanmax(data.irr_annual)) * 100 if np.isfinite(data.irr_annual).any() else 50, data.hurdle_irr_annual * 100 + 10)
     ax.set_ylim(-20, min(top, 150))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)

@@ -57,6 +57,7 @@ from .assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, cano
 from .catalog import System, catalog_frame, get_system, normalize, system_names
 from .errors import GpueconError
 from .numbers import Percent, parse_number
+from .numbers import explicit as explicit_values
 
 ERR_VALUE = "#VALUE!"
 ERR_NA = "#N/A"
@@ -577,6 +578,7 @@ def row_fields(batch: Batch, overrides: dict[str, float], per_row: dict[str, tup
         codes[i] = keyed[k]
     tables = [_system_defaults(distinct[c]) for c in range(len(distinct))]
     fields: dict[str, np.ndarray] = {}
+    marked: list[str] = []
     for field, spec in FIELDS.items():
         if field in overrides:
             arr = np.full(batch.n, overrides[field])
@@ -589,15 +591,25 @@ def row_fields(batch: Batch, overrides: dict[str, float], per_row: dict[str, tup
             arr = np.where(np.isnan(given), arr, given)
         else:
             name = field
-        bad = spec.bad_mask(arr) & ok
+        explicit = isinstance(overrides.get(field), Percent) & ~_given(per_row, field, batch.n)
+        bad = np.where(explicit, spec.bad_mask(arr, explicit=True), spec.bad_mask(arr)) & ok
         if bad.any():
             batch.fail(bad, lambda i, a=arr, nm=name, f=field: cell_error(msg_range(nm, f, a[i])))
         fields[field] = arr
+        if np.any(explicit):
+            marked.append(field)
     ok = batch.ok
     if not ok.all():
         safe = _safe_defaults()
         fields = {f: np.where(ok, a, safe[f]) for f, a in fields.items()}
+    for f in marked:  # validated row by row above; the engine takes them as typed
+        fields[f] = explicit_values(fields[f])
     return fields
+
+
+def _given(per_row: dict[str, tuple[str, np.ndarray]], field: str, n: int) -> np.ndarray:
+    """Rows where a per-row argument gives ``field`` (it then overrides the assumptions range)."""
+    return ~np.isnan(per_row[field][1]) if field in per_row else np.zeros(n, bool)
 
 
 def _sub(fields: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
@@ -673,7 +685,10 @@ def floor_rent(system, hurdle_irr=None, term_years=None, prepay=None, assumption
             x = scalar_number(name, _scalar(raw), field=field)
             if x is not None:
                 args[field] = x
-        return float(_model.floor_rent(Assumptions(read_system(_scalar(system), overrides), **args)))
+        value = float(_model.floor_rent(Assumptions(read_system(_scalar(system), overrides), **args)))
+        if value < 0:
+            raise _CellError(ERR_NUM, _model.negative_floor_reason(value))
+        return value
     cells = {"hurdle_irr": number_cells("hurdle_irr", hurdle_irr, field="hurdle_irr_annual"),
              "term_years": number_cells("term_years", term_years, field="contract_term_years"),
              "prepay": number_cells("prepay", prepay, field="prepay_frac_contract")}
@@ -682,7 +697,13 @@ def floor_rent(system, hurdle_irr=None, term_years=None, prepay=None, assumption
                                                            "prepay": "prepay_frac_contract"})
     result = _isolate(batch, np.flatnonzero(batch.ok),
                       lambda idx: np.broadcast_to(_model.floor_rent(Assumptions(None, **_sub(fields, idx))), idx.shape))
-    return batch.output(result)
+    neg = np.flatnonzero(result < 0)
+    if neg.size == 0:
+        return batch.output(result)
+    nan_text = np.full(batch.n, "", dtype=object)
+    nan_text[neg] = [cell_error(_model.negative_floor_reason(float(result[i])), ERR_NUM) for i in neg]
+    result[neg] = np.nan
+    return batch.output(result, nan_text)
 
 
 @guarded
@@ -932,7 +953,8 @@ def one_chart(system, rents=None, assumptions=None):
             out.append([errors[i], errors[i], chart.floor_usd_per_gpu_hour, chart.ceiling_usd_per_gpu_hour])
             continue
         v = float(irr[i])
-        out.append([float(grid_rents[i]), v if not math.isnan(v) else cell_error("no IRR at this rent", ERR_NUM),
+        why = str(chart.irr_reason[i]) or "no IRR at this rent"
+        out.append([float(grid_rents[i]), v if not math.isnan(v) else cell_error(why, ERR_NUM),
                     chart.floor_usd_per_gpu_hour, chart.ceiling_usd_per_gpu_hour])
     return out
 

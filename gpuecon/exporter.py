@@ -39,18 +39,21 @@ from .assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions
 from .catalog import catalog_frame, get_system
 from .finance import annuity_factor, monthly_rate
 from .model import (
-    _k,
-    _terms,
+    IRR_CAP_ANNUAL,
     capex_breakdown_usd_per_gpu,
     ceiling_rent,
     floor_rent,
     headroom_frac,
     normalize_basis,
+    npv_coefficients,
     project_irr,
+    project_irr_detail,
     project_npv,
+    project_terms,
     socamm_cost,
     tco_breakdown,
 )
+from .numbers import explicit
 
 __all__ = ["MODEL_FILE", "SHEETS", "export_all", "export_model", "model_cached_values"]
 
@@ -222,6 +225,7 @@ CONSTANTS = {
     "chart_rent_low_frac_floor": (0.6, "x floor", "One Chart: lowest rent as a multiple of the floor rent"),
     "chart_rent_high_frac_ceiling": (1.1, "x ceiling", "One Chart: highest rent as a multiple of max(ceiling, floor)"),
     "check_tolerance": (1e-9, "relative", "Checks: largest relative difference that reads OK"),
+    "irr_cap_annual": (IRR_CAP_ANNUAL, "annual rate", "Largest IRR shown as a return; above it #N/A (docs/model.md)"),
 }
 GLOBAL_FIELDS = tuple(n for n, f in FIELDS.items() if f.default is not None)
 SYSTEM_FIELDS = tuple(n for n, f in FIELDS.items() if f.default is None)
@@ -684,7 +688,7 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
     R.row("socamm_price_usd_per_gpu", "SOCAMM price at the vendor's gross margin",
           "=socamm_gb_per_gpu*socamm_usd_per_gb/(1-socamm_gross_margin_frac)", _f(socamm_cost(gb, usd, m)), "USD/GPU")
 
-    t = _terms(a)
+    t = project_terms(a)
     hur = float(a.hurdle_irr_annual)
     i_h = _f(monthly_rate(hur))
     T, L = _f(t.T), _f(t.L)
@@ -702,45 +706,54 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
           _f(t.prepay_per_rent), "USD per USD/GPU-hr", NUM2)
     R.row("monthly_per_rent", "Monthly revenue per $1/GPU-hr of rent", "=(1-prepay_frac_contract)*billed_hours_per_month",
           _f(t.monthly_per_rent), "USD per USD/GPU-hr", NUM2)
-    R.row("opex_per_month", "Opex per month (TCO without capital)",
+    R.row("opex_per_month", "Opex per billed month (TCO without capital)",
           "=(tco_power+tco_colocation+tco_maintenance+tco_other)*hours_per_month", _f(t.opex_month), "USD/GPU")
-    R.row("depreciation_per_month", "Straight-line depreciation per month", "=capex_total/life_months",
-          capex / life_m, "USD/GPU")
-    dep_m = min(N, life_m)
-    R.row("depreciation_months", "Months depreciated within the horizon", "=MIN(horizon_months,life_months)",
-          dep_m, "months", "0.0")
-    book_end = capex * max(0.0, 1.0 - N / life_m)
-    R.row("book_value_end", "Book value at the end", "=capex_total*MAX(0,1-horizon_months/life_months)",
+    R.row("lag_cost_per_month", "Cost per lag month (colocation: capacity reserved)",
+          "=it_w_per_gpu/w_per_kw*colocation_usd_per_kw_month", _f(t.lag_cost_month), "USD/GPU")
+    R.row("depreciation_per_month", "Straight-line depreciation per month (from the first billed month)",
+          "=capex_total/life_months", _f(t.dep_month), "USD/GPU")
+    R.row("depreciation_months", "Whole months depreciated within the term",
+          "=MIN(INT(life_months),term_months)", _f(t.dep_whole_months), "months", "0")
+    R.row("depreciation_stub_frac", "Share of a month depreciated in the stub month after them",
+          "=IF(INT(life_months)<term_months,life_months-INT(life_months),0)",
+          _f(t.dep_stub_frac), "month", NUM6)
+    book_end = _f(t.book_end)
+    R.row("book_value_end", "Book value at the end", "=capex_total*MAX(0,1-term_months/life_months)",
           book_end, "USD/GPU")
-    res = _f(t.residual)
+    res = float(a.residual_value_frac_capex) * capex
     tax = float(a.tax_rate_frac)
     R.row("residual_usd", "Residual value at the end", "=residual_value_frac_capex*capex_total", res, "USD/GPU")
     R.row("residual_after_tax", "Residual after tax on the gain over book",
-          "=residual_usd-tax_rate_frac*(residual_usd-book_value_end)", res - tax * (res - book_end), "USD/GPU")
+          "=residual_usd-tax_rate_frac*(residual_usd-book_value_end)", _f(t.end_value), "USD/GPU")
 
-    k0, k1 = (_f(x) for x in _k(t, np.asarray(i_h)))
+    k0, k1 = (_f(x) for x in npv_coefficients(t, np.asarray(i_h)))
     fl = _f(floor_rent(a))
     billed_ann = _f(annuity_factor(i_h, N) - annuity_factor(i_h, L))
+    shield = _f(annuity_factor(i_h, t.L + t.dep_whole_months) - annuity_factor(i_h, t.L)
+                + t.dep_stub_frac * (1.0 + i_h) ** -_f(t.dep_stub_month))
     R.section("Floor rent: NPV at the hurdle = K0 + rent x K1 = 0, so floor = -K0 / K1")
     R.row("billed_annuity", "Annuity factor of the billed months", "=PV(hurdle_monthly,horizon_months,-1)-PV(hurdle_monthly,lag_months,-1)",
           billed_ann, "months (PV)", NUM6)
+    R.row("depreciation_annuity", "Annuity factor of the depreciated months (stub pro-rated)",
+          "=PV(hurdle_monthly,lag_months+depreciation_months,-1)-PV(hurdle_monthly,lag_months,-1)"
+          "+depreciation_stub_frac*(1+hurdle_monthly)^(-(lag_months+depreciation_months+1))", shield,
+          "months (PV)", NUM6)
     R.row("npv_k1", "K1: NPV per $1/GPU-hr of rent",
           "=(1-tax_rate_frac)*(prepay_per_rent+monthly_per_rent*billed_annuity)", k1, "USD per USD/GPU-hr", NUM2)
     R.row("npv_k0", "K0: NPV at zero rent",
-          "=-capex_total-(1-tax_rate_frac)*opex_per_month*billed_annuity"
-          "+tax_rate_frac*depreciation_per_month*PV(hurdle_monthly,depreciation_months,-1)"
+          "=-capex_total-(1-tax_rate_frac)*(lag_cost_per_month*PV(hurdle_monthly,lag_months,-1)"
+          "+opex_per_month*billed_annuity)+tax_rate_frac*depreciation_per_month*depreciation_annuity"
           "+residual_after_tax*(1+hurdle_monthly)^(-horizon_months)", k0, "USD/GPU", USD2)
     R.row("floor_rent_usd_per_gpu_hour", "Floor rent (IRR = hurdle)", "=-npv_k0/npv_k1", fl, "USD/GPU-hr")
     ws[f"B{R.r - 1}"].font = BOLD
-    vN = (1.0 + i_h) ** (-N)
-    maint = float(a.maintenance_frac_capex_per_year)
-    rf = float(a.residual_value_frac_capex)
-    dk0 = (-1.0 - (1.0 - tax) * maint * HOURS_PER_MONTH / HOURS_PER_YEAR * billed_ann
-           + tax / life_m * _f(annuity_factor(i_h, dep_m)) + (rf - tax * (rf - max(0.0, 1.0 - N / life_m))) * vN)
+    # K0 is linear in capex: its slope from the engine at two prices (no second copy of the maths)
+    k0_2x = _f(npv_coefficients(project_terms(a.replace(
+        system_price_uplift_frac=explicit((1.0 + a.system_price_uplift_frac) * 2.0 - 1.0))), np.asarray(i_h))[0])
+    dk0 = (k0_2x - k0) / capex
     R.row("npv_k0_per_capex", "dK0 / d(capex): K0 per $1 of all-in capex",
           "=-1-(1-tax_rate_frac)*maintenance_frac_capex_per_year*hours_per_month/hours_per_year*billed_annuity"
-          "+tax_rate_frac/life_months*PV(hurdle_monthly,depreciation_months,-1)"
-          "+(residual_value_frac_capex-tax_rate_frac*(residual_value_frac_capex-MAX(0,1-horizon_months/life_months)))"
+          "+tax_rate_frac/life_months*depreciation_annuity"
+          "+(residual_value_frac_capex-tax_rate_frac*(residual_value_frac_capex-MAX(0,1-term_months/life_months)))"
           "*(1+hurdle_monthly)^(-horizon_months)", dk0, "USD per USD", NUM6)
     dfl = -capex * dk0 / k1
     R.row("floor_increase_per_doubling", "Floor rent increase if the system price doubles",
@@ -751,9 +764,9 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
           "fraction", PCT1)
 
     # schedule (columns F..R), rows from 5
-    sc = {"F": "Month", "G": "Billed (1/0)", "H": "Depreciating (1/0)", "I": "Capex", "J": "Prepay",
-          "K": "Rent revenue", "L": "Opex", "M": "Depreciation (tax)", "N": "Residual", "O": "Tax",
-          "P": "Net cash flow", "Q": "Net CF per $1/GPU-hr of rent", "R": "Net CF excluding rent"}
+    sc = {"F": "Month", "G": "Billed (1/0)", "H": "Depreciated share of month", "I": "Capex", "J": "Prepay",
+          "K": "Rent revenue", "L": "Opex (colocation only in the lag)", "M": "Depreciation (tax)", "N": "Residual",
+          "O": "Tax", "P": "Net cash flow", "Q": "Net CF per $1/GPU-hr of rent", "R": "Net CF excluding rent"}
     top = 5
     book.text(ws, "F3", "Monthly cash-flow schedule per GPU (USD; month 0 = signing; "
                         "rows past the horizon are zero)", SECTION)
@@ -766,12 +779,14 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
     months = np.arange(SCHEDULE_MONTHS + 1, dtype=float)
     rent = c.rent
     billed = ((months > L) & (months <= N)).astype(float)
-    depf = ((months >= 1) & (months <= N) & (months <= life_m)).astype(float)
+    d_end = L + _f(t.dep_whole_months)
+    depf = np.where((months > L) & (months <= d_end), 1.0,
+                    np.where((months == d_end + 1) & (months <= N), _f(t.dep_stub_frac), 0.0))
     capex_col = np.where(months == 0, -capex, 0.0)
     prepay_col = np.where(months == 0, rent * _f(t.prepay_per_rent), 0.0)
     rev = billed * rent * _f(t.monthly_per_rent)
-    opex = -billed * _f(t.opex_month)
-    dep = depf * capex / life_m
+    opex = -billed * _f(t.opex_month) - ((months >= 1) & (months <= L)) * _f(t.lag_cost_month)
+    dep = depf * _f(t.dep_month)
     resid = np.where(months == N, res, 0.0)
     gain = np.where(months == N, res - book_end, 0.0)
     taxc = -tax * (prepay_col + rev + opex - dep + gain)
@@ -789,11 +804,14 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
         else:
             book.formula(ws, f"F{r}", f"=F{r - 1}+1", mth)
         book.formula(ws, f"G{r}", f"=IF(AND(F{r}>lag_months,F{r}<=horizon_months),1,0)", billed[k], "0")
-        book.formula(ws, f"H{r}", f"=IF(AND(F{r}>=1,F{r}<=horizon_months,F{r}<=life_months),1,0)", depf[k], "0")
+        book.formula(ws, f"H{r}", f"=IF(AND(F{r}>lag_months,F{r}<=lag_months+depreciation_months),1,"
+                                  f"IF(AND(F{r}=lag_months+depreciation_months+1,F{r}<=horizon_months),"
+                                  "depreciation_stub_frac,0))", depf[k], NUM2)
         book.formula(ws, f"I{r}", f"=IF(F{r}=0,-capex_total,0)", capex_col[k], USD0)
         book.formula(ws, f"J{r}", f"=IF(F{r}=0,rent_usd_per_gpu_hour*prepay_per_rent,0)", prepay_col[k], USD0)
         book.formula(ws, f"K{r}", f"=G{r}*rent_usd_per_gpu_hour*monthly_per_rent", rev[k], USD0)
-        book.formula(ws, f"L{r}", f"=-G{r}*opex_per_month", opex[k], USD0)
+        book.formula(ws, f"L{r}", f"=-G{r}*opex_per_month-IF(AND(F{r}>=1,F{r}<=lag_months),lag_cost_per_month,0)",
+                     opex[k], USD0)
         book.formula(ws, f"M{r}", f"=H{r}*depreciation_per_month", dep[k], USD0)
         book.formula(ws, f"N{r}", f"=IF(F{r}=horizon_months,residual_usd,0)", resid[k], USD0)
         book.formula(ws, f"O{r}", f"=-tax_rate_frac*(J{r}+K{r}+L{r}-M{r}+IF(F{r}=horizon_months,residual_usd-book_value_end,0))",
@@ -882,7 +900,9 @@ def _addin(book: _Book, c: _Calc, res: dict, chart_rents: np.ndarray, chart_irr:
     book.text(ws, f"F{r}", "One Chart data: " + formula, SECTION)
     r += 1
     vals = [["rent_usd_per_gpu_hour", "irr_annual", "floor_usd_per_gpu_hour", "ceiling_usd_per_gpu_hour"]]
-    vals += [[float(x), float(y), res["floor"], res["ceiling"]] for x, y in zip(chart_rents, chart_irr, strict=True)]
+    why = project_irr_detail(c.a, chart_rents).reason  # a point with no IRR shows the add-in's reason
+    vals += [[float(x), float(y) if np.isfinite(y) else "#NUM! " + " ".join(str(w).split()), res["floor"], res["ceiling"]]
+             for x, y, w in zip(chart_rents, chart_irr, why, strict=True)]
     book.array(ws, f"F{r}", len(vals), 4, formula, vals)
     for i in range(1, len(vals)):
         for col, fmt in zip("FGHI", (USD2, PCT1, USD2, USD2), strict=True):
@@ -912,7 +932,8 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
              "TCO USD/GPU-hr", "Floor rent", "IRR at rent", "Ceiling rent", "SOCAMM USD/GPU",
              "Catalog row", "Capex USD/GPU", "Opex USD/month", "Term months", "Horizon months", "Hurdle monthly",
              "Billed annuity", "K1", "K0", "Month 0 CF", "Billed month CF", "Tax shield of dep.", "End CF",
-             "Perf at basis", "SOCAMM GB", "Billed hours/month"]
+             "Perf at basis", "SOCAMM GB", "Billed hours/month", "Lag months", "Lag month CF",
+             "Dep. whole months", "Dep. stub share"]
     _header(ws, 5, heads)
     ws.row_dimensions[5].height = 45
     cat = catalog_frame()
@@ -932,16 +953,13 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
         label, system, rent, hurdle, term, prepay, usd_gb, margin, price, basis = sc
         a = Assumptions(system, **{**glob, "hurdle_irr_annual": hurdle, "contract_term_years": term,
                                    "prepay_frac_contract": prepay})
-        t = _terms(a)
+        t = project_terms(a)
         i_h = _f(monthly_rate(hurdle))
-        k0, k1 = (_f(x) for x in _k(t, np.asarray(i_h)))
+        k0, k1 = (_f(x) for x in npv_coefficients(t, np.asarray(i_h)))
         capex = _f(t.capex)
         tax = float(a.tax_rate_frac)
-        life_m = float(a.useful_life_years) * 12.0
         T, L = _f(t.T), _f(t.L)
         N = T + L
-        book_end = capex * max(0.0, 1.0 - N / life_m)
-        res = float(a.residual_value_frac_capex) * capex
         s = get_system(system)
         gb = s.figures["cpu_mem_gb_per_gpu"] if s.cpu_mem_socamm else 0.0
         key = normalize_basis(basis)
@@ -952,9 +970,11 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
             "ann": _f(annuity_factor(i_h, N) - annuity_factor(i_h, L)), "k1": k1, "k0": k0,
             "c0": -capex + (1.0 - tax) * rent * _f(t.prepay_per_rent),
             "M": (1.0 - tax) * (rent * _f(t.monthly_per_rent) - _f(t.opex_month)),
-            "D": tax * capex / life_m,
-            "Z": res - tax * (res - book_end),
+            "D": tax * _f(t.dep_month),
+            "Z": _f(t.end_value),
             "perf": p, "gb": gb, "hours": HOURS_PER_MONTH * float(a.utilization_frac),
+            "L": L, "lag": -(1.0 - tax) * _f(t.lag_cost_month), "dw": _f(t.dep_whole_months),
+            "ds": _f(t.dep_stub_frac),
         }
         helpers.append(h)
         results["tco"].append(_f(tco_breakdown(a)["total"]))
@@ -998,15 +1018,21 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
             ("AA", f"=PV(Z{r},Y{r},-1)-PV(Z{r},ROUND(deployment_lag_months,0),-1)", h["ann"], NUM2),
             ("AJ", "=hours_per_month*utilization_frac", h["hours"], "0.0"),
             ("AB", f"=(1-tax_rate_frac)*(F{r}*AJ{r}*X{r}+(1-F{r})*AJ{r}*AA{r})", h["k1"], NUM2),
-            ("AC", f"=-V{r}-(1-tax_rate_frac)*W{r}*AA{r}"
-                   f"+tax_rate_frac*V{r}/life_months*PV(Z{r},MIN(Y{r},life_months),-1)"
+            ("AK", "=ROUND(deployment_lag_months,0)", h["L"], "0"),
+            ("AL", f"=-(1-tax_rate_frac)*{idx('it_w_per_gpu')}/w_per_kw*colocation_usd_per_kw_month", h["lag"], USD0),
+            ("AM", f"=MIN(INT(life_months),X{r})", h["dw"], "0"),
+            ("AN", f"=IF(INT(life_months)<X{r},life_months-INT(life_months),0)",
+             h["ds"], NUM6),
+            ("AC", f"=-V{r}+AL{r}*PV(Z{r},AK{r},-1)-(1-tax_rate_frac)*W{r}*AA{r}"
+                   f"+tax_rate_frac*V{r}/life_months*(PV(Z{r},AK{r}+AM{r},-1)-PV(Z{r},AK{r},-1)"
+                   f"+AN{r}*(1+Z{r})^(-(AK{r}+AM{r}+1)))"
                    f"+(residual_value_frac_capex*V{r}-tax_rate_frac*(residual_value_frac_capex*V{r}"
-                   f"-V{r}*MAX(0,1-Y{r}/life_months)))*(1+Z{r})^(-Y{r})", h["k0"], USD0),
+                   f"-V{r}*MAX(0,1-X{r}/life_months)))*(1+Z{r})^(-Y{r})", h["k0"], USD0),
             ("AD", f"=-V{r}+(1-tax_rate_frac)*C{r}*F{r}*AJ{r}*X{r}", h["c0"], USD0),
             ("AE", f"=(1-tax_rate_frac)*(C{r}*(1-F{r})*AJ{r}-W{r})", h["M"], USD0),
             ("AF", f"=tax_rate_frac*V{r}/life_months", h["D"], USD0),
             ("AG", f"=residual_value_frac_capex*V{r}-tax_rate_frac*(residual_value_frac_capex*V{r}"
-                   f"-V{r}*MAX(0,1-Y{r}/life_months))", h["Z"], USD0),
+                   f"-V{r}*MAX(0,1-X{r}/life_months))", h["Z"], USD0),
             ("AH", f'=CHOOSE(MATCH(J{r},basis_names,0),{idx("tflops_bf16_dense")}/tflops_per_pflops,'
                    f'{idx("tflops_fp8_dense")}/tflops_per_pflops,{idx("tflops_fp4_dense")}/tflops_per_pflops,'
                    f'{idx("tflops_fp4_sparse")}/tflops_per_pflops,{idx("mem_bw_tb_per_s")})', h["perf"], NUM2),
@@ -1018,13 +1044,14 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
         ]
         for col, formula, value, fmt in cells:
             book.formula(ws, f"{col}{r}", formula, value, fmt)
-        lag = "ROUND(deployment_lag_months,0)"
         book.formula(ws, f"R{r}",
-                     f"=(1+IRR((schedule_month=0)*AD{r}+(schedule_month>{lag})*(schedule_month<=Y{r})*AE{r}"
-                     f"+(schedule_month>=1)*(schedule_month<=Y{r})*(schedule_month<=life_months)*AF{r}"
+                     f"=(1+IRR((schedule_month=0)*AD{r}+(schedule_month>=1)*(schedule_month<=AK{r})*AL{r}"
+                     f"+(schedule_month>AK{r})*(schedule_month<=Y{r})*AE{r}"
+                     f"+(schedule_month>AK{r})*(schedule_month<=AK{r}+AM{r})*AF{r}"
+                     f"+(schedule_month=AK{r}+AM{r}+1)*(schedule_month<=Y{r})*AN{r}*AF{r}"
                      f"+(schedule_month=Y{r})*AG{r},Z{r}))^months_per_year-1",
                      results["irr"][i], PCT1, array=f"R{r}")
-    _widths(ws, {"A": 26, "B": 14, **{get_column_letter(j): 12 for j in range(3, 37)}})
+    _widths(ws, {"A": 26, "B": 14, **{get_column_letter(j): 12 for j in range(3, 41)}})
     ws.freeze_panes = "C6"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -1071,18 +1098,20 @@ def _one_chart(book: _Book, c: _Calc, res: dict) -> tuple[np.ndarray, np.ndarray
         else:
             book.formula(ws, f"A{r}", f"=A{r - 1}+1", float(k))
         book.formula(ws, f"B{r}", f"=$F$5+$F$7*A{r}", rents[k], USD2)
-        book.formula(ws, f"C{r}", f"=(1+IRR(cash_flow_excl_rent+B{r}*cash_flow_per_rent,hurdle_monthly))"
-                                  "^months_per_year-1", irr[k], PCT1, array=f"C{r}")
+        x = f"(1+IRR(cash_flow_excl_rent+B{r}*cash_flow_per_rent,hurdle_monthly))^months_per_year-1"
+        book.formula(ws, f"C{r}", f"=IF({x}>irr_cap_annual,#N/A,{x})", irr[k] if np.isfinite(irr[k]) else "#N/A",
+                     PCT1, array=f"C{r}")
     book.name("chart_rents", ws.title, f"B{top}:B{bot}")
     # marker series: floor and ceiling verticals, hurdle line, floor point
     ymin, ymax = float(np.nanmin(irr)), float(np.nanmax(irr))
+    irr_rng = f"C{top}:C{bot}"  # points above irr_cap_annual are #N/A: skipped by the chart and the markers
     book.text(ws, "E12", "Markers", SECTION)
     _header(ws, 13, ["Series", "Rent", "IRR"], col=5)
     marks = [
-        ("Floor (low)", "=floor_rent_usd_per_gpu_hour", floor, f"=MIN(C{top}:C{bot})", ymin),
-        ("Floor (high)", "=floor_rent_usd_per_gpu_hour", floor, f"=MAX(C{top}:C{bot})", ymax),
-        ("Ceiling (low)", "=ceiling_rent_usd_per_gpu_hour", ceil, f"=MIN(C{top}:C{bot})", ymin),
-        ("Ceiling (high)", "=ceiling_rent_usd_per_gpu_hour", ceil, f"=MAX(C{top}:C{bot})", ymax),
+        ("Floor (low)", "=floor_rent_usd_per_gpu_hour", floor, f"=MIN(IF(ISNUMBER({irr_rng}),{irr_rng}))", ymin),
+        ("Floor (high)", "=floor_rent_usd_per_gpu_hour", floor, f"=MAX(IF(ISNUMBER({irr_rng}),{irr_rng}))", ymax),
+        ("Ceiling (low)", "=ceiling_rent_usd_per_gpu_hour", ceil, f"=MIN(IF(ISNUMBER({irr_rng}),{irr_rng}))", ymin),
+        ("Ceiling (high)", "=ceiling_rent_usd_per_gpu_hour", ceil, f"=MAX(IF(ISNUMBER({irr_rng}),{irr_rng}))", ymax),
         ("Hurdle (left)", "=F5", lo, "=hurdle_irr_annual", float(c.a.hurdle_irr_annual)),
         ("Hurdle (right)", "=F6", hi, "=hurdle_irr_annual", float(c.a.hurdle_irr_annual)),
         ("Floor at hurdle", "=floor_rent_usd_per_gpu_hour", floor, "=hurdle_irr_annual", float(c.a.hurdle_irr_annual)),
@@ -1091,7 +1120,7 @@ def _one_chart(book: _Book, c: _Calc, res: dict) -> tuple[np.ndarray, np.ndarray
         r = 14 + k
         book.text(ws, f"E{r}", label)
         book.formula(ws, f"F{r}", fx, vx, USD2)
-        book.formula(ws, f"G{r}", fy, vy, PCT1)
+        book.formula(ws, f"G{r}", fy, vy, PCT1, array=f"G{r}" if "ISNUMBER" in fy else None)
 
     ch = ScatterChart()
     ch.title = "Project IRR vs rent"
@@ -1202,7 +1231,7 @@ def _checks(book: _Book, c: _Calc, res: dict, addin_refs: dict[str, str], sc: di
     for label, fa, fb, va, vb, fmt, kind in native:
         book.text(ws, f"A{r}", label)
         if va is None:
-            va = float(_f(_terms(c.a).T) + _f(_terms(c.a).L))
+            va = float(_f(project_terms(c.a).N))
         book.formula(ws, f"B{r}", fa, va, fmt)
         book.formula(ws, f"C{r}", fb, vb, fmt)
         book.formula(ws, f"D{r}", f"=B{r}-C{r}", va - vb, "0.0E+00")

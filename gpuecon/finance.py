@@ -13,12 +13,23 @@ from typing import NamedTuple
 import numpy as np
 
 IRR_OK, IRR_NO_SIGN_CHANGE, IRR_MULTIPLE, IRR_NONE_FOUND = 0, 1, 2, 3
+IRR_NO_OUTLAY, IRR_FINANCING, IRR_ABOVE_CAP, IRR_NEVER_RECOVERS = 4, 5, 6, 7  # project IRR only
 IRR_REASONS = {
     IRR_OK: "",
     IRR_NO_SIGN_CHANGE: "no IRR: cash flows do not change sign",
     IRR_MULTIPLE: "no unique IRR: NPV has several roots",
-    IRR_NONE_FOUND: "no IRR above -99% (a period; a year for project IRR)",
+    IRR_NONE_FOUND: "no IRR above -99.9999% a period",
+    IRR_NO_OUTLAY: "no IRR: the prepay covers the investment (no net outlay at any time), so the return is unbounded",
+    IRR_FINANCING: ("no IRR as a return: the flows are financing-type (the prepay exceeds the capex, "
+                    "then net outflows), so the rate would be a borrowing cost"),
+    IRR_ABOVE_CAP: "IRR above 1,000% a year: not meaningful as a return (the net outlay is nearly nil)",
+    IRR_NEVER_RECOVERS: "no IRR: the cash flows never turn positive (the rent does not cover the operating costs)",
 }
+
+
+def x_max(n_periods: float) -> float:
+    """Largest x = 1/(1+r) an IRR search reaches: rates down to -99.9999% a period, x^n finite."""
+    return float(min(1e6, 10.0 ** (300.0 / max(n_periods, 1.0))))
 
 
 def monthly_rate(annual: np.ndarray | float) -> np.ndarray:
@@ -133,8 +144,8 @@ def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray, x_max: float = 10
     """Bracket [lo, hi] in x = 1/(1+r) for a one-sign-change flow: f(0) has sign ``s_first``.
 
     Starts at x = 1 (r = 0), where f is the plain sum of flows, and doubles x (negative rates)
-    while f keeps the sign of the first flow, up to ``x_max`` (default 100: rates down to -99%
-    a period). Rows with no root up to ``x_max`` get ``hi = nan``.
+    while f keeps the sign of the first flow, up to ``x_max`` (100: rates down to -99% a period;
+    :func:`x_max` gives the deepest safe bound). Rows with no root up to ``x_max`` get ``hi = nan``.
     """
     lo = np.zeros(f_at_one.shape)
     hi = np.ones(f_at_one.shape)
@@ -151,7 +162,8 @@ def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 15) -> IRR
     """Periodic IRR of each row of ``cashflows`` (n_scenarios x n_periods), vectorized.
 
     Rows whose flows change sign once have exactly one IRR (Descartes' rule in x = 1/(1+r));
-    it is found by safeguarded Newton. Rows with several sign changes are scanned on a grid
+    it is found by safeguarded Newton, at any rate above -99.9999% a period (Excel
+    ``=IRR({-100,0.5})`` = -99.5%). Rows with several sign changes are scanned on a grid
     of rates from -99% to +1000%: one root is solved, several give NaN with reason
     "several roots", none give NaN. Rows with no sign change give NaN. Agrees with
     ``numpy_financial.irr`` where both find the unique root. Excel: ``=IRR(range)``.
@@ -177,7 +189,7 @@ def _irr_block(cf: np.ndarray, guess: float) -> tuple[np.ndarray, np.ndarray]:
     if one.size:
         sub = np.ascontiguousarray(cf[one].T)
         first = sub[np.argmax(sub != 0, axis=0), np.arange(sub.shape[1])]
-        lo, hi = grow_bracket(lambda x: _horner(sub, x)[0], sub.sum(axis=0), np.sign(first))
+        lo, hi = grow_bracket(lambda x: _horner(sub, x)[0], sub.sum(axis=0), np.sign(first), x_max(sub.shape[0] - 1))
         found = np.isfinite(hi)
         hi = np.where(found, hi, 1.0)
         x = solve_bracketed(lambda x, rows: _horner(sub if rows is None else sub[:, rows], x), lo, hi, np.full(one.size, 1.0 / (1.0 + guess)),

@@ -14,10 +14,14 @@ import numpy as np
 from .assumptions import HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions, as_assumptions
 from .errors import GpueconError
 from .finance import (
-    IRR_MULTIPLE,
+    IRR_ABOVE_CAP,
+    IRR_FINANCING,
+    IRR_NEVER_RECOVERS,
+    IRR_NO_OUTLAY,
     IRR_NO_SIGN_CHANGE,
     IRR_NONE_FOUND,
     IRR_OK,
+    IRR_REASONS,
     annual_rate,
     annuity_factor,
     capital_recovery_factor,
@@ -25,6 +29,7 @@ from .finance import (
     irr,
     monthly_rate,
     solve_bracketed,
+    x_max,
 )
 from .numbers import explicit
 
@@ -152,58 +157,93 @@ def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.nd
 
 # --- project cash flows, NPV, IRR, floor -----------------------------------------------------
 
+#: Above this annual IRR a rate is not shown as a return (the outlay is nearly nil).
+IRR_CAP_ANNUAL = 10.0
+
+
 @dataclass(frozen=True)
-class _Terms:
-    """The project's cash flows in closed form (see docs/model.md), rows broadcast."""
+class ProjectTerms:
+    """The project's cash flows as levels over month ranges (docs/model.md), rows broadcast.
 
-    capex: np.ndarray
-    L: np.ndarray  # lag months
-    T: np.ndarray  # billed months
-    life: np.ndarray  # useful life months
+    Every flow is one of: month 0 (``-capex`` + prepay), the lag months ``1..L`` (colocation
+    only), the service months ``L+1..N`` (revenue − opex), the tax shield of depreciation over
+    months ``L+1..L+dep_whole_months`` plus a pro-rated stub in month ``L+dep_whole_months+1``,
+    and the end value at month ``N``. Closed forms and the explicit schedule both read these.
+    """
+
+    capex: np.ndarray  # USD at month 0
+    L: np.ndarray  # lag months (whole)
+    T: np.ndarray  # billed months (whole)
+    N: np.ndarray  # horizon months L + T
+    life_months: np.ndarray  # useful life, months (may be fractional)
     tax: np.ndarray
-    prepay_per_rent: np.ndarray  # USD at t=0 per 1 USD/GPU-hr of rent
-    monthly_per_rent: np.ndarray  # USD per billed month per 1 USD/GPU-hr
-    opex_month: np.ndarray
-    residual: np.ndarray
+    prepay_per_rent: np.ndarray  # USD at month 0 per 1 USD/GPU-hr of rent, before tax
+    monthly_per_rent: np.ndarray  # USD per billed month per 1 USD/GPU-hr, before tax
+    opex_month: np.ndarray  # USD per billed month (power, colocation, maintenance, other)
+    lag_cost_month: np.ndarray  # USD per lag month (colocation: the capacity is reserved)
+    dep_month: np.ndarray  # straight-line depreciation per month, capex / life_months
+    dep_whole_months: np.ndarray  # whole months of depreciation within the horizon
+    dep_stub_frac: np.ndarray  # fraction of a month's depreciation in the stub month (0: none)
+    book_end: np.ndarray  # book value at month N
+    end_value: np.ndarray  # residual − tax on (residual − book value), at month N
+
+    @property
+    def dep_stub_month(self) -> np.ndarray:
+        return self.L + self.dep_whole_months + 1
 
 
-def _terms(a: Assumptions) -> _Terms:
+def project_terms(system=None, /, **overrides) -> ProjectTerms:
+    """The project flows' levels and months (see :class:`ProjectTerms`), from assumptions."""
+    a = _a(system, overrides)
     capex = capex_usd_per_gpu(a)
+    L = np.round(a.deployment_lag_months)
     T = np.round(a.contract_term_years * 12.0)
+    life = a.useful_life_years * 12.0
     hours = HOURS_PER_MONTH * a.utilization_frac
-    return _Terms(
-        capex=capex,
-        L=np.round(a.deployment_lag_months),
-        T=T,
-        life=a.useful_life_years * 12.0,
-        tax=a.tax_rate_frac,
+    kw = a.it_w_per_gpu / 1000.0
+    whole_life = np.floor(life)  # Excel: =INT(life_months)
+    frac = life - whole_life
+    dep_whole = np.minimum(whole_life, T)
+    stub = np.where(whole_life < T, frac, 0.0)
+    book_end = capex * np.maximum(0.0, 1.0 - T / life)
+    residual = a.residual_value_frac_capex * capex
+    return ProjectTerms(
+        capex=capex, L=L, T=T, N=L + T, life_months=life, tax=a.tax_rate_frac,
         prepay_per_rent=a.prepay_frac_contract * hours * T,
         monthly_per_rent=(1.0 - a.prepay_frac_contract) * hours,
         opex_month=opex_usd_per_gpu_hour(a) * HOURS_PER_MONTH,
-        residual=a.residual_value_frac_capex * capex,
+        lag_cost_month=kw * a.colocation_usd_per_kw_month + 0.0 * capex,
+        dep_month=capex / life, dep_whole_months=dep_whole, dep_stub_frac=stub,
+        book_end=book_end, end_value=residual - a.tax_rate_frac * (residual - book_end),
     )
 
 
-def _k(t: _Terms, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NPV = K0 + rent * K1 at monthly rate i."""
-    N = t.L + t.T
-    billed = annuity_factor(i, N) - annuity_factor(i, t.L)
-    dep_months = np.minimum(N, t.life)
-    book_end = t.capex * np.maximum(0.0, 1.0 - N / t.life)
-    vN = np.power(1.0 + i, -N)
+def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray]:
+    """``(K0, K1)`` with project NPV = K0 + rent × K1 at a monthly rate (docs/model.md).
+
+    ``K1 = (1−τ)[prepay_per_rent + monthly_per_rent (A(N) − A(L))]``;
+    ``K0 = −capex − (1−τ)[lag_cost A(L) + opex (A(N) − A(L))] + τ dep [A(L+d) − A(L) + stub v^(L+d+1)]
+    + end_value v^N``, A(n) the annuity factor ``=PV(m, n, -1)``, v = 1/(1+m).
+    """
+    t, i = terms, np.asarray(rate_monthly, float)
+    aL, aN = annuity_factor(i, t.L), annuity_factor(i, t.N)
+    billed = aN - aL
+    shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * np.power(1.0 + i, -t.dep_stub_month)
     k1 = (1.0 - t.tax) * (t.prepay_per_rent + t.monthly_per_rent * billed)
-    k0 = (-t.capex - (1.0 - t.tax) * t.opex_month * billed
-          + t.tax * (t.capex / t.life) * annuity_factor(i, dep_months)
-          + (t.residual - t.tax * (t.residual - book_end)) * vN)
+    k0 = (-t.capex - (1.0 - t.tax) * (t.lag_cost_month * aL + t.opex_month * billed)
+          + t.tax * t.dep_month * shield + t.end_value * np.power(1.0 + i, -t.N))
     return k0, k1
 
 
 def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **overrides) -> np.ndarray:
-    """Project NPV per GPU (USD) at a rent, discounted monthly at ``rate_annual`` (default: the hurdle)."""
+    """Project NPV per GPU (USD) at a rent, discounted monthly at ``rate_annual`` (default: the hurdle).
+
+    ``NPV = K0 + rent × K1`` (:func:`npv_coefficients`). Excel: ``=CF0+NPV(m, CF1:CFn)``.
+    """
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
     rate = a.hurdle_irr_annual if rate_annual is None else np.asarray(rate_annual, float)
-    k0, k1 = _k(_terms(a), monthly_rate(rate))
+    k0, k1 = npv_coefficients(project_terms(a), monthly_rate(rate))
     return k0 + rent * k1
 
 
@@ -211,110 +251,168 @@ def floor_rent(system=None, /, **overrides) -> np.ndarray:
     """Floor rent (USD/GPU-hr): the rent at which project IRR = ``hurdle_irr_annual``.
 
     NPV is linear in rent, NPV(r) = K0 + r K1, so the floor is exactly ``-K0 / K1`` at the
-    hurdle's monthly rate. Excel: ``=-K0/K1`` (Model sheet), check with ``=(1+IRR(cf))^12-1``.
+    hurdle's monthly rate. Negative where the residual value and tax shield alone earn the
+    hurdle (see :func:`floor_rent_detail`). Excel: ``=-K0/K1``, check ``=(1+IRR(cf))^12-1``.
     """
     a = _a(system, overrides)
-    k0, k1 = _k(_terms(a), monthly_rate(a.hurdle_irr_annual))
+    k0, k1 = npv_coefficients(project_terms(a), monthly_rate(a.hurdle_irr_annual))
     return -k0 / k1
+
+
+@dataclass(frozen=True)
+class FloorRent:
+    """Floor rent with, per row, why it is not a usable rent ("" where it is) and a note."""
+
+    usd_per_gpu_hour: np.ndarray
+    reason: np.ndarray  # "" or why the number is not a rent (negative floor)
+    note: np.ndarray  # "" or a convention the number rests on (contract past the useful life)
+
+
+def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
+    """:func:`floor_rent` plus a reason where it is below zero and a note where the contract outlives the life."""
+    a = _a(system, overrides)
+    f = np.asarray(floor_rent(a), float)
+    reason = np.full(f.shape, "", dtype=object)
+    neg = f < 0
+    for i in zip(*np.nonzero(neg), strict=True) if f.ndim else ([()] if neg else []):
+        reason[i] = negative_floor_reason(float(f[i]))
+    return FloorRent(f, reason, horizon_note(a, f.shape))
+
+
+def negative_floor_reason(usd_per_gpu_hour: float) -> str:
+    """Why a floor rent below zero is not a rent to quote."""
+    return (f"floor rent below zero ({usd_per_gpu_hour:.2f} USD/GPU-hr): at the hurdle the residual value "
+            "and depreciation tax shield alone cover the capex and costs, so any rent >= 0 earns the hurdle")
+
+
+def horizon_note(a: Assumptions, shape=()) -> np.ndarray:
+    """Per row, "" or the convention used when the contract runs past the useful life."""
+    t = project_terms(a)
+    over = np.broadcast_to(t.T - t.life_months, shape) if shape else t.T - t.life_months
+    note = np.full(np.shape(over), "", dtype=object)
+    for i in zip(*np.nonzero(over > 1e-9), strict=True) if np.ndim(over) else ([()] if over > 1e-9 else []):
+        note[i] = (f"contract runs {float(over[i]):g} months past the {float(np.broadcast_to(t.life_months, np.shape(over))[i]) / 12:g}-year "
+                   "useful life: the GPUs serve it to the end with no re-buy; depreciation stops at the life")
+    return note
 
 
 def _rent(rent) -> np.ndarray:
     if rent is None:
         raise GpueconError("rent_usd_per_gpu_hour", None, "given")
-    arr = np.asarray(rent, dtype=float) if not isinstance(rent, str) else None
+    arr = np.asarray(rent, dtype=float) if not isinstance(rent, str | bool | np.bool_) else None
     if arr is None or np.any(~np.isfinite(arr)) or np.any(arr < 0):
         bad = rent if arr is None else float(arr.reshape(-1)[np.flatnonzero(~(np.isfinite(arr) & (arr >= 0)))[0]])
         raise GpueconError("rent_usd_per_gpu_hour", bad, "a number >= 0")
     return arr
 
 
+def _flat_terms(a: Assumptions, rent) -> tuple[tuple, dict[str, np.ndarray], np.ndarray]:
+    t = project_terms(a)
+    fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
+    shape = np.broadcast_shapes(np.shape(rent), *(np.shape(v) for v in fields.values()))
+    b = {k: np.broadcast_to(v, shape).reshape(-1).astype(float) for k, v in fields.items()}
+    return shape, b, np.broadcast_to(rent, shape).reshape(-1).astype(float)
+
+
+def _levels(b: dict[str, np.ndarray], r: np.ndarray) -> dict[str, np.ndarray]:
+    """After-tax flow levels: month 0, lag month, service month (no depreciation), shield, end."""
+    tax = b["tax"]
+    return {
+        "c0": -b["capex"] + (1.0 - tax) * r * b["prepay_per_rent"],
+        "lag": -(1.0 - tax) * b["lag_cost_month"],
+        "M": (1.0 - tax) * (r * b["monthly_per_rent"] - b["opex_month"]),
+        "D": tax * b["dep_month"],
+        "Z": b["end_value"],
+    }
+
+
 def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
     """Monthly project cash flows per GPU (USD), months 0..N (N = lag + term), rows = scenarios.
 
-    Month 0: -capex + prepay (x(1-tax)); months lag+1..N: (1-prepay) * rent * 730 * util - opex;
-    tax = tax_rate * (revenue - opex - straight-line depreciation); month N adds the residual
-    after tax on (residual - book value). Shorter scenarios are padded with zeros.
+    Month 0: −capex + (1−τ) prepay; lag months 1..L: −(1−τ) colocation; months L+1..N:
+    (1−prepay) rent 730 util − opex − tax, tax = τ (revenue − opex − depreciation), straight-line
+    from the first billed month, the last fraction of a month pro-rated; month N adds the
+    residual after tax on (residual − book value). Shorter scenarios are padded with zeros.
     """
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
-    t = _terms(a)
-    shape = np.broadcast_shapes(np.shape(rent), *(np.shape(v) for v in vars(t).values()))
-    b = {k: np.broadcast_to(v, shape).reshape(-1) for k, v in vars(t).items()}
-    r = np.broadcast_to(rent, shape).reshape(-1)
-    N = (b["L"] + b["T"]).astype(int)
+    shape, b, r = _flat_terms(a, rent)
+    lv = _levels(b, r)
+    N, L = b["N"].astype(int), b["L"][:, None]
     m = np.arange(int(N.max()) + 1)[None, :]
-    L = b["L"][:, None]
-    billed = (m > L) & (m <= N[:, None])
-    tax = b["tax"][:, None]
-    revenue = np.where(billed, (r * b["monthly_per_rent"])[:, None], 0.0)
-    opex = np.where(billed, b["opex_month"][:, None], 0.0)
-    dep = np.where((m >= 1) & (m <= N[:, None]) & (m <= b["life"][:, None]), (b["capex"] / b["life"])[:, None], 0.0)
-    cf = revenue - opex - tax * (revenue - opex - dep)
-    cf[:, 0] = -b["capex"] + (1.0 - b["tax"]) * r * b["prepay_per_rent"]
-    book_end = b["capex"] * np.maximum(0.0, 1.0 - N / b["life"])
-    end = b["residual"] - b["tax"] * (b["residual"] - book_end)
-    cf[np.arange(len(N)), N] += end
+    inside = m <= N[:, None]
+    service = (m > L) & inside
+    dep_end = L + b["dep_whole_months"][:, None]
+    cf = np.where(service, lv["M"][:, None], 0.0)
+    cf += np.where((m >= 1) & (m <= L), lv["lag"][:, None], 0.0)
+    cf += np.where((m > L) & (m <= dep_end) & inside, lv["D"][:, None], 0.0)
+    cf += np.where((m == dep_end + 1) & inside, (lv["D"] * b["dep_stub_frac"])[:, None], 0.0)
+    cf[:, 0] = lv["c0"]
+    cf[np.arange(len(N)), N] += lv["Z"]
     return cf.reshape(shape + (cf.shape[1],)) if shape else cf[0]
 
 
 @dataclass(frozen=True)
 class IRR:
-    """Annual project IRR with a reason where there is none."""
+    """Annual project IRR with a reason where there is none to show as a return."""
 
     annual: np.ndarray
-    reason: np.ndarray  # "" where an IRR exists
+    reason: np.ndarray  # "" where an IRR exists and is meaningful
 
 
 def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> IRR:
-    """Project IRR (annual effective) and, where none exists, why. Excel: ``=(1+IRR(cf))^12-1``.
+    """Project IRR (annual effective) and, where there is none to show, why. Excel: ``=(1+IRR(cf))^12-1``.
 
-    Fast path: the cash flows have at most five distinct levels (month 0, lag months,
-    billed months with and without depreciation, final month), so the NPV is a closed form
-    in x = 1/(1+monthly rate). Where the flows change sign once (one IRR, Descartes), a
-    safeguarded Newton solves the closed form; other rows go through the general
-    :func:`gpuecon.finance.irr` on the explicit monthly flows.
+    The flows are levels over month ranges (:class:`ProjectTerms`), so the NPV is a closed
+    form in x = 1/(1+m). The count of sign changes is read from the levels in time order:
+    one change from an outflow first gives one IRR (Descartes), solved by safeguarded Newton
+    on the closed form; other rows go through :func:`gpuecon.finance.irr` on the explicit
+    flows. No rate is shown (NaN with a reason, NPV at the hurdle in the text) where the flows
+    are financing-type (inflow first: a borrowing cost, not a return), where the prepay covers
+    the investment (no outlay: unbounded), or above ``IRR_CAP_ANNUAL`` (1,000% a year).
     """
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
-    t = _terms(a)
-    shape = np.broadcast_shapes(np.shape(rent), *(np.shape(v) for v in vars(t).values()))
-    b = {k: np.broadcast_to(v, shape).reshape(-1).astype(float) for k, v in vars(t).items()}
-    r = np.broadcast_to(rent, shape).reshape(-1)
-    N = b["L"] + b["T"]
-    tax = b["tax"]
-    c0 = -b["capex"] + (1.0 - tax) * r * b["prepay_per_rent"]
-    M = (1.0 - tax) * (r * b["monthly_per_rent"] - b["opex_month"])
-    D = tax * b["capex"] / b["life"]
-    book_end = b["capex"] * np.maximum(0.0, 1.0 - N / b["life"])
-    Z = b["residual"] - tax * (b["residual"] - book_end)
-    # the flows' levels in time order; D applies up to min(N, life)
-    dep_to = np.minimum(N, b["life"])
-    lag_level = np.where((b["L"] > 0) & (b["L"] <= dep_to), D, 0.0)
-    lvl1 = np.where(dep_to > b["L"], M + D, M)  # first billed months
-    lvl2 = np.where(dep_to < N - 1, M, lvl1)  # later billed months (before the last)
-    last = np.where(dep_to >= N, M + D, M) + Z
-    seq = np.stack([c0, lag_level, lvl1, lvl2, last], axis=1)
+    shape, b, r = _flat_terms(a, rent)
+    lv = _levels(b, r)
+    n = r.size
+    L, N, T = b["L"], b["N"], b["T"]
+    d_end = L + b["dep_whole_months"]
+    stub_m = d_end + 1
+    has_stub = (b["dep_stub_frac"] > 0) & (stub_m <= N)
+    c0, lag, M, D, Z = lv["c0"], lv["lag"], lv["M"], lv["D"], lv["Z"]
+    S = b["dep_stub_frac"] * D
+    # levels in time order (0 = absent): month 0, lag, service with shield, stub, service, last month
+    last = M + np.where(d_end >= N, D, 0.0) + np.where(has_stub & (stub_m == N), S, 0.0) + Z
+    seq = np.stack([
+        c0,
+        np.where(L >= 1, lag, 0.0),
+        np.where((b["dep_whole_months"] >= 1) & (T >= 2), M + D, 0.0),
+        np.where(has_stub & (stub_m < N), M + S, 0.0),
+        np.where(np.maximum(d_end + has_stub, L) + 1 <= N - 1, M, 0.0),
+        last,
+    ], axis=1)
     s = np.sign(seq)
     nz = s != 0
-    changes = np.zeros(len(c0), int)
-    prev = np.where(nz[:, 0], s[:, 0], 0.0)
-    for j in range(1, 5):
+    changes = np.zeros(n, int)
+    prev = s[:, 0].copy()
+    for j in range(1, seq.shape[1]):
         flip = nz[:, j] & (prev != 0) & (s[:, j] != prev)
         changes += flip
         prev = np.where(nz[:, j], s[:, j], prev)
-    rate = np.full(len(c0), np.nan)
-    code = np.full(len(c0), IRR_NO_SIGN_CHANGE, dtype=np.int8)
-    one = np.flatnonzero(changes == 1)
+    first = s[np.arange(n), np.argmax(nz, axis=1)]
+    rate = np.full(n, np.nan)
+    code = np.full(n, IRR_NO_SIGN_CHANGE, dtype=np.int8)
+    code[(changes == 0) & (first > 0)] = IRR_NO_OUTLAY
+    code[(changes == 0) & (first < 0)] = IRR_NEVER_RECOVERS
+    code[(changes >= 1) & (first > 0)] = IRR_FINANCING
+    one = np.flatnonzero((changes == 1) & (first < 0))
     if one.size:
-        c0o, Mo, Do, Zo, Lo, No, dto = c0[one], M[one], D[one], Z[one], b["L"][one], N[one], dep_to[one]
-
-        no_lag, no_tax, dep_is_N = not Lo.any(), not Do.any(), bool(np.all(dto == No))  # skip terms that vanish
+        p = {k: v[one] for k, v in dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end, sm=stub_m,
+                                           hs=has_stub.astype(float)).items()}
 
         def fun(x, rows=None):
-            if rows is not None:
-                c0r, Mr, Dr, Zr, Lr, Nr, dtr = (v[rows] for v in (c0o, Mo, Do, Zo, Lo, No, dto))
-            else:
-                c0r, Mr, Dr, Zr, Lr, Nr, dtr = c0o, Mo, Do, Zo, Lo, No, dto
+            q = p if rows is None else {k: v[rows] for k, v in p.items()}
             near = x == 1.0  # exact limit; elsewhere expm1/log1p keep full precision near 1
             close = np.abs(1.0 - x) < 1e-6  # derivative by its series there
             xs = np.where(near, 0.5, x)
@@ -322,47 +420,64 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
             inv = 1.0 / (1.0 - xs)
             e = x - 1.0
 
-            def S(n):  # sum_{t=1..n} x^t and its derivative in x
-                em = np.expm1(n * lx)  # x^n - 1
+            def Sn(k):  # sum_{t=1..k} x^t and its derivative in x
+                em = np.expm1(k * lx)
                 val = -xs * em * inv
-                der = ((-em - n * (em + 1.0)) * (1.0 - xs) - xs * em) * inv * inv
-                der_series = n * (n + 1.0) / 2.0 + e * (n + 1.0) * n * (n - 1.0) / 3.0
-                return np.where(near, n, val), np.where(close, der_series, der)
+                der = ((-em - k * (em + 1.0)) * (1.0 - xs) - xs * em) * inv * inv
+                der_series = k * (k + 1.0) / 2.0 + e * (k + 1.0) * k * (k - 1.0) / 3.0
+                return np.where(near, k, val), np.where(close, der_series, der)
 
-            sN, dN = S(Nr)
-            sL, dL = (0.0, 0.0) if no_lag else S(Lr)
-            sD, dD = (0.0, 0.0) if no_tax else (sN, dN) if dep_is_N else S(dtr)
-            xN = np.power(x, Nr)
-            f = c0r + Mr * (sN - sL) + Dr * sD + Zr * xN
-            fp = Mr * (dN - dL) + Dr * dD + Zr * Nr * np.power(x, Nr - 1.0)
+            def P(k):  # x^k and its derivative
+                return np.power(x, k), k * np.power(x, k - 1.0)
+
+            sN, dN = Sn(q["N"])
+            sL, dL = Sn(q["L"])
+            sd, dd = Sn(q["d"])
+            pS, dpS = P(q["sm"])
+            pN, dpN = P(q["N"])
+            hs = q["hs"]
+            f = q["c0"] + q["lag"] * sL + q["M"] * (sN - sL) + q["D"] * (sd - sL) + hs * q["S"] * pS + q["Z"] * pN
+            fp = q["lag"] * dL + q["M"] * (dN - dL) + q["D"] * (dd - dL) + hs * q["S"] * dpS + q["Z"] * dpN
             return f, fp
 
-        s_first = np.sign(seq[one][np.arange(one.size), np.argmax(nz[one], axis=1)])
-        total = c0o + Mo * (No - Lo) + Do * dto + Zo
-        # annual IRR searched above -99%: x = 1/(1+m) up to 0.01 ** (-1/12)
-        lo, hi = grow_bracket(lambda x: fun(x)[0], total, s_first, x_max=0.01 ** (-1.0 / 12.0))
+        total = fun(np.ones(one.size))[0]
+        lo, hi = grow_bracket(lambda x: fun(x)[0], total, -np.ones(one.size), x_max=x_max(float(N[one].max())))
         found = np.isfinite(hi)
         hi = np.where(found, hi, 1.0)
         f1, fp1 = fun(np.ones(one.size))  # one Newton step from rate 0 as the start
         with np.errstate(divide="ignore", invalid="ignore"):
             x0 = np.where(fp1 != 0, 1.0 - f1 / fp1, 0.99)
         x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
-        x = solve_bracketed(fun, lo, hi, x0, s_first)
+        x = solve_bracketed(fun, lo, hi, x0, -np.ones(one.size))
         rate[one] = np.where(found, 1.0 / x - 1.0, np.nan)
         code[one] = np.where(found, IRR_OK, IRR_NONE_FOUND)
-    many = np.flatnonzero(changes > 1)
+    many = np.flatnonzero((changes > 1) & (first < 0))
     if many.size:
-        sub = {k: v[many] for k, v in b.items()}
         cf = cash_flows(None, rent_usd_per_gpu_hour=r[many], **_overrides_from_terms(a, many, shape))
         res = irr(cf)
         rate[many], code[many] = res.rate, res.reason
-        del sub
-    low = np.isfinite(rate) & (rate < 0.01 ** (1.0 / 12.0) - 1.0)  # below -99% a year: out of domain
-    rate[low], code[low] = np.nan, IRR_NONE_FOUND
-    from .finance import IRR_REASONS
+    annual = annual_rate(rate)
+    with np.errstate(invalid="ignore"):
+        high = annual > IRR_CAP_ANNUAL
+    annual[high], code[high] = np.nan, IRR_ABOVE_CAP
+    reasons = np.full(n, "", dtype=object)
+    bad = np.flatnonzero(code != IRR_OK)
+    if bad.size:
+        npv = project_npv(None, r[bad], **_overrides_from_terms(a, bad, shape))
+        hurdle = np.broadcast_to(a.hurdle_irr_annual, shape).reshape(-1)[bad]
+        for j, i in enumerate(bad):
+            text = IRR_REASONS[int(code[i])]
+            if code[i] in _WITH_NPV:
+                text += f"; NPV at the {hurdle[j]:.1%} hurdle: {_usd(npv[j])} per GPU"
+            reasons[i] = text
+    return IRR(annual.reshape(shape), reasons.reshape(shape))
 
-    reasons = np.array([IRR_REASONS[int(c)] for c in code], dtype=object) if (code != IRR_OK).any() else np.full(len(code), "", dtype=object)
-    return IRR(annual_rate(rate).reshape(shape), reasons.reshape(shape))
+
+_WITH_NPV = (IRR_NO_OUTLAY, IRR_FINANCING, IRR_ABOVE_CAP, IRR_NEVER_RECOVERS)
+
+
+def _usd(x: float) -> str:
+    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
 def _overrides_from_terms(a: Assumptions, rows: np.ndarray, shape) -> dict:
@@ -373,9 +488,6 @@ def _overrides_from_terms(a: Assumptions, rows: np.ndarray, shape) -> dict:
 def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
     """Project IRR (annual effective; NaN where none, see :func:`project_irr_detail`)."""
     return project_irr_detail(system, rent_usd_per_gpu_hour, **overrides).annual
-
-
-IRR_MULTIPLE_CODE = IRR_MULTIPLE  # re-exported for adapters
 
 
 # --- value-based ceiling ----------------------------------------------------------------------
@@ -435,6 +547,7 @@ class OneChart:
     repriced_irr_annual: np.ndarray  # the curve at the headroom price (top-left corner)
     basis: str
     usd_per_pflop_hour: float
+    irr_reason: np.ndarray  # per rent, "" or why no IRR is shown there
 
     def to_frame(self):
         import pandas as pd
@@ -453,11 +566,12 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=0.70, basis: str = 
         rents = np.linspace(0.6 * floor, 1.1 * max(ceiling, floor), points)
     rents = _rent(np.asarray(rents, float).reshape(-1))
     head = float(headroom_frac(a, usd_per_pflop_hour, basis))
+    detail = project_irr_detail(a, rents)
     repriced = a.replace(system_price_uplift_frac=explicit((1.0 + a.system_price_uplift_frac) * (1.0 + head) - 1.0)) if head > -1 else a
     return OneChart(
         system=a.system.name if a.system else "custom",
         rents_usd_per_gpu_hour=rents,
-        irr_annual=project_irr(a, rents),
+        irr_annual=detail.annual,
         hurdle_irr_annual=float(a.hurdle_irr_annual),
         floor_usd_per_gpu_hour=floor,
         ceiling_usd_per_gpu_hour=ceiling,
@@ -465,4 +579,5 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=0.70, basis: str = 
         repriced_irr_annual=project_irr(repriced, rents),
         basis=normalize_basis(basis),
         usd_per_pflop_hour=float(usd_per_pflop_hour),
+        irr_reason=detail.reason,
     )

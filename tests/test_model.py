@@ -81,25 +81,45 @@ def test_floor_rent_closed_form_by_hand():
 
 
 def test_tax_lag_residual_against_numpy_financial():
+    """Lag months pay colocation only (capacity reserved); depreciation starts at the first billed month."""
     kw = dict(tax_rate_frac=0.21, deployment_lag_months=3, residual_value_frac_capex=0.10, useful_life_years=4)
     a = ge.Assumptions(VR, **kw)
     capex = hand_capex_vr()
     t = ge.tco_breakdown(a)
     opex_m = (t["total"] - t["capital"]) * 730
+    colo_m = 3200 / 1000 * 140.0  # VR all-in IT W x USD/kW-month
     rent = 7.0
     dep = capex / 48
     flows = [-capex + (1 - 0.21) * 0.15 * rent * 730 * 60]
     for m in range(1, 64):
         rev = 0.85 * rent * 730 if m > 3 else 0.0
-        opx = opex_m if m > 3 else 0.0
-        d = dep if m <= 48 else 0.0
+        opx = opex_m if m > 3 else colo_m
+        d = dep if 3 < m <= 3 + 48 else 0.0
         flows.append(rev - opx - 0.21 * (rev - opx - d))
-    book = 0.0  # 63 months > 48-month life
+    book = 0.0  # 60 billed months > 48-month life
     flows[-1] += 0.10 * capex - 0.21 * (0.10 * capex - book)
     np.testing.assert_allclose(ge.cash_flows(a, rent), flows, rtol=1e-12, atol=1e-8)
     assert ge.project_irr(a, rent) == pytest.approx((1 + npf.irr(flows)) ** 12 - 1, abs=1e-10)
     floor = ge.floor_rent(a)
     assert ge.project_irr(a, floor) == pytest.approx(0.156, abs=1e-10)
+
+
+def test_fractional_life_with_tax_is_one_convention():
+    """Issue 9's case: VR, life 4.3 years, tax 21%: the stub month is pro-rated in every form."""
+    kw = dict(useful_life_years=4.3, tax_rate_frac=0.21)
+    floor = float(ge.floor_rent(VR, **kw))
+    flows = ge.cash_flows(VR, floor, **kw)
+    assert (1 + npf.irr(flows)) ** 12 - 1 == pytest.approx(0.156, abs=1e-9)
+    assert float(ge.project_irr(VR, floor, **kw)) == pytest.approx(0.156, abs=1e-12)
+    capex = hand_capex_vr()
+    life_m = 4.3 * 12  # 51.6 months: 51 whole months, then 0.6 of a month in month 52
+    no_tax = ge.cash_flows(VR, floor, useful_life_years=4.3, tax_rate_frac=0.0)
+    # depreciation in month t = (flow_t - (1-tax) x pre-tax flow_t) / tax
+    dep = (flows[1:] - 0.79 * no_tax[1:]) / 0.21
+    np.testing.assert_allclose(dep[:51], capex / life_m, rtol=1e-9)
+    assert dep[51] == pytest.approx(0.6 * capex / life_m, rel=1e-6)
+    np.testing.assert_allclose(dep[52:], 0.0, atol=1e-6)
+    assert dep.sum() == pytest.approx(capex, rel=1e-9)
 
 
 # --- the source's published figures (seed 001) ---------------------------------------------
@@ -212,7 +232,13 @@ def test_one_chart_and_headroom():
     chart = ge.one_chart(VR)
     assert chart.floor_usd_per_gpu_hour == pytest.approx(float(ge.floor_rent(VR)))
     assert chart.ceiling_usd_per_gpu_hour == pytest.approx(12.25)
-    assert np.all(np.diff(chart.irr_annual) > 0)
+    irr = chart.irr_annual
+    shown = np.isfinite(irr)
+    assert np.all(np.diff(irr[shown]) > 0)
+    # the points not shown are the top rents, where the IRR passes the 1,000% cap (reason below)
+    assert np.all(shown[: shown.sum()]) and not shown[-1]
+    reason = ge.project_irr_detail(VR, chart.rents_usd_per_gpu_hour[-1]).reason
+    assert str(reason).startswith("IRR above 1,000% a year: not meaningful as a return")
     # at the headroom price the floor equals the ceiling exactly
     h = chart.headroom_frac
     assert float(ge.floor_rent(VR, system_price_uplift_frac=h)) == pytest.approx(12.25, rel=1e-10)
@@ -241,4 +267,5 @@ def test_bad_inputs():
 
 def test_irr_without_solution_says_why():
     d = ge.project_irr_detail(VR, 0.0)  # no revenue: all flows negative
-    assert math.isnan(float(d.annual)) and "do not change sign" in str(d.reason)
+    assert math.isnan(float(d.annual))
+    assert str(d.reason).startswith("no IRR: the cash flows never turn positive (the rent does not cover the operating costs)")

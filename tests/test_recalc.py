@@ -143,7 +143,7 @@ def test_round_trip_values_and_bytes(rich: Path, tmp_path: Path) -> None:
 
 def test_set_named_input_and_cli_json(rich: Path, tmp_path: Path) -> None:
     out = tmp_path / "set.xlsm"
-    res = CliRunner().invoke(app, ["recalc", str(rich), "-o", str(out), "--set", "Rent=9.5", "--set", "System=GB300 NVL72",
+    res = CliRunner().invoke(app, ["recalc", str(rich), "-o", str(out), "--set", "Rent=5.5", "--set", "System=GB300 NVL72",
                                    "--json"])
     assert res.exit_code == 0, res.output
     import json
@@ -151,12 +151,12 @@ def test_set_named_input_and_cli_json(rich: Path, tmp_path: Path) -> None:
     data = json.loads(res.output)
     floor = float(model.floor_rent("GB300 NVL72"))
     assert data["named"]["Floor"] == pytest.approx(floor)
-    assert data["named"]["Margin"] == pytest.approx(9.5 - floor)
+    assert data["named"]["Margin"] == pytest.approx(5.5 - floor)
     assert data["issues"] == [{"address": "Calc!A6", "kind": "error", "reason": "#DIV/0!"}]
     before, after = members(rich), members(out)
     assert {n for n in before if before[n] != after[n]} == {CALC, INPUTS}  # the input cells changed too
     inputs = openpyxl.load_workbook(out)["Inputs"]
-    assert inputs["B2"].value == 9.5 and inputs["B1"].value == "GB300 NVL72"
+    assert inputs["B2"].value == 5.5 and inputs["B1"].value == "GB300 NVL72"
     assert inputs["B2"].number_format == "$0.00"  # the cell keeps its style
     table = CliRunner().invoke(app, ["recalc", str(rich), "-o", str(tmp_path / "t.xlsm")])
     assert table.exit_code == 0 and "Floor" in table.output and "Calc!A6: error: #DIV/0!" in table.output

@@ -163,7 +163,18 @@ def test_error_texts():
     assert U.FLOOR_RENT("nope").startswith("#VALUE! unknown system 'nope'; closest:")
     assert U.PROJECT_IRR(VR, None) == "#VALUE! rent_usd_per_gpu_hour is required (USD per GPU-hour)"
     assert U.PROJECT_IRR(VR, -1.0) == "#VALUE! rent_usd_per_gpu_hour must be a number >= 0, got -1"
-    assert U.PROJECT_IRR(VR, 0.0) == "#NUM! no IRR: cash flows do not change sign"
+    assert U.PROJECT_IRR(VR, 0.0).startswith(
+        "#NUM! no IRR: the cash flows never turn positive (the rent does not cover the operating costs); "
+        "NPV at the 15.6% hurdle: -$")
+    # a floor below zero is not a rent to quote: the cell says why (issue 9: residual 3x capex gives -0.46)
+    assert U.FLOOR_RENT(VR, None, None, None, [["residual_value_frac_capex", "300%"]]) == (
+        "#NUM! floor rent below zero (-0.46 USD/GPU-hr): at the hurdle the residual value and depreciation tax "
+        "shield alone cover the capex and costs, so any rent >= 0 earns the hurdle")
+    col = U.FLOOR_RENT(VR, [[0.156], [0.156]], None, None, [["residual_value_frac_capex", "300%"]])
+    assert col[0][0].startswith("#NUM! floor rent below zero (-0.46 USD/GPU-hr)") and col[1] == col[0]
+    # financing-type flows: no rate shown as a return, NPV at the hurdle in the text
+    assert U.PROJECT_IRR(VR, 3.0, None, 0.95).startswith(
+        "#NUM! no IRR as a return: the flows are financing-type (the prepay exceeds the capex, then net outflows)")
     assert U.CEILING_RENT("H100", 0.7, "FP4") == "#N/A H100 SXM has no marketed FP4 figure (tflops_fp4_dense)"
     assert U.CEILING_RENT(VR, 0.7, "FP7").startswith("#VALUE! basis must be one of BF16, FP8, FP4, FP4_SPARSE, MEM_BW")
     assert U.GPU_TCO(VR, "capex").startswith("#VALUE! item must be one of total, capital")
@@ -219,7 +230,7 @@ def test_irr_and_rent_arrays_match_engine():
     expect = model.project_irr(VR, [3.0, 4.925, 8.0])
     for k in range(3):
         assert out[k][0] == pytest.approx(float(expect[k]), rel=1e-10)
-    assert out[3][0] == "#NUM! no IRR: cash flows do not change sign"
+    assert out[3][0].startswith("#NUM! no IRR: the cash flows never turn positive")
     assert out[4][0] == "#VALUE! rent_usd_per_gpu_hour must be a number >= 0, got -1"
     per = U.RENT_PER_PFLOP(VR, [[4.90, 8.00]])
     assert [round(v, 2) for v in per[0]] == [0.28, 0.46]
@@ -254,7 +265,11 @@ def test_one_chart_table():
     floor, ceiling = table[1][2], table[1][3]
     assert floor == pytest.approx(4.92, abs=0.01) and ceiling == pytest.approx(12.25)
     for row, r, irr in zip(table[1:], chart.rents_usd_per_gpu_hour, chart.irr_annual, strict=True):
-        assert row[0] == pytest.approx(r) and row[1] == pytest.approx(irr)
+        assert row[0] == pytest.approx(r)
+        if np.isfinite(irr):
+            assert row[1] == pytest.approx(irr)
+        else:  # the top of the default grid passes the 1,000% cap: the cell says so
+            assert row[1].startswith("#NUM! IRR above 1,000% a year")
     custom = U.ONE_CHART(VR, [[4.0], [None], [floor], [-1.0]])
     assert len(custom) == 4  # header + 3 (the blank cell is skipped)
     assert custom[2][1] == pytest.approx(0.156, abs=1e-9)
