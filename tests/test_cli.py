@@ -54,3 +54,15 @@ def test_chart(tmp_path):
     out = tmp_path / "c.png"
     run("chart", "GB300 NVL72", "-o", str(out))
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_unreachable_dask_scheduler_fails_fast_with_one_line(tmp_path):
+    from gpuecon.batch import BatchError, run_batch
+
+    src = tmp_path / "s.csv"
+    src.write_text("system,rent\nVR NVL72,8\n")
+    with pytest.raises(BatchError) as err:
+        run_batch(src, tmp_path / "r.csv", engine="dask", scheduler="tcp://127.0.0.1:1", progress=False)
+    assert str(err.value) == ("cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 5 s; check --scheduler, "
+                              "or leave it out to start a local cluster")
+    assert not (tmp_path / "r.csv").exists()
