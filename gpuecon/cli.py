@@ -1,12 +1,12 @@
 """The ``gpuecon`` command line: a thin adapter over the engine.
 
 Other command groups live in their own modules and register here (``_PLUGINS``): each
-module defines ``register(app: typer.Typer) -> None``.
+module defines ``register(app: typer.Typer) -> None``. Shared error handling (one line on
+stderr, exit 2) and output-path checks are in :mod:`gpuecon.cli_common`.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import math
@@ -22,6 +22,7 @@ from rich.table import Table
 from . import __version__, model
 from .assumptions import Assumptions, canonical_field
 from .catalog import catalog_frame, get_system, system_names
+from .cli_common import run
 from .errors import GpueconError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GPU economics: TCO, floor and ceiling rent, SOCAMM cost, the One Chart.")
@@ -88,18 +89,6 @@ def _fmt(key: str, value) -> str:
     if "usd" in key:
         return f"${value:,.0f}"
     return f"{value:,.4g}"
-
-
-def run(fn):
-    """Turn engine errors into a one-line message and exit code 2."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except GpueconError as err:
-            console.print(f"[red]error:[/red] {err}")
-            raise typer.Exit(2) from None
-    return wrapper
 
 
 @app.command("systems")

@@ -1,10 +1,20 @@
-"""The command line, run as a user would (subprocess), on the embedded catalog."""
+"""The command line, run as a user would: in-process (typer's CliRunner, stdout and stderr apart)
+and as a real process, on the embedded catalog. Expected messages and figures are written out by hand."""
+
+from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from gpuecon.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_BOOK = ROOT / "workbooks" / "gpuecon_model.xlsx"
 
 
 def run(*args, check=True):
@@ -13,6 +23,25 @@ def run(*args, check=True):
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 
+
+def cli(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def ok(*args: str, env: dict[str, str] | None = None):
+    res = cli(*args, env=env)
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def mistake(*args: str, message: str) -> None:
+    """An ordinary mistake: exactly one line ``error: ...`` on stderr, nothing on stdout, exit 2."""
+    res = cli(*args)
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    assert (res.exit_code, res.stdout, res.stderr) == (2, "", f"error: {message}\n")
+
+
+# --- as a real process ------------------------------------------------------------------------
 
 def test_report_main_job(tmp_path):
     proc = run("report", "-o", str(tmp_path))
@@ -40,14 +69,17 @@ def test_ceiling_irr_socamm_tco():
     assert "VR NVL72" in run("systems").stdout
 
 
-def test_bad_input_is_one_line_and_exit_2():
-    proc = run("floor", "VR NVL72", "--set", "hurdle_irr=-2", check=False)
-    assert proc.returncode == 2 and "hurdle_irr_annual must be in (-1, 10], got -2" in proc.stdout
-    assert "Traceback" not in proc.stdout + proc.stderr
-    proc = run("tco", "Rubin Ultra", check=False)
-    assert proc.returncode == 2 and "unknown system" in proc.stdout
-    proc = run("socamm", "GB300 NVL72", check=False)
-    assert proc.returncode == 2 and "no socketed SOCAMM" in proc.stdout
+def test_bad_input_is_one_line_on_stderr_and_exit_2():
+    cases = [
+        (["floor", "VR NVL72", "--set", "hurdle_irr=-2"], "error: hurdle_irr_annual must be in (-1, 10], got -2\n"),
+        (["tco", "Rubin Ultra"], "error: unknown system 'Rubin Ultra'; closest: VR NVL72\n"),
+        (["socamm", "GB300 NVL72"], "error: GB300 NVL72 has no socketed SOCAMM memory (its CPU memory is soldered); give a capacity in GB\n"),
+        # with --json too: `| jq` never sees prose
+        (["tco", "VR NVL72", "--set", "hurdel_irr=0.2", "--json"], "error: unknown field 'hurdel_irr': did you mean hurdle_irr, hurdle_irr_annual, hurdle?\n"),
+    ]
+    for args, stderr in cases:
+        proc = run(*args, check=False)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", stderr)
 
 
 def test_chart(tmp_path):
@@ -56,13 +88,46 @@ def test_chart(tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_unreachable_dask_scheduler_fails_fast_with_one_line(tmp_path):
-    from gpuecon.batch import BatchError, run_batch
+# --- 2. errors on stderr, in every module ------------------------------------------------------
 
-    src = tmp_path / "s.csv"
-    src.write_text("system,rent\nVR NVL72,8\n")
-    with pytest.raises(BatchError) as err:
-        run_batch(src, tmp_path / "r.csv", engine="dask", scheduler="tcp://127.0.0.1:1", progress=False)
-    assert str(err.value) == ("cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 5 s; check --scheduler, "
-                              "or leave it out to start a local cluster")
-    assert not (tmp_path / "r.csv").exists()
+def test_errors_go_to_stderr_in_every_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("afile").write_text("x")
+    mistake("floor", "VR NVL72", "--set", "hurdle_irr=-2", "--json", message="hurdle_irr_annual must be in (-1, 10], got -2")
+    mistake("irr", "VR NVL72", "8", "--set", "pue=0.5", "--json", message="pue_ratio must be in [1, 5], got 0.5")
+    mistake("ceiling", "H100", "--basis", "FP3", "--json", message="basis must be one of BF16, FP8, FP4, FP4_SPARSE, MEM_BW, got 'FP3'")
+    mistake("batch", "nope.csv", "-o", "r.csv", message="no such file: nope.csv")
+    mistake("recalc", "nope.xlsx", "-o", "o.xlsx", "--json", message="no such workbook: nope.xlsx")
+    mistake("export", "-o", "afile", message="--out afile is a file; give a folder or a path ending in .xlsx")
+    mistake("addin", "lite", "-o", "afile", message="--output-dir afile is a file; give a directory for the Lite kit")
+
+
+# --- 5. ordinary mistakes: one line, exit 2, no traceback -----------------------------------
+
+def test_recalc_directory_mistakes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("adir").mkdir()
+    mistake("recalc", str(MODEL_BOOK), "-o", "adir",
+            message="--output adir is a directory; give a file name such as adir/gpuecon_model.xlsx")
+    mistake("recalc", "adir", message="adir is a directory, not a workbook; give an .xlsx or .xlsm file")
+    mistake("recalc", "adir", "-o", "o.xlsx", message="adir is a directory, not a workbook; give an .xlsx or .xlsm file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"] and list(Path("adir").iterdir()) == []
+
+
+def test_unreachable_dask_scheduler_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("s.csv").write_text("system,rent\nVR NVL72,8\n")
+    mistake("batch", "s.csv", "-o", "r.csv", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1",
+            message="cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 5 s; check --scheduler, "
+                    "or leave it out to start a local cluster")
+    assert not Path("r.csv").exists()
+
+
+# --- 7. export to a file or a folder -----------------------------------------------------------
+
+def test_export_to_an_xlsx_file_or_a_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert ok("export", "-o", "model.xlsx").stdout == "model.xlsx\n"
+    assert Path("model.xlsx").is_file() and Path("model.xlsx").read_bytes()[:2] == b"PK"
+    assert ok("export", "-o", "books").stdout == "books/gpuecon_model.xlsx\n"
+    assert Path("books/gpuecon_model.xlsx").is_file()
