@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, model
-from .assumptions import FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field
+from .assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field, defaults
 from .catalog import catalog_frame, get_system, normalize, system_names
 from .cli_common import CliError, prepare_dir, prepare_file, run, stdout_console
 from .errors import GpueconError
@@ -45,7 +45,7 @@ SystemArg = Annotated[str, typer.Argument(
     help=f"Catalog name or alias (see `gpuecon systems`); custom, or a new name, with {_CUSTOM_HINT}")]
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", "-s", metavar="NAME=VALUE",
-    help="Override an assumption: engine field name or alias (see docs/model.md), value like 0.2 or 20%; repeatable")]
+    help="Override an assumption: engine field name or alias (see `gpuecon assumptions`), value like 0.2 or 20%; repeatable")]
 JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of a table")]
 
 
@@ -397,6 +397,57 @@ def report_cmd(
     console = stdout_console()
     console.print(report_table(res, title, console))
     console.print(wrote, markup=False, highlight=False)
+
+
+def _assumption_rows(system: str | None) -> list[dict[str, Any]]:
+    """One row per field: unit, default (for ``system``), allowed range, source, aliases, meaning."""
+    custom = system is not None and normalize(system) in CUSTOM_NAMES
+    base = defaults(None if custom or system is None else get_system(system))
+    rows = []
+    for name, f in FIELDS.items():
+        default: float | str | None
+        if f.default is not None:
+            default = f.default
+        elif system is None:
+            default = "catalog"
+        elif custom and name in REQUIRED_FOR_CUSTOM:
+            default = "required"
+        else:
+            default = None if math.isnan(base[name]) else base[name]  # None: blank (not marketed)
+        rows.append({"field": name, "unit": f.unit, "default": default, "allowed": f.allowed.removeprefix("in "),
+                     "source": f.source or ("catalog row" if f.default is None else "gpuecon default"),
+                     "aliases": [a for a, target in ALIASES.items() if target == name], "meaning": f.doc})
+    return rows
+
+
+@app.command("assumptions")
+@run
+def assumptions_cmd(
+    system: Annotated[str | None, typer.Argument(
+        metavar="[SYSTEM]", show_default=False,
+        help="Show this catalog system's figures as the defaults (custom: what a new system must give)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every assumption --set accepts: unit, default, allowed range, source and aliases."""
+    rows = _assumption_rows(system)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    name = "defaults" if system is None else "custom system" if normalize(system) in CUSTOM_NAMES else get_system(system).name
+    shown = ["blank" if r["default"] is None else r["default"] if isinstance(r["default"], str) else f"{r['default']:,g}"
+             for r in rows]
+    caption = "override with --set NAME=VALUE (field or alias; 15% = 0.15)"
+    title = f"Assumptions: {name}"
+    console = stdout_console()
+    table = fit_table(console, title, ["field", "unit", "default", "allowed", "source", "aliases"],
+                      [[r["field"], r["unit"], d, r["allowed"], r["source"], ", ".join(r["aliases"])] for r, d in zip(rows, shown, strict=True)],
+                      wrap=(4,), squeeze=(3, 5), left=(0, 1, 3, 4, 5), caption=caption)
+    if not fits(console, table, wrapped=True):  # narrow terminal: aliases and source under the field name
+        cells = [["\n".join([r["field"], *(["  aliases: " + ", ".join(r["aliases"])] if r["aliases"] else []),
+                             "  source: " + r["source"]]), r["unit"], d, r["allowed"]] for r, d in zip(rows, shown, strict=True)]
+        table = fit_table(console, title, ["field", "unit", "default", "allowed"], cells, wrap=(0,), squeeze=(3,),
+                          left=(0, 1, 3), caption=caption)
+    console.print(table)
 
 
 @app.command("calibration")

@@ -14,6 +14,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
+from gpuecon.assumptions import FIELDS
 from gpuecon.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +155,7 @@ def test_every_option_has_help_and_no_type_labels():
         out = ok(*path, "--help", env={"COLUMNS": "100"}).stdout
         assert "list[" not in out, f"gpuecon {' '.join(path)} --help:\n{out}"
         seen.append(" ".join(path))
-    assert {"socamm", "chart", "report", "batch", "recalc", "export", "addin lite"} <= set(seen)
+    assert {"socamm", "chart", "report", "assumptions", "batch", "recalc", "export", "addin lite"} <= set(seen)
     socamm = ok("socamm", "--help", env={"COLUMNS": "200"}).stdout
     assert "Vendor's SOCAMM cost per GB (default 10); same as --set socamm_usd_per_gb=..." in socamm
     assert "Vendor's gross margin, 0.6 or 60% (default 0.6); the price is cost / (1 - margin)" in socamm
@@ -259,7 +260,36 @@ def test_socamm_capacity_and_refusals():
     mistake("socamm", "VR NVL72", "--set", "gross_margin=1", message="socamm_gross_margin_frac must be in [0, 1), got 1")
 
 
-# --- 10. unknown fields ----------------------------------------------------------------------
+# --- 10. assumptions ---------------------------------------------------------------------------
+
+def test_assumptions_command():
+    rows = json.loads(ok("assumptions", "--json").stdout)
+    assert [r["field"] for r in rows] == list(FIELDS)
+    by = {r["field"]: r for r in rows}
+    assert by["hurdle_irr_annual"] == {
+        "field": "hurdle_irr_annual", "unit": "annual rate", "default": 0.156, "allowed": "(-1, 10]",
+        "source": "seed 001: 15.6%", "aliases": ["hurdle_irr", "hurdle"],
+        "meaning": "Hurdle project IRR for the floor rent (annual effective)"}
+    assert by["capex_compute_usd_per_gpu"]["default"] == "catalog"
+    assert by["capex_compute_usd_per_gpu"]["source"] == "catalog row"
+    assert by["utilization_frac"]["source"] == "gpuecon default"
+    assert by["contract_term_years"]["allowed"] == "[0.0833333, 30] and whole months"
+
+    vr = {r["field"]: r for r in json.loads(ok("assumptions", "VR NVL72", "--json").stdout)}
+    assert (vr["capex_compute_usd_per_gpu"]["default"], vr["socamm_gb_per_gpu"]["default"], vr["it_w_per_gpu"]["default"]) == (85596, 768, 3200)
+    assert vr["socamm_usd_per_gb"]["default"] == 10 and vr["socamm_gross_margin_frac"]["default"] == 0.6
+    h100 = {r["field"]: r for r in json.loads(ok("assumptions", "H100", "--json").stdout)}
+    assert h100["tflops_fp4_dense"]["default"] is None  # not marketed
+    custom = {r["field"]: r for r in json.loads(ok("assumptions", "custom", "--json").stdout)}
+    assert custom["capex_compute_usd_per_gpu"]["default"] == "required" and custom["capex_storage_usd_per_gpu"]["default"] == 0
+
+    for width in ("80", "160"):
+        table = ok("assumptions", "VR NVL72", env={"COLUMNS": width}).stdout
+        assert "…" not in table and max(map(len, table.splitlines())) <= int(width)
+        for text in ("maintenance_frac_capex_per_year", "85,596", "hurdle_irr, hurdle", "seed 001: 15.6%", "(-1, 10]"):
+            assert text in table, (width, text)
+    mistake("assumptions", "XYZ", message="unknown system 'XYZ'; closest: H100 SXM, H200, H20")
+
 
 def test_unknown_field_suggests_closest_names():
     mistake("tco", "VR NVL72", "--set", "hurdel_irr=0.2",
