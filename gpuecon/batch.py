@@ -44,6 +44,7 @@ INPUT_FORMATS = ("csv", "tsv", "parquet", "xlsx")
 DEFAULT_CHUNK_ROWS = 125_000
 PROGRESS_MIN_ROWS = 200_000  # a progress bar only on runs long enough to need one
 XLSX_MAX_ROWS = 1_048_575  # Excel's grid minus the header row
+SCHEDULER_CONNECT_TIMEOUT_S = 5  # a Dask scheduler given by address: a typo fails fast
 
 
 class BatchError(GpueconError):
@@ -291,7 +292,12 @@ def evaluate_dask(src: Path | str | pd.DataFrame, *, scheduler: str | None = Non
     try:
         if client is None:
             if scheduler:
-                client = own_client = Client(scheduler, timeout="30s")
+                try:
+                    client = own_client = Client(scheduler, timeout=SCHEDULER_CONNECT_TIMEOUT_S)
+                except OSError:  # refused or timed out: one line, not distributed's traceback
+                    raise BatchError(f"cannot reach the Dask scheduler at {scheduler} within "
+                                     f"{SCHEDULER_CONNECT_TIMEOUT_S} s; check --scheduler, or leave it out "
+                                     "to start a local cluster") from None
             else:
                 own_cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
                                            processes=True, host="127.0.0.1", dashboard_address=None)

@@ -1,18 +1,18 @@
 """The ``gpuecon`` command line: a thin adapter over the engine.
 
 Other command groups live in their own modules and register here (``_PLUGINS``): each
-module defines ``register(app: typer.Typer) -> None``.
+module defines ``register(app: typer.Typer) -> None``. Shared error handling (one line on
+stderr, exit 2) and output-path checks are in :mod:`gpuecon.cli_common`.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import math
-import sys
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -20,62 +20,116 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, model
-from .assumptions import Assumptions, canonical_field
-from .catalog import catalog_frame, get_system, system_names
+from .assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field, defaults
+from .catalog import catalog_frame, get_system, normalize, system_names
+from .cli_common import CliError, prepare_dir, prepare_file, run, stdout_console
 from .errors import GpueconError
+from .numbers import parse_number
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GPU economics: TCO, floor and ceiling rent, SOCAMM cost, the One Chart.")
-console = Console(width=None if sys.stdout.isatty() else 160)
 
 #: modules that add commands (each has ``register(app)``)
 _PLUGINS: tuple[str, ...] = ("cli_export", "cli_addin", "cli_batch")
 
-SetOpt = Annotated[list[str] | None, typer.Option("--set", "-s", help="Override an assumption: NAME=VALUE (engine field names; repeatable)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+#: image formats ``chart -o`` writes (no extension: .png is added)
+CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
+#: names that mean "a system described entirely by --set"
+CUSTOM_NAMES: tuple[str, ...] = ("", "custom")
+#: the fields ``socamm`` reads (the capacity only for a system)
+SOCAMM_FIELDS: tuple[str, ...] = ("socamm_usd_per_gb", "socamm_gross_margin_frac")
+
+_CUSTOM_HINT = " and ".join(f"--set {f}=..." for f in REQUIRED_FOR_CUSTOM)
+
+SystemArg = Annotated[str, typer.Argument(
+    metavar="SYSTEM", show_default=False,
+    help=f"Catalog name or alias (see `gpuecon systems`); custom, or a new name, with {_CUSTOM_HINT}")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", "-s", metavar="NAME=VALUE",
+    help="Override an assumption: engine field name or alias (see `gpuecon assumptions`), value like 0.2 or 20%; repeatable")]
+JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of a table")]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gpuecon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", metavar="", is_eager=True, callback=_print_version,
+                                                help="Print the version and exit")] = False) -> None:
+    """GPU economics: TCO, floor and ceiling rent, SOCAMM cost, the One Chart."""
+
+
+# --- --set ------------------------------------------------------------------------------------
+
+def _set_items(items: list[str] | None) -> dict[str, tuple[str, float]]:
+    """``["hurdle_irr=20%"]`` -> ``{"hurdle_irr_annual": ("hurdle_irr=20%", 0.2)}`` (the item as typed, the value)."""
+    out: dict[str, tuple[str, float]] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise CliError(f"--set needs NAME=VALUE, got {item!r}")
+        field = canonical_field(name)  # unknown names suggest the closest ones
+        value = parse_number(text, name.strip())  # "20%" -> Percent(0.2): taken as typed
+        if field in out and not math.isclose(out[field][1], value, rel_tol=1e-12, abs_tol=0.0):
+            raise CliError(f"--set {out[field][0]} and --set {item} disagree; give {field} once")
+        out[field] = (item, value)
+    return out
 
 
 def parse_sets(items: list[str] | None) -> dict[str, float]:
     """``["hurdle_irr=0.2", "pue=1.2"]`` -> ``{"hurdle_irr_annual": 0.2, "pue_ratio": 1.2}``."""
-    out: dict[str, float] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise GpueconError("--set", item, "NAME=VALUE")
-        name, value = item.split("=", 1)
-        field = canonical_field(name)
-        try:
-            out[field] = float(value.strip().rstrip("%")) / (100.0 if value.strip().endswith("%") else 1.0)
-        except ValueError:
-            raise GpueconError(field, value.strip(), "a number") from None
-    return out
+    return {field: value for field, (_, value) in _set_items(items).items()}
 
 
-def _assumptions(system: str | None, sets: list[str] | None) -> Assumptions:
-    return Assumptions(system if system and system.lower() != "custom" else None, **parse_sets(sets))
+def _assumptions(system: str, sets: list[str] | None) -> Assumptions:
+    """Assumptions for a catalog system, or for ``custom`` / a new name described by ``--set``."""
+    overrides = parse_sets(sets)
+    missing = [f for f in REQUIRED_FOR_CUSTOM if f not in overrides]
+    if normalize(system) in CUSTOM_NAMES:
+        if missing:
+            raise CliError(f"a custom system needs {' and '.join(f'--set {f}=...' for f in missing)}")
+        return Assumptions(None, **overrides)
+    try:
+        found = get_system(system)
+    except GpueconError as err:
+        if not missing:
+            return Assumptions(None, **overrides)  # a new system described entirely by --set
+        raise CliError(f"{err}; or describe a new system with {_CUSTOM_HINT}") from None
+    return Assumptions(found, **overrides)
 
 
-def _emit(data: dict, as_json: bool, title: str) -> None:
+# --- output -----------------------------------------------------------------------------------
+
+def _emit(data: dict, as_json: bool, title: str, note: str | None = None) -> None:
+    """``data`` as JSON or as a quantity/value table; ``note``: the table's caption, JSON's ``note``."""
     if as_json:
-        typer.echo(json.dumps(_jsonable(data), indent=2))
+        typer.echo(json.dumps(_jsonable({**data, "note": note} if note else data), indent=2))
         return
-    table = Table(title=title)
+    table = Table(title=title, caption=note, min_width=max(len(title), len(note or "")))  # title unwrapped
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, value in data.items():
         table.add_row(key, _fmt(key, value))
-    console.print(table)
+    stdout_console().print(table)
 
 
-def _jsonable(obj):
+def _jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray | np.generic):
         return _jsonable(obj.tolist())
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
+    if isinstance(obj, float):
+        return float(obj)  # plain float (not Percent) for json
     return obj
 
 
-def _fmt(key: str, value) -> str:
+def _fmt(key: str, value: Any) -> str:
     value = float(value) if isinstance(value, np.ndarray | np.generic) else value
     if not isinstance(value, float):
         return str(value)
@@ -83,24 +137,43 @@ def _fmt(key: str, value) -> str:
         return "n/a"
     if key.endswith(("_annual", "_frac")):
         return f"{value:.2%}"
-    if "usd_per_gpu_hour" in key or "pflop" in key:
+    if "usd_per_gpu_hour" in key or "pflop" in key or key.endswith("per_gb"):
         return f"${value:,.2f}"
     if "usd" in key:
         return f"${value:,.0f}"
     return f"{value:,.4g}"
 
 
-def run(fn):
-    """Turn engine errors into a one-line message and exit code 2."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except GpueconError as err:
-            console.print(f"[red]error:[/red] {err}")
-            raise typer.Exit(2) from None
-    return wrapper
+def fits(console: Console, table: Table, wrapped: bool = False) -> bool:
+    """Whether ``table`` fits the console at its natural width, or (``wrapped``) with cells wrapped at spaces."""
+    m = console.measure(table, options=console.options.update_width(10**6))  # unclamped
+    return (m.minimum if wrapped else m.maximum) <= console.width
 
+
+def fit_table(console: Console, title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], *,
+              wrap: Collection[int] = (), squeeze: Collection[int] = (), left: Collection[int] = (0,),
+              caption: str | None = None) -> Table:
+    """A table that never cuts a value. On a terminal too narrow for the natural layout, columns in
+    ``wrap`` give up width (wrapping at spaces), columns in ``squeeze`` get their longest word, and
+    every other column gets its longest value; headers wrap (rich alone would shave all columns alike)."""
+    def build(fixed: bool) -> Table:
+        table = Table(title=title, caption=caption)
+        for i, header in enumerate(headers):
+            width = None
+            if fixed and i not in wrap:
+                texts = [str(r[i]) for r in rows]
+                words = [len(w) for t in [*texts, header] for w in t.split()]
+                width = max(words) if i in squeeze else max([len(t) for t in texts] + words)
+            table.add_column(header, justify="left" if i in left else "right", overflow="fold", width=width)
+        for r in rows:
+            table.add_row(*r)
+        return table
+
+    natural = build(fixed=False)
+    return natural if fits(console, natural) else build(fixed=True)
+
+
+# --- commands ---------------------------------------------------------------------------------
 
 @app.command("systems")
 @run
@@ -112,17 +185,18 @@ def systems_cmd(as_json: JsonOpt = False) -> None:
     if as_json:
         typer.echo(frame[cols].to_json(orient="records", indent=2))
         return
-    table = Table(title="gpuecon catalog (per GPU)")
-    for c in cols:
-        table.add_column(c.replace("_", " "), justify="left" if c == "name" else "right", no_wrap=c == "name")
-    for row in frame[cols].itertuples(index=False):
-        table.add_row(*("" if isinstance(v, float) and math.isnan(v) else f"{v:,g}" if isinstance(v, float) else str(v) for v in row))
-    console.print(table)
+    headers = ["name", "BF16 TFLOPS", "FP8 TFLOPS", "FP4 TFLOPS", "HBM TB/s", "IT W", "CPU mem GB", "SOCAMM",
+               "market rent $/h"]  # short headers that wrap: the table fits 80 columns
+    cells = [["" if isinstance(v, float) and math.isnan(v) else f"{v:,g}" if isinstance(v, float) else str(v) for v in row]
+             for row in frame[cols].itertuples(index=False)]
+    console = stdout_console()
+    console.print(fit_table(console, "gpuecon catalog (per GPU; blank = not marketed or not public)", headers, cells,
+                            wrap=(0,)))
 
 
 @app.command("tco")
 @run
-def tco_cmd(system: str, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
+def tco_cmd(system: SystemArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """TCO per GPU-hour with its breakdown, capex per watt and TCO per PFLOP-hour."""
     a = _assumptions(system, sets)
     data = {f"tco_{k}_usd_per_gpu_hour": float(v) for k, v in model.tco_breakdown(a).items()}
@@ -138,7 +212,7 @@ def tco_cmd(system: str, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
 
 @app.command("floor")
 @run
-def floor_cmd(system: str, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
+def floor_cmd(system: SystemArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Floor rent: the rent at which the project IRR equals the hurdle."""
     a = _assumptions(system, sets)
     f = float(model.floor_rent(a))
@@ -147,10 +221,15 @@ def floor_cmd(system: str, sets: SetOpt = None, as_json: JsonOpt = False) -> Non
            "prepay_frac_contract": float(a.prepay_frac_contract)}, as_json, f"Floor rent: {system}")
 
 
+PriceOpt = Annotated[float, typer.Option("--price", metavar="USD",
+                                         help="Reference USD per PFLOP-hour for the ceiling (USD per TB/s-hour for MEM_BW)")]
+BasisOpt = Annotated[str, typer.Option("--basis", metavar="BASIS",
+                                       help="Performance basis for the ceiling: BF16, FP8, FP4, FP4_SPARSE or MEM_BW")]
+
+
 @app.command("ceiling")
 @run
-def ceiling_cmd(system: str, usd_per_pflop_hour: Annotated[float, typer.Option("--price", help="USD per PFLOP-hour (USD per TB/s-hour for MEM_BW)")] = 0.70,
-                basis: Annotated[str, typer.Option(help="BF16, FP8, FP4, FP4_SPARSE or MEM_BW")] = "FP8",
+def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = 0.70, basis: BasisOpt = "FP8",
                 sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Ceiling rent: reference $/PFLOP-hour x this system's marketed dense PFLOPS."""
     a = _assumptions(system, sets)
@@ -162,8 +241,8 @@ def ceiling_cmd(system: str, usd_per_pflop_hour: Annotated[float, typer.Option("
 
 @app.command("irr")
 @run
-def irr_cmd(system: str, rent: Annotated[float, typer.Argument(help="Rent, USD per GPU-hour")], sets: SetOpt = None,
-            as_json: JsonOpt = False) -> None:
+def irr_cmd(system: SystemArg, rent: Annotated[float, typer.Argument(metavar="RENT", help="Rent, USD per GPU-hour")],
+            sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Project IRR (annual effective) and NPV at the hurdle for a rent."""
     a = _assumptions(system, sets)
     detail = model.project_irr_detail(a, rent)
@@ -173,69 +252,206 @@ def irr_cmd(system: str, rent: Annotated[float, typer.Argument(help="Rent, USD p
            "note": str(detail.reason) or "ok"}, as_json, f"Project IRR: {system}")
 
 
+def _default(field: str) -> str:
+    return f"{FIELDS[field].default:g}"
+
+
 @app.command("socamm")
 @run
-def socamm_cmd(system_or_gb: str, usd_per_gb: float = 10.0, gross_margin: float = 0.0, sets: SetOpt = None,
-               as_json: JsonOpt = False) -> None:
-    """SOCAMM cost (margin 0) or price (cost / (1 - margin)): per GPU for a system, or for a capacity in GB."""
+def socamm_cmd(
+    system_or_gb: Annotated[str, typer.Argument(metavar="SYSTEM|GB", help="A catalog system (its SOCAMM GB per GPU) or a capacity in GB")],
+    usd_per_gb: Annotated[str | None, typer.Option(
+        "--usd-per-gb", metavar="USD", show_default=False,
+        help=f"Vendor's SOCAMM cost per GB (default {_default('socamm_usd_per_gb')}); same as --set socamm_usd_per_gb=...")] = None,
+    gross_margin: Annotated[str | None, typer.Option(
+        "--gross-margin", metavar="FRACTION", show_default=False,
+        help=f"Vendor's gross margin, 0.6 or 60% (default {_default('socamm_gross_margin_frac')}); the price is "
+             "cost / (1 - margin); same as --set socamm_gross_margin_frac=...")] = None,
+    sets: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """SOCAMM cost and price (cost / (1 - margin), what capex uses): per GPU for a system, or for a capacity in GB."""
+    items = _set_items(sets)
+    for option, field, text in (("--usd-per-gb", "socamm_usd_per_gb", usd_per_gb),
+                                ("--gross-margin", "socamm_gross_margin_frac", gross_margin)):
+        if text is None:
+            continue
+        value = parse_number(text, option)
+        if field in items and not math.isclose(items[field][1], value, rel_tol=1e-12, abs_tol=0.0):
+            raise CliError(f"{option} {text} and --set {items[field][0]} disagree; give one of them")
+        items[field] = (f"{option} {text}", value)
     try:
-        gb = float(system_or_gb)
-        label = f"{gb:g} GB"
-    except ValueError:
+        gb: float | None = parse_number(system_or_gb, "capacity_gb")
+    except GpueconError:
+        gb = None
+    allowed = SOCAMM_FIELDS if gb is not None else ("socamm_gb_per_gpu", *SOCAMM_FIELDS)
+    for field, (item, _) in items.items():
+        if field not in allowed:
+            raise CliError(f"socamm uses only {', '.join(allowed[:-1])} and {allowed[-1]}; --set {item} does not change it")
+    overrides = {field: value for field, (_, value) in items.items()}
+    if gb is None:
         s = get_system(system_or_gb)
-        if not s.cpu_mem_socamm:
-            raise GpueconError("system", system_or_gb, "a system with socketed SOCAMM memory",
-                               f"{s.name} has no socketed SOCAMM memory (its CPU memory is soldered); give a capacity in GB") from None
-        gb = s.figures["cpu_mem_gb_per_gpu"]
+        if not s.cpu_mem_socamm and "socamm_gb_per_gpu" not in overrides:
+            raise CliError(f"{s.name} has no socketed SOCAMM memory (its CPU memory is soldered); give a capacity in GB")
+        a = Assumptions(s, **overrides)  # the same defaults capex uses
+        gb, usd, margin = float(a.socamm_gb_per_gpu), float(a.socamm_usd_per_gb), float(a.socamm_gross_margin_frac)
         label = f"{s.name} ({gb:g} GB per GPU)"
-    data = {"socamm_gb": gb, "socamm_cost_usd": float(model.socamm_cost(gb, usd_per_gb, 0.0)),
-            "socamm_price_usd": float(model.socamm_cost(gb, usd_per_gb, gross_margin)), "gross_margin_frac": gross_margin}
-    _emit(data, as_json, f"SOCAMM: {label}")
+    else:
+        gb = float(FIELDS["socamm_gb_per_gpu"].check(gb))
+        usd, margin = (float(FIELDS[f].check(overrides.get(f, FIELDS[f].default))) for f in SOCAMM_FIELDS)
+        label = f"{gb:g} GB"
+    data = {"socamm_gb": gb, "usd_per_gb": usd, "gross_margin_frac": margin,
+            "socamm_cost_usd": float(model.socamm_cost(gb, usd, 0.0)),
+            "socamm_price_usd": float(model.socamm_cost(gb, usd, margin))}
+    _emit(data, as_json, f"SOCAMM: {label}", note="capex (tco, floor, report) uses the price, not the cost")
 
 
 @app.command("chart")
 @run
-def chart_cmd(system: str, output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write")] = Path("one_chart.png"),
-              usd_per_pflop_hour: Annotated[float, typer.Option("--price")] = 0.70, basis: str = "FP8",
-              sets: SetOpt = None) -> None:
-    """Draw the One Chart (project IRR against rent, floor and ceiling) to a PNG."""
+def chart_cmd(
+    system: SystemArg,
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE",
+                                         help="Image to write: .png, .svg or .pdf (no extension: .png); a missing folder is created")] = Path("one_chart.png"),
+    usd_per_pflop_hour: PriceOpt = 0.70,
+    basis: BasisOpt = "FP8",
+    sets: SetOpt = None,
+) -> None:
+    """Draw the One Chart (project IRR against rent, floor and ceiling) to an image."""
     from .chart import draw_one_chart
 
-    a = _assumptions(system, sets)
-    data = model.one_chart(a, usd_per_pflop_hour=usd_per_pflop_hour, basis=basis)
-    path = draw_one_chart(data, output)
-    console.print(f"wrote {path}")
+    if output.is_dir():
+        raise CliError(f"--output {output} is a directory; give a file name such as {output / 'one_chart.png'}")
+    path = output if output.suffix else output.with_name(output.name + ".png")
+    if path.suffix.lower() not in CHART_SUFFIXES:
+        raise CliError(f"--output {output}: unsupported extension {path.suffix}; use .png, .svg or .pdf")
+    data = model.one_chart(_assumptions(system, sets), usd_per_pflop_hour=usd_per_pflop_hour, basis=basis)
+    prepare_file(path, "--output", "one_chart.png")
+    written = draw_one_chart(data, path)
+    stdout_console().print(f"wrote {written}", markup=False, highlight=False)
+
+
+#: report table: (result column, header); headers wrap, so the table fits 80 columns
+_REPORT_COLUMNS = (("system", "system"), ("capex_usd_per_gpu", "capex $"), ("tco_usd_per_gpu_hour", "TCO $/h"),
+                   ("floor_rent_usd_per_gpu_hour", "floor $/h"), ("ceiling_rent_usd_per_gpu_hour", "ceiling $/h"),
+                   ("tco_usd_per_pflop_hour", "TCO $/PF-h"), ("headroom_frac", "headroom"),
+                   ("irr_at_rent_annual", "IRR @ market rent"))
+_NO_RENT_NOTE = "no rent given and no public market rent"
+
+
+def _irr_cell(row: dict) -> str:
+    """The IRR at the catalog's market rent, or why there is none."""
+    irr = row["irr_at_rent_annual"]
+    if isinstance(irr, float) and math.isfinite(irr):
+        return f"{irr:.2%}"
+    note = str(row.get("note") or "")
+    if not note or note.startswith(_NO_RENT_NOTE):
+        return "n/a: no public rent"
+    return f"n/a: {note}"
+
+
+def report_table(res: Any, title: str, console: Console) -> Table:
+    """The report's table: short headers, system names and reasons wrap; fits 80 columns, every value whole."""
+    rows = [[row["system"] if k == "system" else _irr_cell(row) if k == "irr_at_rent_annual" else _fmt(k, row[k])
+             for k, _ in _REPORT_COLUMNS] for row in res.to_dict("records")]
+    return fit_table(console, title, [label for _, label in _REPORT_COLUMNS], rows, wrap=(0, len(_REPORT_COLUMNS) - 1),
+                     caption="ceiling at $0.70 per PFLOP-hour FP8; TCO $/PF-h at FP8; IRR at the catalog's market rent")
 
 
 @app.command("report")
 @run
-def report_cmd(output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Where to write report.csv and the One Chart PNG")] = Path("out"),
-               chart_system: str = "VR NVL72", sets: SetOpt = None) -> None:
+def report_cmd(
+    output_dir: Annotated[Path, typer.Option("-o", "--output-dir", metavar="DIR",
+                                             help="Folder for report.csv and the One Chart PNG (created if missing)")] = Path("out"),
+    chart_system: Annotated[str, typer.Option("--chart-system", metavar="SYSTEM",
+                                              help="System drawn in the One Chart PNG")] = "VR NVL72",
+    sets: SetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", metavar="",
+                                          help="Print the report rows (report.csv's columns) as JSON instead of the table")] = False,
+) -> None:
     """The main job: a report table for every catalog system plus the One Chart for VR NVL72."""
     import pandas as pd
 
     from .chart import draw_one_chart
     from .frame import evaluate
 
-    output_dir.mkdir(parents=True, exist_ok=True)
+    # every input is checked, and everything computed, before anything is written
     overrides = parse_sets(sets)
-    scenarios = pd.DataFrame({"system": system_names(), **{k: [v] * len(system_names()) for k, v in overrides.items()}})
-    res = evaluate(scenarios)
+    chart_a = _assumptions(chart_system, sets)
+    chart_data = model.one_chart(chart_a)
+    names = system_names()
+    res = evaluate(pd.DataFrame({"system": names, **{k: [float(v)] * len(names) for k, v in overrides.items()}}))
+    bad = res[res["error"] != ""]
+    if len(bad):
+        raise CliError(f"{bad['system'].iloc[0]}: {bad['error'].iloc[0]}")
+    chart_name = (chart_a.system.name if chart_a.system else chart_system).replace(" ", "_")
+    prepare_dir(output_dir, "--output-dir", "report.csv and the chart")
     res.to_csv(output_dir / "report.csv", index=False)
-    table = Table(title=f"gpuecon {__version__}: all systems at default assumptions (per GPU)")
-    shown = [("system", "system"), ("capex_usd_per_gpu", "capex $"), ("tco_usd_per_gpu_hour", "TCO $/h"),
-             ("floor_rent_usd_per_gpu_hour", "floor $/h"), ("ceiling_rent_usd_per_gpu_hour", "ceiling $/h @ $0.70/PF FP8"),
-             ("tco_usd_per_pflop_hour", "TCO $/PF-h FP8"), ("headroom_frac", "headroom"), ("irr_at_rent_annual", "IRR @ market rent")]
-    for _, label in shown:
-        table.add_column(label, justify="left" if label == "system" else "right", no_wrap=label == "system")
-    for row in res.to_dict("records"):
-        table.add_row(*(_fmt(k, row[k]) if k != "system" else row[k] for k, _ in shown))
+    chart = draw_one_chart(chart_data, output_dir / f"one_chart_{chart_name}.png")
+    wrote = f"wrote {output_dir / 'report.csv'} and {chart}"
+    if as_json:
+        typer.echo(json.dumps(_jsonable(res.to_dict("records")), indent=2))
+        typer.echo(wrote, err=True)  # stdout stays pure JSON
+        return
+    given = ", ".join(f"{k}={float(v):g}" for k, v in overrides.items())
+    title = f"gpuecon {__version__}: all systems at {'default assumptions' if not given else given} (per GPU)"
+    console = stdout_console()
+    console.print(report_table(res, title, console))
+    console.print(wrote, markup=False, highlight=False)
+
+
+def _assumption_rows(system: str | None) -> list[dict[str, Any]]:
+    """One row per field: unit, default (for ``system``), allowed range, source, aliases, meaning."""
+    custom = system is not None and normalize(system) in CUSTOM_NAMES
+    base = defaults(None if custom or system is None else get_system(system))
+    rows = []
+    for name, f in FIELDS.items():
+        default: float | str | None
+        if f.default is not None:
+            default = f.default
+        elif system is None:
+            default = "catalog"
+        elif custom and name in REQUIRED_FOR_CUSTOM:
+            default = "required"
+        else:
+            default = None if math.isnan(base[name]) else base[name]  # None: blank (not marketed)
+        rows.append({"field": name, "unit": f.unit, "default": default, "allowed": f.allowed.removeprefix("in "),
+                     "source": f.source or ("catalog row" if f.default is None else "gpuecon default"),
+                     "aliases": [a for a, target in ALIASES.items() if target == name], "meaning": f.doc})
+    return rows
+
+
+@app.command("assumptions")
+@run
+def assumptions_cmd(
+    system: Annotated[str | None, typer.Argument(
+        metavar="[SYSTEM]", show_default=False,
+        help="Show this catalog system's figures as the defaults (custom: what a new system must give)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every assumption --set accepts: unit, default, allowed range, source and aliases."""
+    rows = _assumption_rows(system)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    name = "defaults" if system is None else "custom system" if normalize(system) in CUSTOM_NAMES else get_system(system).name
+    shown = ["blank" if r["default"] is None else r["default"] if isinstance(r["default"], str) else f"{r['default']:,g}"
+             for r in rows]
+    caption = "override with --set NAME=VALUE (field or alias; 15% = 0.15)"
+    title = f"Assumptions: {name}"
+    console = stdout_console()
+    table = fit_table(console, title, ["field", "unit", "default", "allowed", "source", "aliases"],
+                      [[r["field"], r["unit"], d, r["allowed"], r["source"], ", ".join(r["aliases"])] for r, d in zip(rows, shown, strict=True)],
+                      wrap=(4,), squeeze=(3, 5), left=(0, 1, 3, 4, 5), caption=caption)
+    if not fits(console, table, wrapped=True):  # narrow terminal: aliases and source under the field name
+        cells = [["\n".join([r["field"], *(["  aliases: " + ", ".join(r["aliases"])] if r["aliases"] else []),
+                             "  source: " + r["source"]]), r["unit"], d, r["allowed"]] for r, d in zip(rows, shown, strict=True)]
+        table = fit_table(console, title, ["field", "unit", "default", "allowed"], cells, wrap=(0,), squeeze=(3,),
+                          left=(0, 1, 3), caption=caption)
     console.print(table)
-    chart = draw_one_chart(model.one_chart(Assumptions(chart_system, **overrides)), output_dir / f"one_chart_{chart_system.replace(' ', '_')}.png")
-    console.print(f"wrote {output_dir / 'report.csv'} and {chart}")
 
 
 @app.command("calibration")
+@run
 def calibration_cmd() -> None:
     """The source's published figures against the model (markdown table, as in docs/calibration.md)."""
     from .calibration import markdown

@@ -21,6 +21,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .cli_common import fail, prepare_dir, run
 
 #: Pyodide provides numpy, pandas and scipy; numpy-financial is a pure-Python wheel.
 LITE_REQUIRES = ("numpy", "pandas", "scipy", "numpy-financial")
@@ -80,29 +81,27 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="The Excel add-in: paths, the VBA module, the xlwings Lite kit.", no_args_is_help=True)
     app.add_typer(group, name="addin")
 
-    def _fail(err: Exception) -> None:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2)
-
     @group.command("path")
+    @run
     def path_cmd() -> None:
         """Print what goes into the xlwings add-in's settings (ribbon tab xlwings)."""
         try:
             folder = addin_dir()
         except FileNotFoundError as err:
-            _fail(err)
+            fail(err)
         typer.echo(f"UDF Modules: {UDF_MODULE}")
         typer.echo(f"PYTHONPATH:  {folder}")
         typer.echo(f"VBA module for a manual import: {folder / (UDF_MODULE + '.bas')}")
 
     @group.command("bas")
-    def bas_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: addin/gpuecon_udfs.bas)")] = None,
-                check: Annotated[bool, typer.Option("--check", help="Exit 1 if the file is stale")] = False) -> None:
+    @run
+    def bas_cmd(output: Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="File to write (default: addin/gpuecon_udfs.bas)")] = None,
+                check: Annotated[bool, typer.Option("--check", metavar="", help="Exit 1 if the file is stale")] = False) -> None:
         """Regenerate the VBA module (xlwings' generate_vba_wrapper) for a manual import."""
         try:
             mb = _load_make_bas()
         except FileNotFoundError as err:
-            _fail(err)
+            fail(err)
         target = output or mb.BAS_PATH
         if check:
             ok = mb.is_current(target)
@@ -111,14 +110,15 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {mb.write(target)}")
 
     @group.command("lite")
-    def lite_cmd(output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Folder to write main.py, requirements.txt and the wheel")] = Path("gpuecon-lite"),
-                 wheel_url: Annotated[str | None, typer.Option("--wheel-url", help="Where you will host the wheel (https URL); written into requirements.txt")] = None) -> None:
+    @run
+    def lite_cmd(output_dir: Annotated[Path, typer.Option("-o", "--output-dir", metavar="DIR", help="Folder to write main.py, requirements.txt and the wheel")] = Path("gpuecon-lite"),
+                 wheel_url: Annotated[str | None, typer.Option("--wheel-url", metavar="URL", help="Where you will host the wheel (https URL); written into requirements.txt")] = None) -> None:
         """Write the xlwings Lite kit: main.py, requirements.txt and a pure-Python engine wheel."""
         try:
             lite = addin_dir() / "lite"
         except FileNotFoundError as err:
-            _fail(err)
-        output_dir.mkdir(parents=True, exist_ok=True)
+            fail(err)
+        prepare_dir(output_dir, "--output-dir", "the Lite kit")
         shutil.copyfile(lite / "main.py", output_dir / "main.py")
         whl = build_lite_wheel(output_dir)
         reqs = (lite / "requirements.txt").read_text(encoding="utf-8").splitlines()

@@ -12,22 +12,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_common import CliError, fail, run, stdout_console
 from .errors import GpueconError
 
 console = Console(stderr=False)
-err_console = Console(stderr=True)
 
 MAX_ISSUES_SHOWN = 20
 
 
 def register(app: typer.Typer) -> None:
-    app.command("batch")(batch_cmd)
-    app.command("recalc")(recalc_cmd)
+    app.command("batch")(run(batch_cmd))
+    app.command("recalc")(run(recalc_cmd))
 
 
 def _fail(err: Exception) -> None:
-    err_console.print(f"[red]error:[/red] {err}")
-    raise typer.Exit(2)
+    fail(err)
 
 
 def batch_cmd(
@@ -38,9 +37,9 @@ def batch_cmd(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); "
                                                        "default: a LocalCluster for the job")] = None,
     workbook: Annotated[Path | None, typer.Option(help="Run each row through this workbook's named inputs/outputs")] = None,
-    inputs: Annotated[list[str] | None, typer.Option("--inputs", help="Named input NAME or NAME=COLUMN (repeatable or "
+    inputs: Annotated[list[str] | None, typer.Option("--inputs", metavar="NAME[=COLUMN]", help="Named input NAME or NAME=COLUMN (repeatable or "
                                                                         "comma-separated); default: columns named like inputs")] = None,
-    outputs: Annotated[list[str] | None, typer.Option("--outputs", help="Named outputs (repeatable or comma-separated); "
+    outputs: Annotated[list[str] | None, typer.Option("--outputs", metavar="NAME", help="Named outputs (repeatable or comma-separated); "
                                                                           "default: every name of a formula cell")] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk / Dask partition")] = 125_000,
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core)")] = None,
@@ -71,16 +70,20 @@ def _split(items: list[str] | None) -> list[str] | None:
 
 
 def recalc_cmd(
-    book: Annotated[Path, typer.Argument(help="Workbook to recalculate (.xlsx or .xlsm)")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Recalculated copy to write")] = None,
-    sets: Annotated[list[str] | None, typer.Option("--set", "-s", help="Change a named input first: NAME=VALUE (repeatable)")] = None,
-    in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite BOOK itself (atomically)")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print named outputs and issues as JSON")] = False,
-    outputs: Annotated[list[str] | None, typer.Option("--outputs", help="Named outputs to print (default: all)")] = None,
+    book: Annotated[Path, typer.Argument(metavar="BOOK", show_default=False, help="Workbook to recalculate (.xlsx or .xlsm)")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", metavar="FILE", help="Recalculated copy to write")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", "-s", metavar="NAME=VALUE", help="Change a named input first: NAME=VALUE (repeatable)")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", metavar="", help="Rewrite BOOK itself (atomically)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print named outputs and issues as JSON")] = False,
+    outputs: Annotated[list[str] | None, typer.Option("--outputs", metavar="NAME", help="Named outputs to print (repeatable or comma-separated; default: all)")] = None,
 ) -> None:
     """Recalculate every formula (native and gpuecon UDFs) without Excel; write values, keep everything else."""
     from .recalc import RecalcError, parse_value, recalc
 
+    if book.is_dir():
+        raise CliError(f"{book} is a directory, not a workbook; give an .xlsx or .xlsm file")
+    if output is not None and output.is_dir():
+        raise CliError(f"--output {output} is a directory; give a file name such as {output / book.name}")
     try:
         values = {}
         for item in sets or []:
@@ -104,6 +107,7 @@ def recalc_cmd(
         table.add_column("value", justify="right")
         for name, value in result.named.items():
             table.add_row(name, _fmt(value))
+        console = stdout_console()
         console.print(table)
         total = sum(result.seconds.values())
         console.print(f"recalculated {result.formulas:,} formulas in {total:.2f} s; wrote {result.written:,} "
