@@ -137,10 +137,11 @@ def _fmt(key: str, value: Any) -> str:
         return "n/a"
     if key.endswith(("_annual", "_frac")):
         return f"{value:.2%}"
+    sign = "-" if value < 0 else ""
     if "usd_per_gpu_hour" in key or "pflop" in key or key.endswith("per_gb"):
-        return f"${value:,.2f}"
+        return f"{sign}${abs(value):,.2f}"
     if "usd" in key:
-        return f"${value:,.0f}"
+        return f"{sign}${abs(value):,.0f}"
     return f"{value:,.4g}"
 
 
@@ -215,10 +216,14 @@ def tco_cmd(system: SystemArg, sets: SetOpt = None, as_json: JsonOpt = False) ->
 def floor_cmd(system: SystemArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Floor rent: the rent at which the project IRR equals the hurdle."""
     a = _assumptions(system, sets)
-    f = float(model.floor_rent(a))
+    detail = model.floor_rent_detail(a)
+    f = float(detail.usd_per_gpu_hour)
+    at_floor = model.project_irr_detail(a, f) if f >= 0 else None
+    notes = [str(detail.reason), str(detail.note), str(at_floor.reason) if at_floor is not None else ""]
     _emit({"floor_rent_usd_per_gpu_hour": f, "hurdle_irr_annual": float(a.hurdle_irr_annual),
-           "irr_at_floor_annual": float(model.project_irr(a, f)), "contract_term_years": float(a.contract_term_years),
-           "prepay_frac_contract": float(a.prepay_frac_contract)}, as_json, f"Floor rent: {system}")
+           "irr_at_floor_annual": float(at_floor.annual) if at_floor is not None else math.nan,
+           "contract_term_years": float(a.contract_term_years), "prepay_frac_contract": float(a.prepay_frac_contract),
+           "note": "; ".join(n for n in notes if n) or "ok"}, as_json, f"Floor rent: {system}")
 
 
 PriceOpt = Annotated[float, typer.Option("--price", metavar="USD",
@@ -249,7 +254,8 @@ def irr_cmd(system: SystemArg, rent: Annotated[float, typer.Argument(metavar="RE
     _emit({"rent_usd_per_gpu_hour": rent, "project_irr_annual": float(detail.annual),
            "npv_at_hurdle_usd_per_gpu": float(model.project_npv(a, rent)),
            "rent_usd_per_pflop_hour_fp8": float(model.rent_per_pflop(a, rent, "FP8")) if a.tflops_fp8_dense > 0 else math.nan,
-           "note": str(detail.reason) or "ok"}, as_json, f"Project IRR: {system}")
+           "note": "; ".join(n for n in (str(detail.reason), str(model.horizon_note(a))) if n) or "ok"},
+          as_json, f"Project IRR: {system}")
 
 
 def _default(field: str) -> str:

@@ -353,3 +353,23 @@ def test_custom_system_mistakes():
     mistake("floor", "custom", "--set", "it_w_per_gpu=1500", message="a custom system needs --set capex_compute_usd_per_gpu=...")
     mistake("tco", "Rubin Ultra", "--set", "it_w_per_gpu=1500",
             message=f"unknown system 'Rubin Ultra'; closest: VR NVL72; or describe a new system with {CUSTOM_HINT}")
+
+
+def test_floor_and_irr_say_why_instead_of_a_bare_number():
+    """Issue 9 §2 through the CLI: a negative floor, a contract past the life, IRRs that are not returns."""
+    neg = cli(*["floor", "VR NVL72", "--set", "residual_value_frac_capex=300%", "--json"])
+    assert neg.exit_code == 0, neg.output
+    data = json.loads(neg.stdout)
+    assert round(data["floor_rent_usd_per_gpu_hour"], 2) == -0.46 and data["irr_at_floor_annual"] is None
+    assert data["note"].startswith("floor rent below zero (-0.46 USD/GPU-hr): at the hurdle the residual value")
+    long = json.loads(cli(*["floor", "VR NVL72", "--set", "contract_term_years=30", "--json"]).stdout)
+    assert long["note"] == ("contract runs 288 months past the 6-year useful life: the GPUs serve it to the end "
+                            "with no re-buy; depreciation stops at the life")
+    high = json.loads(cli(*["irr", "VR NVL72", "18", "--json"]).stdout)
+    assert high["project_irr_annual"] is None
+    assert high["note"].startswith("IRR above 1,000% a year: not meaningful as a return")
+    fin = json.loads(cli(*["irr", "VR NVL72", "3", "--set", "prepay=0.95", "--json"]).stdout)
+    assert fin["note"].startswith("no IRR as a return: the flows are financing-type")
+    assert fin["note"].endswith(f"NPV at the 15.6% hurdle: -${-fin['npv_at_hurdle_usd_per_gpu']:,.0f} per GPU")
+    none = json.loads(cli(*["irr", "VR NVL72", "18.60", "--json"]).stdout)
+    assert none["note"].startswith("no IRR: the prepay covers the investment")
