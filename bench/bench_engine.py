@@ -3,8 +3,10 @@
     python bench/bench_engine.py [--n 1000000] [--peer-n 20000]
 
 Same cash flows for every method: VR NVL72 projects (61 monthly flows) at random rents,
-prepays and SOCAMM prices. Peers run per scenario in a Python loop (their API is scalar), on
-the first ``--peer-n`` scenarios; per-scenario times are compared. Prints a markdown table.
+prepays and SOCAMM prices. The general IRR also runs on *uneven* rows (each month's flow
+scaled by a random 0.7-1.3), the case issue 14 measures, against a pyxirr loop on the same rows.
+Peers run per scenario in a Python loop (their API is scalar), on the first ``--peer-n``
+scenarios; per-scenario times are compared. Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -52,18 +54,24 @@ def main() -> None:
     k = min(args.peer_n, n)
     t_pyx, pyx = best(lambda: np.array([pyxirr.irr(row, silent=True) for row in cf[:k]], dtype=float), repeat=1)
     rows.append(("pyxirr.irr loop", k, t_pyx))
+    uneven = cf * rng.uniform(0.7, 1.3, cf.shape)
+    t_unv, res_unv = best(lambda: ge.irr(uneven), repeat=3)
+    rows.append(("gpuecon.irr (general, uneven 61-flow rows)", n, t_unv))
+    t_pyx_u, pyx_u = best(lambda: np.array([pyxirr.irr(row, silent=True) for row in uneven[:k]], dtype=float), repeat=1)
+    rows.append(("pyxirr.irr loop (uneven rows)", k, t_pyx_u))
     kn = min(k, 2_000)
     t_npf, ref = best(lambda: np.array([npf.irr(row) for row in cf[:kn]]), repeat=1)
     rows.append(("numpy_financial.irr loop", kn, t_npf))
     t_floor, _ = best(lambda: ge.floor_rent(a))
     rows.append(("gpuecon.floor_rent (closed form, vectorized)", n, t_floor))
-    t_floor_core, _ = best(lambda: ge.model._k(ge.model._terms(a), ge.monthly_rate(a.hurdle_irr_annual)))
+    t_floor_core, _ = best(lambda: ge.npv_coefficients(ge.project_terms(a), ge.monthly_rate(a.hurdle_irr_annual)))
     rows.append(("  of which closed form only (no validation/capex)", n, t_floor_core))
 
     # agreement
     d_pyx = np.nanmax(np.abs((1 + pyx) ** 12 - 1 - irr_proj[:k]))
     d_npf = np.nanmax(np.abs((1 + ref) ** 12 - 1 - irr_proj[:kn]))
     d_gen = np.nanmax(np.abs(irr_gen - irr_proj))
+    d_unv = np.nanmax(np.abs(res_unv.rate[:k] - pyx_u) / np.maximum(1.0, np.abs(pyx_u)))
 
     per = {name: t / m * 1e6 for name, m, t in rows}
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
@@ -77,6 +85,10 @@ def main() -> None:
     print(f"project_irr vs pyxirr loop: {per['pyxirr.irr loop'] / fast:.0f}x faster; "
           f"vs numpy_financial.irr: {per['numpy_financial.irr loop'] / fast:.0f}x faster")
     print(f"general irr vs pyxirr loop: {per['pyxirr.irr loop'] / per['gpuecon.irr (general, 61-flow matrix, vectorized)']:.1f}x")
+    unv = per["gpuecon.irr (general, uneven 61-flow rows)"]
+    print(f"general irr on uneven rows: {unv:.3f} µs / scenario (goal <= 0.5), "
+          f"{per['pyxirr.irr loop (uneven rows)'] / unv:.1f}x a pyxirr loop (goal >= 15x); "
+          f"max relative difference vs pyxirr {d_unv:.1e}")
     print(f"max |annual IRR difference|: vs pyxirr {d_pyx:.1e}, vs numpy-financial {d_npf:.1e}, general vs closed form {d_gen:.1e}")
 
 

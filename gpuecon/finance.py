@@ -8,7 +8,7 @@ discounts its first value: Excel equivalent ``=CF0 + NPV(rate, CF1:CFn)``).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,9 +71,25 @@ def npv(rate: np.ndarray | float, cashflows: np.ndarray) -> np.ndarray:
     return value
 
 
-class IRRResult(NamedTuple):
-    rate: np.ndarray  # periodic IRR, nan where none
-    reason: np.ndarray  # int codes, see IRR_REASONS
+@dataclass(frozen=True)
+class IRRResult:
+    """Periodic IRRs and why there is none: ``np.asarray(result)`` is the rates alone.
+
+    ``rate``: periodic IRR per row, NaN where there is none; ``reason``: int codes (see
+    ``IRR_REASONS``; 0 = ok). ``rate, reason = irr(cf)`` unpacks both.
+    """
+
+    rate: np.ndarray
+    reason: np.ndarray
+
+    def __array__(self, dtype=None, copy=None):
+        return self.rate if dtype is None else self.rate.astype(dtype)
+
+    def __iter__(self):
+        return iter((self.rate, self.reason))
+
+    def __len__(self) -> int:
+        return len(self.rate)
 
     def reasons(self) -> list[str]:
         return [IRR_REASONS[int(c)] for c in self.reason]
@@ -98,6 +114,76 @@ def _horner(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         f *= x
         f += cft[col]
     return f, fp
+
+
+_GRID_RATES = np.array([-0.9, -0.7, -0.5, -0.35, -0.2, -0.12, -0.06, -0.03, -0.01, 0.0, 0.01, 0.02, 0.03, 0.045,
+                        0.06, 0.08, 0.1, 0.13, 0.17, 0.22, 0.3, 0.45, 0.7, 1.0, 2.0, 5.0])
+
+
+def _start(cft: np.ndarray) -> np.ndarray:
+    """Starting x = 1/(1+r) per row (periods x rows), from the flows' NPV on a grid of rates.
+
+    The NPVs at every grid rate are one matrix product; where a row changes sign between two
+    grid points the start is the linear interpolation between them, elsewhere x = 1 (rate 0).
+    """
+    m = cft.shape[0]
+    xg = 1.0 / (1.0 + _GRID_RATES)
+    xg = np.sort(xg[xg <= x_max(m - 1)])
+    vals = np.power.outer(xg, np.arange(m, dtype=float)) @ cft  # grid points x rows
+    pos = vals > 0
+    j = np.minimum((pos == pos[0]).sum(axis=0), xg.size - 1) - 1  # last grid point before the one sign flip
+    cols = np.arange(cft.shape[1])
+    xa, xb, fa, fb = xg[j], xg[j + 1], vals[j, cols], vals[j + 1, cols]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = xa - fa * (xb - xa) / (fb - fa)
+    return np.where((pos[j, cols] != pos[j + 1, cols]) & np.isfinite(x), x, 1.0)
+
+
+def _horner2(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f(x) = sum c_t x^t, f'(x) and f''(x)/2 in one pass over the flows (periods x rows)."""
+    f = np.zeros_like(x)
+    d1 = np.zeros_like(x)
+    d2 = np.zeros_like(x)
+    for col in range(cft.shape[0] - 1, -1, -1):
+        d2 *= x
+        d2 += d1
+        d1 *= x
+        d1 += f
+        f *= x
+        f += cft[col]
+    return f, d1, d2
+
+
+def _newton(cft: np.ndarray, iters: int = 30, xtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
+    """Root x = 1/(1+r) of sum c_t x^t for one-sign-change rows (periods x rows), and where it converged.
+
+    Halley's method (cubic convergence; f, f', f'' in one pass over the flows) from
+    :func:`_start`. A row is settled when its step is below ``xtol`` (relative: the error left
+    after such a step is of order its cube) inside the domain 0 < x <= x_max; the rest go back
+    as not converged. The first two passes run on every row (no gathering); then only the rest.
+    """
+    x = _start(cft)
+    top = x_max(cft.shape[0] - 1)
+    done = np.zeros(x.size, bool)
+    rows = np.arange(x.size)
+    for k in range(iters):
+        full = rows.size == x.size
+        part = cft if full else cft[:, rows]
+        xr = x if full else x[rows]
+        f, d1, d2 = _horner2(part, xr)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            xn = xr - f * d1 / (d1 * d1 - f * d2)
+        conv = np.abs(xn - xr) <= xtol * np.abs(xr)
+        ok = np.isfinite(xn) & (xn > 0) & (xn <= top)
+        x[rows] = xn
+        done[rows[conv & ok]] = True
+        keep = ~conv & ok
+        if k == 0 and keep.any():
+            continue  # a second full pass settles almost every row
+        rows = rows[keep]
+        if rows.size == 0:
+            break
+    return x, done
 
 
 def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: np.ndarray, iters: int = 100,
@@ -158,7 +244,7 @@ def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray, x_max: float = 10
     return lo, hi
 
 
-def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 15) -> IRRResult:
+def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 13) -> IRRResult:
     """Periodic IRR of each row of ``cashflows`` (n_scenarios x n_periods), vectorized.
 
     Rows whose flows change sign once have exactly one IRR (Descartes' rule in x = 1/(1+r));
@@ -180,22 +266,35 @@ def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 15) -> IRR
 
 
 def _irr_block(cf: np.ndarray, guess: float) -> tuple[np.ndarray, np.ndarray]:
-    n = cf.shape[0]
+    n, m = cf.shape
     rate = np.full(n, np.nan)
     reason = np.full(n, IRR_NONE_FOUND, dtype=np.int8)
-    changes = _sign_changes(cf)
+    cft = np.empty((m, n))  # periods x rows, so Horner runs down contiguous rows
+    for i in range(0, n, 128):  # transposed in cache-sized tiles
+        cft[:, i:i + 128] = cf[i:i + 128].T
+    has_zero = (cft == 0).any(axis=0)
+    neg = cft < 0
+    changes = (neg[1:] != neg[:-1]).sum(axis=0, dtype=np.int16)  # exact where a row has no zero flow
+    if has_zero.any():
+        changes[has_zero] = _sign_changes(cf[has_zero])
     reason[changes == 0] = IRR_NO_SIGN_CHANGE
     one = np.flatnonzero(changes == 1)
     if one.size:
-        sub = np.ascontiguousarray(cf[one].T)
-        first = sub[np.argmax(sub != 0, axis=0), np.arange(sub.shape[1])]
-        lo, hi = grow_bracket(lambda x: _horner(sub, x)[0], sub.sum(axis=0), np.sign(first), x_max(sub.shape[0] - 1))
-        found = np.isfinite(hi)
-        hi = np.where(found, hi, 1.0)
-        x = solve_bracketed(lambda x, rows: _horner(sub if rows is None else sub[:, rows], x), lo, hi, np.full(one.size, 1.0 / (1.0 + guess)),
-                            np.sign(first))
-        rate[one] = np.where(found, 1.0 / x - 1.0, np.nan)
-        reason[one] = np.where(found, IRR_OK, IRR_NONE_FOUND)
+        sub = cft if one.size == n else np.ascontiguousarray(cft[:, one])
+        x, ok = _newton(sub)
+        rate[one[ok]] = 1.0 / x[ok] - 1.0
+        reason[one[ok]] = IRR_OK
+        left = one[~ok]  # rare: Newton left the domain or stalled; the safeguarded solver settles them
+        if left.size:
+            part = np.ascontiguousarray(cft[:, left])
+            first = part[np.argmax(part != 0, axis=0), np.arange(part.shape[1])]
+            lo, hi = grow_bracket(lambda x: _horner(part, x)[0], part.sum(axis=0), np.sign(first), x_max(m - 1))
+            found = np.isfinite(hi)
+            hi = np.where(found, hi, 1.0)
+            x = solve_bracketed(lambda x, rows: _horner(part if rows is None else part[:, rows], x), lo, hi,
+                                np.full(left.size, 1.0 / (1.0 + guess)), np.sign(first))
+            rate[left] = np.where(found, 1.0 / x - 1.0, np.nan)
+            reason[left] = np.where(found, IRR_OK, IRR_NONE_FOUND)
     many = np.flatnonzero(changes > 1)
     if many.size:
         sub = np.ascontiguousarray(cf[many].T)

@@ -50,3 +50,38 @@ def test_irr_no_solution_and_multiple_roots():
     assert np.isnan(res.rate[:3]).all()
     assert res.rate[3] == pytest.approx(0.10)
     assert "several roots" in IRR_REASONS[IRR_MULTIPLE] and res.reasons()[0].startswith("no IRR")
+
+
+def test_irr_uneven_rows_agree_with_pyxirr_and_numpy_financial():
+    """Uneven 61-flow rows (the benchmark's shape), zeros and signs mixed in, against both peers."""
+    pyxirr = pytest.importorskip("pyxirr")
+    rng = np.random.default_rng(11)
+    n = 3000
+    cf = np.empty((n, 61))
+    cf[:, 0] = -rng.uniform(20e3, 300e3, n)
+    cf[:, 1:] = rng.uniform(300, 9000, (n, 1)) * rng.uniform(0.3, 1.7, (n, 60))
+    cf[::7, 5:9] = 0.0  # zero flows inside the series
+    cf[::11, -1] = -rng.uniform(1e3, 5e4, n)[::11]  # a final outflow (two sign changes)
+    cf[::13, 0] = rng.uniform(1e3, 5e4, n)[::13]  # inflow first (one change, borrowing-type)
+    res = irr(cf)
+    for i in range(n):
+        peer = pyxirr.irr(cf[i], silent=True)
+        ref = npf.irr(cf[i])
+        if res.reason[i] == IRR_OK:
+            scale = np.sum(np.abs(cf[i]) * (1 + res.rate[i]) ** -np.arange(61.0))  # size of the discounted terms
+            assert abs(npf.npv(res.rate[i], cf[i])) <= 1e-9 * scale
+            for other in (peer, ref):
+                if other is not None and np.isfinite(other) and other > -0.99:
+                    # several roots are reported as such, so an OK rate is the only root both can find
+                    assert res.rate[i] == pytest.approx(other, rel=1e-7, abs=1e-9)
+        else:
+            assert np.isnan(res.rate[i])
+
+
+def test_irr_as_array_is_the_rates_alone():
+    cf = np.array([[-100.0, 60, 60], [100.0, 100, 100]])
+    res = irr(cf)
+    np.testing.assert_array_equal(np.asarray(res), res.rate)  # no reason codes mixed in
+    rate, reason = res  # unpacking gives both
+    assert rate[0] == pytest.approx(npf.irr(cf[0])) and np.isnan(rate[1])
+    assert list(reason) == [IRR_OK, IRR_NO_SIGN_CHANGE]
