@@ -114,7 +114,7 @@ def _abs(ref: str) -> str:
 
 
 def _num(x: object) -> object:
-    """Engine value -> cached cell value (NaN -> empty text, numpy -> float)."""
+    """Engine value -> cell value (NaN -> empty text, numpy -> float)."""
     if isinstance(x, np.ndarray):
         x = x.item()
     if isinstance(x, np.generic):
@@ -122,6 +122,14 @@ def _num(x: object) -> object:
     if isinstance(x, float) and not math.isfinite(x):
         return ""
     return x
+
+
+def _cached(x: object) -> object:
+    """A formula's cached value: numbers to 15 significant digits, Excel's own precision, so the
+    committed workbook is the same on every platform and library version (last-bit differences
+    in the maths do not reach the file). Inputs are written as given."""
+    x = _num(x)
+    return float(f"{x:.15g}") if isinstance(x, float) else x
 
 
 @dataclass
@@ -160,7 +168,7 @@ class _Book:
             cell.number_format = fmt
         if font is not None:
             cell.font = font
-        self.cached[(ws.title, ref)] = _num(value)
+        self.cached[(ws.title, ref)] = _cached(value)
 
     def array(self, ws, top_left: str, nrows: int, ncols: int, formula: str, values, fmt: str | None = None):
         """A multi-cell (CSE) array formula with its cached values (row-major ``values``)."""
@@ -172,7 +180,7 @@ class _Book:
             for j in range(ncols):
                 ref = f"{get_column_letter(col0 + j)}{row0 + i}"
                 v = values[i][j]
-                self.cached[(ws.title, ref)] = _num(v)
+                self.cached[(ws.title, ref)] = _cached(v)
                 if fmt and not isinstance(v, str):
                     ws[ref].number_format = fmt
         return rng

@@ -1,6 +1,6 @@
 """LibreOffice harness: a real soffice recalculates stale cached values and exports PDF.
 
-Nothing here is skipped: without soffice these tests fail, since CI installs libreoffice-calc-nogui.
+Marked ``libreoffice``: without soffice they fail in CI and skip with the reason elsewhere (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from gpuecon import libreoffice
 from gpuecon.libreoffice import LibreOfficeError
 from gpuecon.xlsxpatch import open_package
 
-
-@pytest.fixture(autouse=True)
-def require_soffice() -> None:
-    if libreoffice.find_soffice() is None:
-        pytest.fail("LibreOffice (soffice) not on PATH: install libreoffice-calc-nogui (apt) to run these tests")
+pytestmark = pytest.mark.libreoffice
 
 
 @pytest.fixture

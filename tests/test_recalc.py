@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import require_soffice
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image
@@ -132,10 +133,10 @@ def test_round_trip_values_and_bytes(rich: Path, tmp_path: Path) -> None:
     assert seen.iloc[4, 0] == 10 and seen.iloc[3, 0] == "above & <ok>"
     from gpuecon import libreoffice
 
-    if libreoffice.find_soffice():  # LibreOffice, trusting cached values, shows them too
-        lo = openpyxl.load_workbook(libreoffice.recalculate(out, tmp_path / "lo", force_recalc=False),
-                                    data_only=True)["Calc"]
-        assert lo["A2"].value == pytest.approx(floor, rel=1e-12) and lo["A4"].value == "above & <ok>"
+    require_soffice()  # LibreOffice, trusting cached values, shows them too
+    lo = openpyxl.load_workbook(libreoffice.recalculate(out, tmp_path / "lo", force_recalc=False),
+                                data_only=True)["Calc"]
+    assert lo["A2"].value == pytest.approx(floor, rel=1e-12) and lo["A4"].value == "above & <ok>"
     full = openpyxl.load_workbook(out)  # still a valid package with its formulas
     assert full["Calc"]["A1"].value == "=GPU_TCO(System)"
     assert full.defined_names["Floor"].attr_text == "Calc!$A$2"
@@ -386,11 +387,10 @@ def test_template_recalc_equals_engine(template: Path, tmp_path: Path) -> None:
     assert named["irr_at_floor"] == pytest.approx(0.156, abs=1e-9)
 
 
+@pytest.mark.libreoffice
 def test_template_native_cells_equal_libreoffice(template: Path, tmp_path: Path) -> None:
     from gpuecon import libreoffice
 
-    if libreoffice.find_soffice() is None:
-        pytest.fail("LibreOffice (soffice) not on PATH: install libreoffice-calc-nogui")
     ours = recalc(template, tmp_path / "ours.xlsx").output
     lo = libreoffice.recalculate(template, tmp_path / "lo")
     mine = Workbook.open(ours)

