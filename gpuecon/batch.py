@@ -19,6 +19,7 @@ exactly what the user wrote and every engine/partitioning sees the same types.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -33,7 +34,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import GpueconError
-from .frame import evaluate
+from .frame import evaluate as _evaluate
+from .frame import scenario_columns
+from .numbers import try_number
 
 __all__ = ["BatchError", "BatchSummary", "read_scenarios", "write_results", "evaluate_local", "evaluate_dask",
            "evaluate_workbook", "run_batch", "FORMATS"]
@@ -160,7 +163,7 @@ class _ChunkWriter:
             opts = pacsv.WriteOptions(include_header=self._first, delimiter="\t" if self.fmt == "tsv" else ",")
             pacsv.write_csv(table, self._fh, write_options=opts)
         elif self.fmt == "jsonl":
-            text = df.to_json(orient="records", lines=True)
+            text = _numbers_as_numbers(df).to_json(orient="records", lines=True)
             self._fh.write(text.encode("utf-8") + (b"" if text.endswith("\n") or not text else b"\n"))
         elif self.fmt == "parquet":
             import pyarrow as pa
@@ -185,9 +188,24 @@ class _ChunkWriter:
         if self.fmt in ("xlsx", "json"):
             df = pd.concat(self._held, ignore_index=True) if self._held else pd.DataFrame()
             if self.fmt == "json":
-                self.path.write_text(df.to_json(orient="records", indent=1), "utf-8")
+                self.path.write_text(_numbers_as_numbers(df).to_json(orient="records", indent=1), "utf-8")
             else:
                 df.to_excel(self.path, index=False, engine="openpyxl", sheet_name="results")
+
+
+def _numbers_as_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """JSON output: a text column whose every filled cell is a plain number becomes numeric."""
+    out = df
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            filled = s.dropna()
+            filled = filled[filled.astype(str).str.strip() != ""]
+            num = pd.to_numeric(filled, errors="coerce")
+            if len(filled) and num.notna().all() and not filled.map(lambda v: isinstance(v, bool)).any():
+                out = df.copy() if out is df else out
+                out[col] = pd.to_numeric(s.where(s.astype(str).str.strip() != ""), errors="coerce")
+    return out
 
 
 def _arrow_safe(df: pd.DataFrame) -> pd.DataFrame:
@@ -219,11 +237,15 @@ def _progress(total: int, enabled: bool | None, desc: str):
 
 
 def evaluate_local(df: pd.DataFrame, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, workers: int | None = None,
-                   progress: bool | None = None, sink: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame | None:
+                   progress: bool | None = None, sink: Callable[[pd.DataFrame], None] | None = None,
+                   pass_through: Sequence[str] = (), allow_extra: bool = False) -> pd.DataFrame | None:
     """``evaluate`` chunk by chunk; chunks run on ``workers`` processes (default: the cores).
 
     With ``sink`` each result chunk is handed over in order and nothing is returned (bounded memory).
+    ``pass_through`` / ``allow_extra``: extra columns copied through (see :func:`frame.scenario_columns`).
     """
+    scenario_columns(df.columns, pass_through=pass_through, allow_extra=allow_extra)  # refuse before any work
+    evaluate = functools.partial(_evaluate, pass_through=tuple(pass_through), allow_extra=allow_extra)
     n = len(df)
     chunks = list(_chunks(df, max(1, chunk_rows)))
     workers = min(workers or os.cpu_count() or 1, len(chunks))
@@ -271,13 +293,14 @@ def _dask_frame(src: Path | pd.DataFrame, partition_rows: int):
     return dd.from_pandas(read_scenarios(src), chunksize=max(1, partition_rows), sort=False)
 
 
-def _evaluate_partition(part: pd.DataFrame) -> pd.DataFrame:
-    return evaluate(part)
+def _evaluate_partition(part: pd.DataFrame, pass_through: tuple[str, ...] = (), allow_extra: bool = False) -> pd.DataFrame:
+    return _evaluate(part, pass_through=pass_through, allow_extra=allow_extra)
 
 
 def evaluate_dask(src: Path | str | pd.DataFrame, *, scheduler: str | None = None, client=None,
                   partition_rows: int = DEFAULT_CHUNK_ROWS, n_workers: int | None = None,
-                  progress: bool | None = None, sink: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame | None:
+                  progress: bool | None = None, sink: Callable[[pd.DataFrame], None] | None = None,
+                  pass_through: Sequence[str] = (), allow_extra: bool = False) -> pd.DataFrame | None:
     """``map_partitions(evaluate)`` on a Dask cluster; partitions come back in order.
 
     ``client``: an existing ``distributed.Client``; else ``scheduler`` (an address such as
@@ -286,8 +309,9 @@ def evaluate_dask(src: Path | str | pd.DataFrame, *, scheduler: str | None = Non
     from distributed import Client, LocalCluster
 
     ddf = _dask_frame(Path(src) if not isinstance(src, pd.DataFrame) else src, partition_rows)
-    meta = evaluate(ddf._meta)
-    res = ddf.map_partitions(_evaluate_partition, meta=meta)
+    kw = dict(pass_through=tuple(pass_through), allow_extra=allow_extra)
+    meta = _evaluate(ddf._meta, **kw)  # refuses unknown columns before the cluster starts
+    res = ddf.map_partitions(_evaluate_partition, meta=meta, **kw)
     own_cluster = own_client = None
     try:
         if client is None:
@@ -381,14 +405,12 @@ def evaluate_workbook(df: pd.DataFrame, book: str | os.PathLike[str], inputs: Se
 
 
 def _cell_value(v: object) -> object:
+    """A scenario cell as a workbook input: numbers through the one parser, TRUE/FALSE, else text."""
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return None
     if isinstance(v, str):
-        s = v.strip()
-        try:
-            return float(s.rstrip("%")) / (100.0 if s.endswith("%") else 1.0)
-        except ValueError:
-            return {"TRUE": True, "FALSE": False}.get(s.upper(), v)
+        x = try_number(v)
+        return {"TRUE": True, "FALSE": False}.get(v.strip().upper(), v) if isinstance(x, str) else x
     if isinstance(v, np.generic):
         return v.item()
     return v
@@ -407,24 +429,49 @@ def _plain(v: object) -> object:
     return v
 
 
+def check_options(src: Path, dst: Path, *, engine: str = "local", scheduler: str | None = None,
+                  chunk_rows: int = DEFAULT_CHUNK_ROWS, workers: int | None = None,
+                  workbook: str | os.PathLike[str] | None = None) -> None:
+    """Refuse a batch run's bad options with one line each, before anything is read or written."""
+    if engine not in ("local", "dask"):
+        raise BatchError(f"--engine must be local or dask, got {engine!r}")
+    if scheduler and engine != "dask":
+        raise BatchError("--scheduler needs --engine dask (the local engine has no scheduler)")
+    if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
+        raise BatchError(f"--workers must be a whole number >= 1, got {workers}")
+    if isinstance(chunk_rows, bool) or int(chunk_rows) < 1:
+        raise BatchError(f"--chunk-rows must be a whole number >= 1, got {chunk_rows}")
+    if workbook is not None and engine == "dask":
+        raise BatchError("--workbook runs on the local engine only")
+    if src.is_dir():
+        raise BatchError(f"{src} is a directory; give a scenario file (.csv, .tsv, .xlsx or .parquet)")
+    _format(src, for_input=True)
+    if dst.is_dir():
+        raise BatchError(f"-o {dst} is a directory; give a results file name such as {dst / 'results.csv'}")
+    _format(dst, for_input=False)
+    if dst.exists() and src.exists() and dst.resolve() == src.resolve():
+        raise BatchError("the output would overwrite the scenario file; choose another name")
+
+
 def run_batch(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, engine: str = "local",
               scheduler: str | None = None, workbook: str | os.PathLike[str] | None = None,
               inputs: Iterable[str] | None = None, outputs: Iterable[str] | None = None,
               chunk_rows: int = DEFAULT_CHUNK_ROWS, workers: int | None = None,
-              progress: bool | None = None) -> BatchSummary:
-    """Read ``src``, compute every row, write ``dst`` (format from its extension) atomically."""
+              progress: bool | None = None, pass_through: Sequence[str] = (),
+              allow_extra: bool = False) -> BatchSummary:
+    """Read ``src``, compute every row, write ``dst`` (format from its extension) atomically.
+
+    Every option is checked before anything is read or written; a refused run writes nothing.
+    """
     src, dst = Path(src), Path(dst)
-    _format(src, for_input=True)
+    check_options(src, dst, engine=engine, scheduler=scheduler, chunk_rows=chunk_rows, workers=workers,
+                  workbook=workbook)
     fmt = _format(dst, for_input=False)
-    if engine not in ("local", "dask"):
-        raise BatchError(f"--engine must be local or dask, got {engine!r}")
-    if dst.exists() and src.exists() and dst.resolve() == src.resolve():
-        raise BatchError("the output would overwrite the scenario file; choose another name")
     summary = BatchSummary(engine="workbook" if workbook else engine)
 
     def count(part: pd.DataFrame) -> None:
         summary.rows += len(part)
-        bad = part["error"].astype(str) != ""
+        bad = part["error"].fillna("").astype(str) != ""
         summary.errors += int(bad.sum())
         if len(summary.error_samples) < 5:
             idx = np.flatnonzero(bad.to_numpy())[: 5 - len(summary.error_samples)]
@@ -438,17 +485,17 @@ def run_batch(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, engin
             writer.write(part)
 
         if workbook is not None:
-            if engine == "dask":
-                raise BatchError("--workbook runs on the local engine only")
             sink(evaluate_workbook(read_scenarios(src), workbook, list(inputs or []) or None,
                                    list(outputs or []) or None, progress=progress))
         elif engine == "dask":
-            evaluate_dask(src, scheduler=scheduler, partition_rows=chunk_rows, progress=progress, sink=sink)
+            evaluate_dask(src, scheduler=scheduler, partition_rows=chunk_rows, progress=progress, sink=sink,
+                          pass_through=pass_through, allow_extra=allow_extra)
         else:
             df = read_scenarios(src)
             if fmt == "xlsx" and len(df) > XLSX_MAX_ROWS:
                 raise BatchError(f"{len(df):,} rows do not fit in one Excel sheet; write CSV or Parquet")
-            evaluate_local(df, chunk_rows=chunk_rows, workers=workers, progress=progress, sink=sink)
+            evaluate_local(df, chunk_rows=chunk_rows, workers=workers, progress=progress, sink=sink,
+                           pass_through=pass_through, allow_extra=allow_extra)
         writer.close()
     summary.output = dst
     return summary

@@ -44,15 +44,25 @@ def batch_cmd(
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk / Dask partition")] = 125_000,
     workers: Annotated[int | None, typer.Option(help="Local worker processes (default: one per core)")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress bar (default: on long runs)")] = None,
+    pass_through: Annotated[list[str] | None, typer.Option("--pass-through", metavar="COLUMN",
+                                                           help="Copy this extra column through unchanged "
+                                                                "(repeatable or comma-separated)")] = None,
+    allow_extra: Annotated[bool, typer.Option("--allow-extra-columns", help="Copy every column that is not an "
+                                                                           "input through unchanged")] = False,
 ) -> None:
-    """Compute TCO, floor, ceiling, IRR at rent, $/PFLOP and SOCAMM cost for every scenario row."""
+    """Compute TCO, floor, ceiling, IRR at rent, $/PFLOP and SOCAMM cost for every scenario row.
+
+    Columns are engine field names or aliases (any case); an unknown column is refused with the
+    closest names unless passed through. Columns named like a result (a results file fed back in)
+    are replaced by this run's results.
+    """
     from .batch import run_batch
 
     t0 = time.perf_counter()
     try:
         summary = run_batch(scenarios, output, engine=engine, scheduler=scheduler, workbook=workbook,
                             inputs=_split(inputs), outputs=_split(outputs), chunk_rows=chunk_rows, workers=workers,
-                            progress=progress)
+                            progress=progress, pass_through=_split(pass_through) or (), allow_extra=allow_extra)
     except GpueconError as err:
         _fail(err)
         return
@@ -61,6 +71,9 @@ def batch_cmd(
                   f"{summary.errors:,} with an error")
     for row, reason in summary.error_samples:
         console.print(f"  row {row}: {reason}")
+    more = summary.errors - len(summary.error_samples)
+    if more > 0:
+        console.print(f"  ... and {more:,} more (see the error column of {summary.output})")
 
 
 def _split(items: list[str] | None) -> list[str] | None:

@@ -298,7 +298,10 @@ def _irr_block(cf: np.ndarray, guess: float) -> tuple[np.ndarray, np.ndarray]:
     many = np.flatnonzero(changes > 1)
     if many.size:
         sub = np.ascontiguousarray(cf[many].T)
-        grid = 1.0 / (1.0 + np.concatenate([np.linspace(-0.99, -0.1, 90) + 1.234e-7, np.linspace(-0.1, 1.0, 1101)[1:] + 1.234e-7, np.geomspace(1.0, 10.0, 200)[1:]]))
+        rates = np.concatenate([-1.0 + np.geomspace(1e-6, 1e-2, 40, endpoint=False), np.linspace(-0.99, -0.1, 90) + 1.234e-7,
+                                np.linspace(-0.1, 1.0, 1101)[1:] + 1.234e-7, np.geomspace(1.0, 10.0, 200)[1:]])
+        grid = 1.0 / (1.0 + rates)
+        grid = grid[grid <= x_max(m - 1)]  # rates down to -99.9999%, as deep as x^n stays finite
         vals = np.stack([_horner(sub, np.full(many.size, g))[0] for g in grid], axis=1)
         sgn = np.sign(vals)
         flips = (sgn[:, 1:] * sgn[:, :-1]) < 0

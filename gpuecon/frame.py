@@ -8,10 +8,20 @@ says which field, the value and what is allowed; every other row is computed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from .assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, defaults
+from .assumptions import (
+    ALIASES,
+    FIELDS,
+    REQUIRED_FOR_CUSTOM,
+    Assumptions,
+    closest_fields,
+    defaults,
+    normalize_name,
+)
 from .catalog import get_system
 from .errors import GpueconError
 from .model import (
@@ -19,13 +29,14 @@ from .model import (
     FLOPS_BASES,
     capex_breakdown_usd_per_gpu,
     floor_rent,
+    floor_rent_detail,
     headroom_frac,
     normalize_basis,
     project_irr_detail,
     project_npv,
     tco_breakdown,
 )
-from .numbers import explicit
+from .numbers import explicit, parse_cells
 
 EXTRA_COLUMNS = ("system", "rent_usd_per_gpu_hour", "usd_per_pflop_hour", "basis")
 RESULT_COLUMNS = (
@@ -36,24 +47,63 @@ RESULT_COLUMNS = (
     "headroom_frac", "note", "error",
 )
 _COL_ALIASES = {**ALIASES, "rent": "rent_usd_per_gpu_hour", "price_per_pflop": "usd_per_pflop_hour"}
+OUTPUT_COLUMNS = frozenset(RESULT_COLUMNS)
+LABEL_COLUMNS = frozenset({"scenario", "label", "id", "notes", "comment"})  # copied through, never read
 
 
-def _canonical_columns(df: pd.DataFrame) -> dict[str, str]:
-    out = {}
-    for col in df.columns:
-        key = str(col).strip().lower().replace(" ", "_").replace("-", "_")
+@dataclass(frozen=True)
+class Columns:
+    """How a scenario table's columns are read: inputs by meaning, old outputs, extra columns."""
+
+    inputs: dict[str, object]  # meaning (field or extra name) -> column label
+    outputs: tuple[object, ...]  # columns named like a result: replaced by the new results
+    extra: tuple[object, ...]  # passed through unchanged (allowed explicitly)
+
+
+def scenario_columns(columns, *, pass_through=(), allow_extra: bool = False) -> Columns:
+    """Recognise each column (field names and aliases, any case), or refuse with the closest names.
+
+    Two columns meaning the same input are an error; a column named like an output (a results
+    file fed back in) is recognised and its values replaced; label columns (``LABEL_COLUMNS``:
+    scenario, label, id, notes, comment) are copied through; any other column is refused unless
+    it is in ``pass_through`` or ``allow_extra`` is set, and then copied through unchanged.
+    """
+    keep = {normalize_name(c) for c in pass_through}
+    inputs: dict[str, object] = {}
+    outputs, extra = [], []
+    for col in columns:
+        key = normalize_name(col)
         key = _COL_ALIASES.get(key, key)
         if key in FIELDS or key in EXTRA_COLUMNS:
-            out[col] = key
-    return out
+            if key in inputs:
+                raise GpueconError("columns", col, "one column per input",
+                                   f"columns {str(inputs[key])!r} and {str(col)!r} both mean {key}; keep one")
+            inputs[key] = col
+        elif key in OUTPUT_COLUMNS:
+            outputs.append(col)
+        elif allow_extra or key in keep or key in LABEL_COLUMNS:
+            extra.append(col)
+        else:
+            near = closest_fields(col, extra=tuple(EXTRA_COLUMNS) + ("rent",))
+            hint = f"did you mean {', '.join(near)}? " if near else ""
+            raise GpueconError("columns", col, "a known input column",
+                               f"unknown column {str(col)!r}: {hint}(to copy it through unchanged, pass it with "
+                               "--pass-through or allow extra columns with --allow-extra-columns)")
+    return Columns(inputs, tuple(outputs), tuple(extra))
 
 
-def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> pd.DataFrame:
-    """Results for every scenario row (see module docstring); columns ``RESULT_COLUMNS`` appended."""
+def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None, pass_through=(),
+             allow_extra: bool = False) -> pd.DataFrame:
+    """Results for every scenario row (see module docstring); columns ``RESULT_COLUMNS`` appended.
+
+    Columns are read by :func:`scenario_columns` (unknown ones refused unless passed through);
+    columns named like a result are replaced by this run's results.
+    """
+    cols = scenario_columns(scenarios.columns, pass_through=pass_through, allow_extra=allow_extra)
+    scenarios = scenarios.drop(columns=list(cols.outputs)) if cols.outputs else scenarios
     df = scenarios.reset_index(drop=True)
     n = len(df)
-    cols = _canonical_columns(df)
-    by_key = {v: k for k, v in cols.items()}
+    by_key = cols.inputs
     errors = np.full(n, "", dtype=object)
 
     def fail(mask: np.ndarray, message) -> None:
@@ -85,28 +135,33 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> p
     is_custom = (names == "").to_numpy()
 
     values: dict[str, np.ndarray] = {}
+    marked: list[str] = []
     for field, spec in FIELDS.items():
         base = np.array([table[u][field] for u in uniques], dtype=float)[codes]
+        typed_pct = np.zeros(n, bool)
         if field in by_key:
             raw = df[by_key[field]]
-            num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-            text_bad = np.isnan(num) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-            fail(text_bad, lambda i, raw=raw, f=field: f"{f} must be a number, got {raw.iloc[i]!r}")
+            num, typed_pct, text_bad = parse_cells(raw)
+            fail(text_bad, lambda i, raw=raw, f=field: f"{f} must be a number (e.g. 0.15 or 15%), got {_cell(raw.iloc[i])}")
             given = ~np.isnan(num)
             if field in REQUIRED_FOR_CUSTOM:
                 fail(is_custom & ~given, f"{field} is required for a system not in the catalog")
             base = np.where(given, num, base)
         elif field in REQUIRED_FOR_CUSTOM:
             fail(is_custom, f"{field} is required for a system not in the catalog")
-        bad = spec.bad_mask(base)
+        bad = np.where(typed_pct, spec.bad_mask(base, explicit=True), spec.bad_mask(base))
         if bad.any():
-            fail(bad, lambda i, b=base, sp=spec: f"{sp.name} must be {sp.allowed}, got {b[i]:g}")
+            fail(bad, lambda i, b=base, sp=spec: sp.message(b[i]))
+        if typed_pct.any():
+            marked.append(field)
         values[field] = base
 
     ok = errors == ""
     safe = defaults("VR NVL72")
     for field, arr in values.items():
         values[field] = np.where(ok, arr, safe[field])
+    for field in marked:  # validated row by row above: '%'-typed values are taken as typed
+        values[field] = explicit(values[field])
     capex = capex_breakdown_usd_per_gpu(None, **values) if n else {"total": np.zeros(0), "socamm": np.zeros(0)}
     a = Assumptions(None, **values)
 
@@ -140,7 +195,10 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> p
     safe_rent = np.where(np.isnan(rent), 0.0, rent)
     irr = project_irr_detail(a, safe_rent)
     irr_annual = np.where(np.isnan(rent), np.nan, irr.annual)
+    floor_detail = floor_rent_detail(a)
     note = np.where(np.isnan(rent), "no rent given and no public market rent", irr.reason)
+    for extra in (np.broadcast_to(floor_detail.reason, (n,)), np.broadcast_to(floor_detail.note, (n,))):
+        note = np.where(extra == "", note, np.where(note == "", extra, note + "; " + extra))
     perf_note = np.array([f"no marketed {b} figure ({BASES[b]})" for b in basis], dtype=object)
     note = np.where(no_perf, np.where(note == "", perf_note, note + "; " + perf_note), note)
     results = {
@@ -167,17 +225,20 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None) -> p
     return pd.concat([scenarios, out], axis=1)
 
 
+def _cell(v: object) -> str:
+    return repr(v) if isinstance(v, str) else str(v)
+
+
 def _numeric_column(df, col, default, field, fail) -> np.ndarray:
     n = len(df)
     if col is None:
         return np.full(n, default, dtype=float)
     raw = df[col]
-    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    text_bad = np.isnan(num) & raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
-    fail(text_bad, lambda i: f"{field} must be a number, got {raw.iloc[i]!r}")
+    num, _, text_bad = parse_cells(raw)
+    fail(text_bad, lambda i: f"{field} must be a number (e.g. 0.15 or 15%), got {_cell(raw.iloc[i])}")
     neg = num < 0
     fail(neg, lambda i: f"{field} must be a number >= 0, got {num[i]:g}")
     return np.where(np.isnan(num) | neg, default, num)
 
 
-__all__ = ["evaluate", "RESULT_COLUMNS", "headroom_frac"]
+__all__ = ["evaluate", "scenario_columns", "Columns", "RESULT_COLUMNS", "OUTPUT_COLUMNS", "headroom_frac"]

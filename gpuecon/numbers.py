@@ -71,3 +71,37 @@ def try_number(value: object) -> object:
         except GpueconError:
             return value
     return value
+
+
+def parse_cells(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column of cells -> (floats, typed-with-'%' mask, not-a-number mask); blanks are NaN, not bad.
+
+    Numbers pass as they are; text goes through :func:`parse_number` (so "20%", "1,250" and
+    " 8 " read as on every other surface); booleans and other text are not numbers.
+    """
+    import pandas as pd
+
+    s = cells if isinstance(cells, pd.Series) else pd.Series(list(cells) if np.ndim(cells) else [cells], dtype=object)
+    n = len(s)
+    pct = np.zeros(n, bool)
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        bad = s.notna().to_numpy()
+        return np.full(n, np.nan), pct, bad
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        vals = np.array(s.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        return np.where(np.isinf(vals), np.nan, vals), pct, np.isinf(vals)
+    obj = s.astype(object)
+    is_bool = obj.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    vals = np.array(pd.to_numeric(obj.where(~is_bool), errors="coerce"), dtype=float)  # a writable copy
+    blank = obj.isna().to_numpy() | obj.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    bad = is_bool.copy()
+    for i in np.flatnonzero(np.isnan(vals) & ~blank & ~is_bool):
+        try:
+            x = parse_number(str(obj.iloc[i]))
+        except GpueconError:
+            bad[i] = True
+            continue
+        vals[i], pct[i] = x, isinstance(x, Percent)
+    inf = np.isinf(vals)
+    vals[inf], bad[inf] = np.nan, True
+    return vals, pct, bad

@@ -204,3 +204,149 @@ def test_cli_batch(tmp_path: Path) -> None:
     check(pd.read_parquet(out).assign(error=lambda d: d["error"].fillna("")))
     bad = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.doc")])
     assert bad.exit_code == 2 and "extension" in bad.output
+
+
+# --- issue 9 §4: batch never guesses ----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _csv(tmp_path: Path, text: str, name: str = "s.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _batch(*args: str):
+    return CliRunner().invoke(app, ["batch", *args])
+
+
+@pytest.mark.parametrize(("column", "hint"), [
+    ("hurdel_irr", "did you mean hurdle_irr, hurdle_irr_annual, hurdle?"),
+    ("utilisation", "did you mean utilization, utilization_frac?"),
+])
+def test_unknown_column_is_refused_with_the_closest_names(tmp_path, column, hint):
+    src = _csv(tmp_path, f"system,rent,{column}\nVR NVL72,8,0.2\n")
+    out = tmp_path / "r.csv"
+    res = _batch(str(src), "-o", str(out))
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (f"error: unknown column '{column}': {hint} (to copy it through unchanged, pass it "
+                                  "with --pass-through or allow extra columns with --allow-extra-columns)")
+    assert not out.exists() and not list(tmp_path.glob(".r.csv*"))  # nothing written, no temp file left
+
+
+def test_extra_columns_pass_through_only_when_asked(tmp_path):
+    src = _csv(tmp_path, "system,rent,desk,scenario\nVR NVL72,8,rates,base\n")
+    for flags in (["--pass-through", "desk"], ["--allow-extra-columns"]):
+        out = tmp_path / "r.csv"
+        res = _batch(str(src), "-o", str(out), *flags)
+        assert res.exit_code == 0, res.output
+        got = pd.read_csv(out)
+        assert got.loc[0, "desk"] == "rates" and got.loc[0, "scenario"] == "base"  # label columns always pass
+        assert got.loc[0, "floor_rent_usd_per_gpu_hour"] == pytest.approx(4.925, abs=5e-4)  # seed 001's VR floor
+
+
+def test_two_columns_meaning_one_field_are_an_error(tmp_path):
+    for header in ("system,rent,Rent", "system,hurdle_irr,hurdle_irr_annual"):
+        res = _batch(str(_csv(tmp_path, f"{header}\nVR NVL72,8,0.2\n")), "-o", str(tmp_path / "r.csv"))
+        a, b = header.split(",")[1:]
+        assert res.exit_code == 2
+        assert res.stderr.strip().startswith(f"error: columns '{a}' and '{b}' both mean ")
+
+
+def test_a_results_file_fed_back_in_is_recomputed(tmp_path):
+    first, second = tmp_path / "res.xlsx", tmp_path / "res2.csv"
+    assert _batch(str(ROOT / "examples" / "scenarios.csv"), "-o", str(first)).exit_code == 0
+    res = _batch(str(first), "-o", str(second))
+    assert res.exit_code == 0, res.output
+    a, b = pd.read_excel(first), pd.read_csv(second)
+    assert list(a.columns) == list(b.columns)  # the old result columns were replaced, not duplicated
+    np.testing.assert_allclose(a["floor_rent_usd_per_gpu_hour"], b["floor_rent_usd_per_gpu_hour"], rtol=1e-12)
+    # an input column named like an output is recognised the same way (no traceback)
+    src = _csv(tmp_path, "system,rent,floor_rent_usd_per_gpu_hour,error\nVR NVL72,8,999,old\n")
+    got = pd.read_csv(_run(src, tmp_path))
+    assert got.loc[0, "floor_rent_usd_per_gpu_hour"] == pytest.approx(4.925, abs=5e-4)
+    assert pd.isna(got.loc[0, "error"])
+
+
+def _run(src: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "out.csv"
+    res = _batch(str(src), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_numbers_read_as_on_every_surface(tmp_path):
+    src = _csv(tmp_path, 'system,rent,hurdle_irr\nVR NVL72,8,20%\nVR NVL72,8,0.2\nVR NVL72,8,8\nVR NVL72,8,800%\n'
+                         'VR NVL72,"1,000",0.2\nVR NVL72,8,TRUE\n')
+    got = pd.read_csv(_run(src, tmp_path))
+    assert got.loc[0, "floor_rent_usd_per_gpu_hour"] == got.loc[1, "floor_rent_usd_per_gpu_hour"]
+    assert got.loc[2, "error"] == ("hurdle_irr_annual = 8 looks like a percent typed as a whole number: 8 means 800%; "
+                                   "for 8% write 0.08 or 8% (to mean 800%, write 800%)")
+    assert pd.isna(got.loc[3, "error"])  # 800% typed as meant: the floor earns 800% a year
+    import pyxirr
+    from test_trust import reference_flows
+
+    flows = reference_flows("VR NVL72", got.loc[3, "floor_rent_usd_per_gpu_hour"], hurdle_irr_annual="800%")
+    assert (1 + pyxirr.irr(flows)) ** 12 - 1 == pytest.approx(8.0, rel=1e-9)
+    assert pd.isna(got.loc[4, "error"]) and got.loc[4, "rent_usd_per_pflop_hour"] == pytest.approx(1000 / 17.5)  # VR: 17.5 PFLOPS FP8
+    assert got.loc[5, "error"] == "hurdle_irr_annual must be a number (e.g. 0.15 or 15%), got 'TRUE'"
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--workers", "0"], "error: --workers must be a whole number >= 1, got 0"),
+    (["--chunk-rows", "0"], "error: --chunk-rows must be a whole number >= 1, got 0"),
+    (["--chunk-rows", "-5"], "error: --chunk-rows must be a whole number >= 1, got -5"),
+    (["--scheduler", "tcp://10.0.0.5:8786"], "error: --scheduler needs --engine dask (the local engine has no scheduler)"),
+    (["--engine", "spark"], "error: --engine must be local or dask, got 'spark'"),
+])
+def test_bad_options_are_refused_before_anything_is_read(tmp_path, flags, message):
+    out = tmp_path / "r.csv"
+    res = _batch(str(ROOT / "examples" / "scenarios.csv"), "-o", str(out), *flags)
+    assert res.exit_code == 2 and res.stderr.strip() == message
+    assert not out.exists()
+
+
+def test_directories_are_named_as_such(tmp_path):
+    res = _batch(".", "-o", str(tmp_path / "x.csv"))
+    assert res.exit_code == 2
+    assert res.stderr.strip() == "error: . is a directory; give a scenario file (.csv, .tsv, .xlsx or .parquet)"
+    res = _batch(str(ROOT / "examples" / "scenarios.csv"), "-o", str(tmp_path))
+    assert res.stderr.strip() == f"error: -o {tmp_path} is a directory; give a results file name such as {tmp_path / 'results.csv'}"
+
+
+def test_error_summary_says_how_many_more(tmp_path):
+    rows = "\n".join(f"VR NVL72,8,{bad}" for bad in ("x", "y", "z", "9", "1.5", "-3", "q"))
+    res = _batch(str(_csv(tmp_path, "system,rent,prepay\n" + rows + "\n")), "-o", str(tmp_path / "r.csv"))
+    assert res.exit_code == 0
+    assert "7 with an error" in res.stdout
+    assert res.stdout.count("  row ") == 5 and "... and 2 more (see the error column of" in res.stdout
+
+
+def test_json_output_keeps_numbers_numbers(tmp_path):
+    import json
+
+    out = tmp_path / "r.json"
+    res = _batch(str(_csv(tmp_path, "system,rent,hurdle_irr\nVR NVL72,8,0.2\nVR NVL72,,\n")), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    rows = json.loads(out.read_text())
+    assert rows[0]["rent"] == 8 and rows[0]["hurdle_irr"] == 0.2 and rows[1]["rent"] is None
+    assert rows[0]["system"] == "VR NVL72"
+
+
+def test_example_scenarios_file(tmp_path):
+    """examples/scenarios.csv, as the README runs it, against independent figures."""
+    import pyxirr
+    from test_trust import reference_flows
+
+    out = tmp_path / "results.csv"
+    res = _batch(str(ROOT / "examples" / "scenarios.csv"), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out).set_index("scenario")
+    assert got.loc["VR base case", "floor_rent_usd_per_gpu_hour"] == pytest.approx(4.925, abs=5e-4)  # seed 001
+    floor20 = got.loc["VR at 20% hurdle (typed as a percent)", "floor_rent_usd_per_gpu_hour"]
+    flows = reference_flows("VR NVL72", floor20, hurdle_irr_annual=0.2)  # month by month, from docs/model.md
+    assert (1 + pyxirr.irr(flows)) ** 12 - 1 == pytest.approx(0.20, abs=1e-9)
+    assert got.loc["B300 at $3.06 with 100% prepay", "note"].startswith("no IRR as a return: the flows are financing")
+    assert got.loc["typo row: hurdle 8 means 800%", "error"].startswith("hurdle_irr_annual = 8 looks like a percent")
+    assert "1 with an error" in res.stdout

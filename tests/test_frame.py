@@ -38,7 +38,7 @@ def test_rows_match_scalar_engine_and_bad_rows_fail_alone():
 
 def test_text_in_numeric_column_is_a_row_error():
     out = evaluate(pd.DataFrame({"system": ["VR NVL72", "VR NVL72"], "pue": [1.2, "high"]}))
-    assert out.loc[0, "error"] == "" and out.loc[1, "error"] == "pue_ratio must be a number, got 'high'"
+    assert out.loc[0, "error"] == "" and out.loc[1, "error"] == "pue_ratio must be a number (e.g. 0.15 or 15%), got 'high'"
     assert out.loc[0, "tco_usd_per_gpu_hour"] == pytest.approx(float(ge.tco_usd_per_gpu_hour("VR NVL72", pue_ratio=1.2)))
 
 

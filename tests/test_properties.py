@@ -60,16 +60,17 @@ def test_ceiling_linear_in_price(system, p1, p2, basis):
     assert np.isclose(c(2 * p1), 2 * c(p1), rtol=1e-12, atol=1e-12)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(-1e5, 1e5).filter(lambda v: v == 0 or abs(v) >= 1e-3), min_size=2, max_size=40))
 def test_vectorized_irr_agrees_with_numpy_financial(flows):
     cf = np.array(flows)
     res = ge.irr(cf[None, :])
     ref = npf.irr(cf)
-    if res.reason[0] == 0 and np.isfinite(ref):
-        assert abs(npf.npv(res.rate[0], cf)) <= 1e-6 * np.abs(cf).sum()
-        # ours searches rates above -99% a period (documented); npf may return a root below
-        if ref > -0.99:
-            assert abs(res.rate[0] - ref) <= 1e-8 * max(1.0, abs(ref))
+    if res.reason[0] == 0:  # NPV at the IRR is ~0 relative to the size of the discounted terms
+        scale = np.sum(np.abs(cf) * (1 + res.rate[0]) ** -np.arange(len(cf), dtype=float))
+        assert abs(npf.npv(res.rate[0], cf)) <= 1e-9 * scale
+    if res.reason[0] == 0 and np.isfinite(ref) and ref > -0.999999:
+        # one root where ours reports one: numpy-financial finds the same (ours searches above -99.9999%)
+        assert abs(res.rate[0] - ref) <= 1e-8 * max(1.0, abs(ref))
     if res.reason[0] == 1:
         assert np.all(cf >= 0) or np.all(cf <= 0)
