@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from . import model
 
-VR, GB = "VR NVL72", "GB300 NVL72"
+VR, GB, H100 = "VR NVL72", "GB300 NVL72", "H100 SXM"
 
 
 def _cent(x: float) -> float:
@@ -25,6 +25,8 @@ def rows() -> list[dict]:
             ok = _cent(value) == published
         elif rule == "1% or cent":
             ok = abs(value / published - 1) <= 0.01 or _cent(value) == published
+        elif rule.startswith("±"):  # an absolute band, for figures the source gives as "~N%"
+            ok = abs(value - published) <= float(rule[1:])
         else:
             ok = None
         out.append({"figure": what, "published": published, "model": value, "rule": rule,
@@ -33,6 +35,9 @@ def rows() -> list[dict]:
     add("TCO per GPU-hour, GB300 NVL72", 2.69, f(model.tco_usd_per_gpu_hour(GB)), "1%")
     add("TCO per GPU-hour, VR NVL72", 4.18, f(model.tco_usd_per_gpu_hour(VR)), "1%")
     add("VR floor rent, 15.6% hurdle, 5 y, 15% prepay", 4.92, f(model.floor_rent(VR)), "1%")
+    # "~70% higher" read as a rounding to the nearest 5 points: 1.65-1.75
+    add("TCO per GPU, GB300 / H100 (source: ~70% higher)", 1.70,
+        f(model.tco_usd_per_gpu_hour(GB)) / f(model.tco_usd_per_gpu_hour(H100)), "±0.05")
     add("Capex per W (all-in IT W), GB300", 37.4, f(model.capex_per_watt(GB)), "1%")
     add("Capex per W (all-in IT W), VR", 38.1, f(model.capex_per_watt(VR)), "1%")
     add("Ceiling at $0.70/PFLOP-h FP8, VR", 12.25, f(model.ceiling_rent(VR, 0.70)), "cent")

@@ -33,6 +33,16 @@ def test_source_figures(name, field, value):
     assert get_system(name)[field] == value
 
 
+def test_h100_capex_calibrated_within_seed_000_range():
+    """H100 compute capex: calibrated to seed 001's "~70%" (see test_model), inside seed 000's $25k-40k."""
+    h100 = get_system("H100 SXM")
+    assert h100["capex_compute_usd_per_gpu"] == 38_000
+    assert 25_000 <= h100["capex_compute_usd_per_gpu"] <= 40_000
+    source = h100.sources["source_capex"]
+    assert "seed 001" in source and "seed 000" in source and "calibrated" in source
+    assert "gpuecon estimate" in source and "gpuecon estimate" in h100.sources["source_power"]
+
+
 def test_every_row_has_sources_and_core_figures():
     frame = catalog_frame()
     for col in ("source_specs", "source_power", "source_capex", "source_rent"):

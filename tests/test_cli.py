@@ -306,8 +306,8 @@ def test_report_table_readable(tmp_path, monkeypatch, width):
     out = ok("report", "-o", "out", env={"COLUMNS": width}).stdout
     assert "…" not in out and max(map(len, out.splitlines())) <= int(width)
     # whole values: VR capex (85,596 + 19,200 + 12,924 + 1,800 + 2,400), VR ceiling (17,500 x 0.70 / 1000),
-    # H100 ceiling (1,979 x 0.70 / 1000 = 1.3853)
-    for text in ("$121,920", "$12.25", "$1.39", "$39,000"):
+    # H100 ceiling (1,979 x 0.70 / 1000 = 1.3853), H100 capex (38,000 + 4,000 + 800 + 1,200)
+    for text in ("$121,920", "$12.25", "$1.39", "$44,000"):
         assert text in out, text
     # nine systems have no public market rent (all but GB300 NVL72): the IRR cell says so
     assert out.count("n/a: no") == 9 and out.count("public") == 9

@@ -30,3 +30,10 @@ def test_ci_runs_the_readme_commands_in_a_fresh_venv():
     pins = (ROOT / "constraints.txt").read_text().splitlines()
     pinned = {line.split("==")[0].lower() for line in pins if "==" in line}
     assert {"numpy", "pandas", "openpyxl", "formulas", "pytest", "hypothesis", "pyxirr"} <= pinned
+
+
+def test_calibration_doc_table_is_the_command_output():
+    """docs/calibration.md shows the table `gpuecon calibration` prints at the defaults."""
+    from gpuecon.calibration import markdown
+
+    assert markdown() in (ROOT / "docs" / "calibration.md").read_text()
