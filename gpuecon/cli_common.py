@@ -70,6 +70,10 @@ def prepare_dir(path: Path, option: str, what: str) -> None:
     """Create the output directory ``path`` (with parents); a file there or an uncreatable path is a CliError."""
     if path.exists() and not path.is_dir():
         raise CliError(f"{option} {path} is a file; give a directory for {what}")
+    _mkdir(path)
+
+
+def _mkdir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -83,7 +87,4 @@ def prepare_file(path: Path, option: str, example: str) -> None:
     parent = path.parent
     if parent.exists() and not parent.is_dir():
         raise CliError(f"cannot write {path}: {parent} is a file, not a directory")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise CliError(f"cannot create directory {parent}: {err.strerror or err}") from None
+    _mkdir(parent)

@@ -481,8 +481,9 @@ def _usd(x: float) -> str:
 
 
 def _overrides_from_terms(a: Assumptions, rows: np.ndarray, shape) -> dict:
-    """Field values of ``a`` broadcast to ``shape``, flattened and subset to ``rows``."""
-    return {k: np.broadcast_to(v, shape).reshape(-1)[rows] for k, v in a.items()}
+    """Field values of ``a`` broadcast to ``shape``, flattened and subset to ``rows`` (already validated,
+    so taken as typed: a rate written as '800%' is not re-read as a percent typo)."""
+    return {k: explicit(np.broadcast_to(v, shape).reshape(-1)[rows]) for k, v in a.items()}
 
 
 def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:

@@ -188,3 +188,10 @@ def test_deployment_lag_pays_colocation_only_and_depreciates_from_service():
     np.testing.assert_allclose(flows[1:4], -(1 - 0.25) * colo, rtol=1e-12)
     np.testing.assert_allclose(flows, reference_flows(VR, 6.0, deployment_lag_months=3, tax_rate_frac=0.25),
                                rtol=1e-12)
+
+
+def test_a_rate_typed_as_a_percent_survives_the_irr_report():
+    """hurdle 800% typed with its sign: the IRR at zero rent reports its reason, not a percent-typo error."""
+    d = ge.project_irr_detail(VR, 0.0, hurdle_irr_annual="800%")
+    assert str(d.reason).startswith("no IRR: the cash flows never turn positive")
+    assert "NPV at the 800.0% hurdle" in str(d.reason)
