@@ -33,10 +33,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .assumptions import normalize_name
 from .errors import GpueconError
+from .frame import LABEL_COLUMNS, scenario_columns
 from .frame import evaluate as _evaluate
-from .frame import scenario_columns
-from .numbers import try_number
+from .numbers import parse_value
 
 __all__ = ["BatchError", "BatchSummary", "read_scenarios", "write_results", "evaluate_local", "evaluate_dask",
            "evaluate_workbook", "run_batch", "FORMATS"]
@@ -347,14 +348,18 @@ def evaluate_dask(src: Path | str | pd.DataFrame, *, scheduler: str | None = Non
 
 
 def evaluate_workbook(df: pd.DataFrame, book: str | os.PathLike[str], inputs: Sequence[str] | None = None,
-                      outputs: Sequence[str] | None = None, *, progress: bool | None = None) -> pd.DataFrame:
+                      outputs: Sequence[str] | None = None, *, progress: bool | None = None,
+                      pass_through: Sequence[str] = (), allow_extra: bool = False) -> pd.DataFrame:
     """Each row through the workbook's named inputs -> named outputs (Excel's Data Table).
 
     ``inputs``: ``NAME`` (the column of the same name) or ``NAME=COLUMN``; default: every column
-    that is a defined name of a constant cell. ``outputs``: defined names; default: every name of
-    a formula cell. A row whose inputs or calculation fail gets the reason in ``error``.
+    that names an input as ``recalc --set`` does (a constant cell's name, ``NAME`` for its
+    ``NAME_input`` cell, field aliases such as ``hurdle`` or ``system``). Any other column is refused
+    unless it is a label column, in ``pass_through`` or ``allow_extra`` is set (then copied through).
+    ``outputs``: defined names; default: every name of a formula cell. A row whose inputs or
+    calculation fail gets the reason in ``error``.
     """
-    from .recalc import Workbook
+    from .recalc import RecalcError, Workbook
 
     wb = Workbook.open(book)
     cols = {str(c).casefold(): c for c in df.columns}
@@ -367,7 +372,19 @@ def evaluate_workbook(df: pd.DataFrame, book: str | os.PathLike[str], inputs: Se
                 raise BatchError(f"--inputs {item!r}: the scenario table has no column {col!r}; columns: {list(df.columns)}")
             mapping[name.strip()] = cols[col.casefold()]
     else:
-        mapping = {n: cols[n.casefold()] for n in wb.input_names() if n.casefold() in cols}
+        mapping, unknown = {}, []
+        keep = {normalize_name(c) for c in pass_through}
+        for col in df.columns:
+            try:
+                wb.check_input(str(col))
+                mapping[str(col)] = col
+            except RecalcError:
+                if not (allow_extra or normalize_name(col) in keep or normalize_name(col) in LABEL_COLUMNS):
+                    unknown.append(str(col))
+        if unknown:
+            raise BatchError(f"scenario column(s) {', '.join(map(repr, unknown))} name no input of "
+                             f"{Path(book).name}: {wb.input_names()[:12]}... (map one with --inputs NAME=COLUMN, "
+                             "or copy it through with --pass-through / --allow-extra-columns)")
         if not mapping:
             raise BatchError(f"no scenario column is a named input of {Path(book).name}; its named inputs are "
                              f"{wb.input_names()} (or pass --inputs NAME=COLUMN)")
@@ -375,7 +392,7 @@ def evaluate_workbook(df: pd.DataFrame, book: str | os.PathLike[str], inputs: Se
         wb.check_input(name)
     outs = list(outputs) if outputs else wb.output_names()
     for name in outs:
-        wb.resolve(name)
+        wb.check_output(name)
     results: dict[str, list] = {n: [] for n in outs}
     errors: list[str] = []
     with _progress(len(df), progress if progress is not None else (len(df) >= 1000), "gpuecon batch (workbook)") as bar:
@@ -409,8 +426,7 @@ def _cell_value(v: object) -> object:
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
         return None
     if isinstance(v, str):
-        x = try_number(v)
-        return {"TRUE": True, "FALSE": False}.get(v.strip().upper(), v) if isinstance(x, str) else x
+        return parse_value(v)
     if isinstance(v, np.generic):
         return v.item()
     return v
@@ -486,7 +502,8 @@ def run_batch(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, engin
 
         if workbook is not None:
             sink(evaluate_workbook(read_scenarios(src), workbook, list(inputs or []) or None,
-                                   list(outputs or []) or None, progress=progress))
+                                   list(outputs or []) or None, progress=progress, pass_through=pass_through,
+                                   allow_extra=allow_extra))
         elif engine == "dask":
             evaluate_dask(src, scheduler=scheduler, partition_rows=chunk_rows, progress=progress, sink=sink,
                           pass_through=pass_through, allow_extra=allow_extra)

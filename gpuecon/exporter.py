@@ -37,10 +37,21 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from . import __version__, xlsxpatch
 from .assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions
 from .catalog import catalog_frame, get_system
-from .finance import annuity_factor, monthly_rate
+from .finance import (
+    IRR_ABOVE_CAP,
+    IRR_FINANCING,
+    IRR_NEVER_RECOVERS,
+    IRR_NO_OUTLAY,
+    IRR_NO_SIGN_CHANGE,
+    IRR_REASONS,
+    annuity_factor,
+    irr,
+    monthly_rate,
+)
 from .model import (
     IRR_CAP_ANNUAL,
     capex_breakdown_usd_per_gpu,
+    cash_flows,
     ceiling_rent,
     floor_rent,
     headroom_frac,
@@ -53,6 +64,7 @@ from .model import (
     socamm_cost,
     tco_breakdown,
 )
+from .names import INPUT_SUFFIX
 from .numbers import explicit
 
 __all__ = ["MODEL_FILE", "SHEETS", "export_all", "export_model", "model_cached_values"]
@@ -286,6 +298,23 @@ def _calc(system: str, inputs: Mapping[str, object]) -> _Calc:
     return c
 
 
+def _irr_annual_any(flows) -> object:
+    """Excel's ``=(1+IRR(flows))^12-1`` whatever the sign pattern (the native helper's cached value)."""
+    m = float(np.asarray(irr(np.asarray(flows, float).reshape(-1))).reshape(-1)[0])
+    return (1.0 + m) ** 12 - 1.0 if math.isfinite(m) else "#NUM!"
+
+
+def _or_na(x: float) -> object:
+    """A result the native formulas show as #N/A where the engine has none (NaN)."""
+    return x if math.isfinite(x) else "#N/A"
+
+
+def _irr_note_cached(detail) -> str:
+    """The native note's value: the engine's reason without the NPV sentence the native note does not give."""
+    reason = str(np.asarray(detail.reason).reshape(-1)[0]) if detail.reason is not None else ""
+    return reason.split("; NPV at the")[0]
+
+
 def _f(x) -> float:
     return float(np.asarray(x, float).reshape(-1)[0])
 
@@ -359,7 +388,8 @@ def _inputs(book: _Book, c: _Calc) -> dict[str, int]:
     _widths(ws, {"A": 32, "B": 13, "C": 13, "D": 15, "E": 13, "F": 11, "G": 13, "H": 34, "I": 96, "J": 70})
     book.text(ws, "A1", "Inputs", TITLE)
     book.text(ws, "A2", "Blue cells on yellow are inputs; a blank input takes the default (column E). Column C is "
-                        "the value the model uses; column A is its defined name. System figures default to the "
+                        "the value the model uses and column A its defined name; the input cell (column B) is named "
+                        "<name>_input (`gpuecon recalc --set <name>=...` sets it). System figures default to the "
                         "Catalog row of the selected system.", NOTE)
     _header(ws, 4, ["Name (defined name)", "Input", "Value used", "Unit", "Default", "Min", "Max", "Allowed",
                     "Description", "Source"])
@@ -383,6 +413,7 @@ def _inputs(book: _Book, c: _Calc) -> dict[str, int]:
     ws.add_data_validation(dv)
     dv.add(f"B{r}")
     book.name("system_name", "Inputs", f"C{r}")
+    book.name("system_name" + INPUT_SUFFIX, "Inputs", f"B{r}")
     rows["system_name"] = r
     r += 1
     book.text(ws, f"A{r}", "catalog_row")
@@ -434,6 +465,7 @@ def _inputs(book: _Book, c: _Calc) -> dict[str, int]:
         book.text(ws, f"I{r}", doc)
         book.text(ws, f"J{r}", "seed 001: $0.70 and $0.55 per PFLOP-hour FP8" if "pflop" in name else "")
         book.name(name, "Inputs", f"C{r}")
+        book.name(name + INPUT_SUFFIX, "Inputs", f"B{r}")
         rows[name] = r
         r += 1
     r += 1
@@ -502,6 +534,7 @@ def _inputs(book: _Book, c: _Calc) -> dict[str, int]:
         ws.add_data_validation(dv)
         dv.add(ref)
         book.name(name, "Inputs", f"C{r}")
+        book.name(name + INPUT_SUFFIX, "Inputs", f"B{r}")
         rows[name] = r
         r += 1
     last = r - 1
@@ -839,9 +872,23 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
     npv_model = _f(project_npv(a, rent))
     R.section("Project at the model rent (from the schedule)")
     R.row("model_rent", "Rent (Inputs)", "=rent_usd_per_gpu_hour", rent, "USD/GPU-hr")
-    R.row("project_irr", "Project IRR (annual effective)", "=(1+IRR(cash_flow,hurdle_monthly))^months_per_year-1",
-          irr_model, "annual rate", PCT1)
+    detail = project_irr_detail(a, rent)
+    flows = np.asarray(cash_flows(a, rent), float).reshape(-1)
+    first_flow = float(flows[np.flatnonzero(flows)[0]]) if np.any(flows) else 0.0
+    raw = _irr_annual_any(flows)
+    R.row("project_first_flow", "First non-zero cash flow (an inflow first: no IRR as a return)",
+          "=INDEX(cash_flow,MATCH(TRUE,cash_flow<>0,0))", first_flow, "USD/GPU", array=True)
+    R.row("project_irr_schedule", "IRR of the schedule, any sign pattern (annual effective)",
+          "=(1+IRR(cash_flow,hurdle_monthly))^months_per_year-1", raw, "annual rate", PCT1)
+    R.row("project_irr", "Project IRR (annual effective; #N/A where not a return: see the note)",
+          "=IF(project_first_flow>0,NA(),IF(project_irr_schedule>irr_cap_annual,NA(),project_irr_schedule))",
+          irr_model if math.isfinite(irr_model) else ("#N/A" if raw != "#NUM!" else "#NUM!"), "annual rate", PCT1)
     ws[f"B{R.r - 1}"].font = BOLD
+    R.row("project_irr_note", "Why no IRR is shown (blank when it is)",
+          f'=IF(project_first_flow>0,IF(MIN(cash_flow)>=0,"{IRR_REASONS[IRR_NO_OUTLAY]}","{IRR_REASONS[IRR_FINANCING]}"),'
+          f'IF(ISERROR(project_irr_schedule),IF(MAX(cash_flow)<=0,"{IRR_REASONS[IRR_NEVER_RECOVERS]}",'
+          f'"{IRR_REASONS[IRR_NO_SIGN_CHANGE]}"),IF(project_irr_schedule>irr_cap_annual,"{IRR_REASONS[IRR_ABOVE_CAP]}","")))',
+          _irr_note_cached(detail), "text")
     R.row("project_npv", "NPV at the hurdle", f"=P{top}+NPV(hurdle_monthly,P{top + 1}:P{bot})", npv_model, "USD/GPU")
     R.row("project_npv_closed_form", "NPV at the hurdle, closed form", "=npv_k0+rent_usd_per_gpu_hour*npv_k1",
           k0 + rent * k1, "USD/GPU")
@@ -941,7 +988,7 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
              "Catalog row", "Capex USD/GPU", "Opex USD/month", "Term months", "Horizon months", "Hurdle monthly",
              "Billed annuity", "K1", "K0", "Month 0 CF", "Billed month CF", "Tax shield of dep.", "End CF",
              "Perf at basis", "SOCAMM GB", "Billed hours/month", "Lag months", "Lag month CF",
-             "Dep. whole months", "Dep. stub share"]
+             "Dep. whole months", "Dep. stub share", "IRR of the flows (any sign pattern)"]
     _header(ws, 5, heads)
     ws.row_dimensions[5].height = 45
     cat = catalog_frame()
@@ -983,6 +1030,7 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
             "perf": p, "gb": gb, "hours": HOURS_PER_MONTH * float(a.utilization_frac),
             "L": L, "lag": -(1.0 - tax) * _f(t.lag_cost_month), "dw": _f(t.dep_whole_months),
             "ds": _f(t.dep_stub_frac),
+            "irr_raw": _irr_annual_any(cash_flows(a, rent)),
         }
         helpers.append(h)
         results["tco"].append(_f(tco_breakdown(a)["total"]))
@@ -1052,13 +1100,16 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
         ]
         for col, formula, value, fmt in cells:
             book.formula(ws, f"{col}{r}", formula, value, fmt)
-        book.formula(ws, f"R{r}",
+        book.formula(ws, f"AO{r}",
                      f"=(1+IRR((schedule_month=0)*AD{r}+(schedule_month>=1)*(schedule_month<=AK{r})*AL{r}"
                      f"+(schedule_month>AK{r})*(schedule_month<=Y{r})*AE{r}"
                      f"+(schedule_month>AK{r})*(schedule_month<=AK{r}+AM{r})*AF{r}"
                      f"+(schedule_month=AK{r}+AM{r}+1)*(schedule_month<=Y{r})*AN{r}*AF{r}"
                      f"+(schedule_month=Y{r})*AG{r},Z{r}))^months_per_year-1",
-                     results["irr"][i], PCT1, array=f"R{r}")
+                     h["irr_raw"], PCT1, array=f"AO{r}")
+        # no IRR as a return where the first non-zero flow is an inflow or above the cap (docs/model.md)
+        book.formula(ws, f"R{r}", f"=IF(IF(AD{r}<>0,AD{r},IF(AK{r}>=1,AL{r},AE{r}+AF{r}))>0,NA(),"
+                                  f"IF(AO{r}>irr_cap_annual,NA(),AO{r}))", _or_na(results["irr"][i]), PCT1)
     _widths(ws, {"A": 26, "B": 14, **{get_column_letter(j): 12 for j in range(3, 41)}})
     ws.freeze_panes = "C6"
     ws.page_setup.orientation = "landscape"
@@ -1201,8 +1252,10 @@ def _checks(book: _Book, c: _Calc, res: dict, addin_refs: dict[str, str], sc: di
         book.formula(ws, f"B{r}", f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', value, fmt)
         book.formula(ws, f"C{r}", f"={nname}", value, fmt)
         book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),B{r}-C{r},"")', 0.0, "0.0E+00")
+        # both give a number and agree, or neither gives one (add-in reason text, native #N/A)
         book.formula(ws, f"E{r}", f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
-                                  f'IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),"ERROR"))', "OK")
+                                  f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
+                                  f'"ERROR"),IF(ISNUMBER(C{r}),"ERROR","OK")))', "OK")
         r += 1
     top, bot = sc["top"], sc["bot"]
     for label, acol, ncol, fmt, key in [("Scenarios: TCO", "K", "P", USD2, "tco"),

@@ -73,6 +73,26 @@ def try_number(value: object) -> object:
     return value
 
 
+def parse_value(text: str) -> object:
+    """Typed text as a spreadsheet input: a number (``15%`` -> 0.15), TRUE/FALSE, or the text itself.
+
+    Quotes around the text are removed (``'"GB300 NVL72"'`` -> ``GB300 NVL72``); the same reading
+    for ``recalc --set`` and scenario cells sent to a workbook.
+
+    >>> parse_value("15%"), parse_value("TRUE"), parse_value('"VR NVL72"')
+    (0.15, True, 'VR NVL72')
+    """
+    s = text.strip()
+    if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'":
+        return s[1:-1]
+    x = try_number(s)
+    if not isinstance(x, str):
+        return x
+    if s.upper() in ("TRUE", "FALSE"):
+        return s.upper() == "TRUE"
+    return s
+
+
 def parse_cells(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A column of cells -> (floats, typed-with-'%' mask, not-a-number mask); blanks are NaN, not bad.
 

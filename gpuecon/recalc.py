@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import GpueconError
+from .names import INPUT_ALIASES, INPUT_SUFFIX, input_name_candidates
+from .numbers import parse_value
 from .xlsxpatch import XlsxError, _col_index, _col_letters, open_package
 
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
@@ -279,7 +281,7 @@ class _Program:
             if extra or any(k not in dsp.default_values for k in node.get("extra_inputs", ())):
                 self.problem = f"unsupported function {name} (needs cell context)"
                 return
-            inputs = list(node.get("inputs") or [])
+            inputs = [i for i in node.get("inputs") or [] if i is not fx["sh"].START]  # NA(), PI(): no argument
             bare = name.removeprefix("_XLUDF.").removeprefix("_XLL.")
             if bare in UDF_NAMES:
                 if len(inputs) > _UDF_VECTOR_ARGS.get(bare, -1):
@@ -920,17 +922,68 @@ class Workbook:
             seen[d.name.casefold()] = d.name
         return list(seen.values())
 
+    def _constant_cell(self, name: str) -> tuple[int, int, int] | None:
+        """The single constant (or blank) cell a defined name refers to, else None."""
+        try:
+            si, r1, c1, r2, c2 = self.resolve(name)
+        except RecalcError:
+            return None
+        if (r1, c1) != (r2, c2) or (si, r1, c1) in self.node_at:
+            return None
+        return (si, r1, c1)
+
     def input_names(self) -> list[str]:
-        """Defined names of single constant cells (what --set may change)."""
+        """Names ``--set`` may change: defined names of one constant cell, and ``NAME`` for ``NAME_input``.
+
+        A computed name ``NAME`` whose input cell is named ``NAME_input`` (gpuecon.names) is listed
+        once, as ``NAME``.
+        """
+        names = self._names()
+        folded = {n.casefold() for n in names}
         out = []
-        for name in self._names():
-            try:
-                si, r1, c1, r2, c2 = self.resolve(name)
-            except RecalcError:
+        for name in names:
+            if self._constant_cell(name) is None:
                 continue
-            if (r1, c1) == (r2, c2) and (si, r1, c1) not in self.node_at:
-                out.append(name)
+            base = name[: -len(INPUT_SUFFIX)] if name.casefold().endswith(INPUT_SUFFIX) else None
+            out.append(base if base and base.casefold() in folded else name)
         return out
+
+    def input_cell(self, name: str) -> tuple[str, tuple[int, int, int]]:
+        """The cell ``--set NAME=...`` changes, and the defined name it was found under.
+
+        Looked up as typed (case-insensitive, as Excel does), then by its canonical spelling
+        (``Hurdle`` -> ``hurdle_irr_annual``, ``System`` -> ``system_name``); a name computed by a
+        formula is set through its ``NAME_input`` cell. Anything else is a RecalcError naming the
+        closest input names.
+        """
+        defined = {n.casefold(): n for n in self._names()}
+        for cand in input_name_candidates(name):
+            found = defined.get(cand.casefold())
+            if found is None:
+                continue
+            key = self._constant_cell(found)
+            if key is not None:
+                return found, key
+            typed = defined.get((found + INPUT_SUFFIX).casefold())
+            key = self._constant_cell(typed) if typed else None
+            if key is not None:
+                return typed, key  # type: ignore[return-value]
+            si, r1, c1, r2, c2 = self.resolve(found)
+            if (r1, c1) != (r2, c2):
+                raise RecalcError(f"--set {name}: the name {found} covers {_a1(r1, c1)}:{_a1(r2, c2)}; "
+                                  "only single-cell inputs can be set")
+            raise RecalcError(f"--set {name}: {found} is {self.address((si, r1, c1))}, a formula, and the workbook "
+                              f"names no input cell {found}{INPUT_SUFFIX}; only constant inputs can be set")
+        import difflib
+
+        pool = self.input_names()
+        folded = {p.casefold() for p in pool}
+        spellings = pool + [a for a, canon in INPUT_ALIASES.items() if canon in folded]
+        near = difflib.get_close_matches(name.strip().casefold(), spellings, n=3, cutoff=0.6)
+        near += [p for p in pool if name.strip().casefold() in p.casefold() and p not in near]
+        hint = f"did you mean {', '.join(near[:3])}?" if near else f"its inputs are {', '.join(pool[:12])}" + (
+            f" and {len(pool) - 12} more" if len(pool) > 12 else "")
+        raise RecalcError(f"--set {name}: the workbook has no input named {name.strip()!r}; {hint}")
 
     def output_names(self) -> list[str]:
         """Defined names whose cells include a formula."""
@@ -944,19 +997,34 @@ class Workbook:
                 out.append(name)
         return out
 
+    def check_output(self, name: str) -> None:
+        """RecalcError unless ``name`` is a defined name of cells (suggests the closest output names)."""
+        try:
+            self.resolve(name)
+        except RecalcError as exc:
+            import difflib
+
+            near = difflib.get_close_matches(name.strip(), self.output_names(), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(near)}?" if near else "; `gpuecon recalc BOOK -o OUT` lists the named outputs"
+            raise RecalcError(f"output {name}: {exc}{hint}") from None
+
     def check_input(self, name: str) -> tuple[int, int, int]:
-        si, r1, c1, r2, c2 = self.resolve(name)
-        if (r1, c1) != (r2, c2):
-            raise RecalcError(f"--set {name}: the name covers {_a1(r1, c1)}:{_a1(r2, c2)}; only single-cell inputs can be set")
-        if (si, r1, c1) in self.node_at:
-            raise RecalcError(f"--set {name}: {self.address((si, r1, c1))} holds a formula; only constant inputs can be set")
-        return (si, r1, c1)
+        """The cell ``--set NAME`` changes (see :meth:`input_cell`)."""
+        return self.input_cell(name)[1]
 
     def set_inputs(self, values: Mapping[str, object]) -> list[_Node]:
         """Change named inputs; returns the formula cells that read them (what to recompute)."""
+        keys = {}
+        for name in values:  # every name checked before anything changes
+            key = self.check_input(name)
+            if key in keys.values():
+                other = next(n for n, k in keys.items() if k == key)
+                raise RecalcError(f"--set {name}: the same input as --set {other} ({self.address(key)}); give it once")
+            keys[name] = key
+            _check_field_value(name, self.input_cell(name)[0], values[name])
         touched: list[_Node] = []
         for name, value in values.items():
-            key = self.check_input(name)
+            key = keys[name]
             if value is None:
                 self.values.pop(key, None)
             else:
@@ -1014,6 +1082,21 @@ class Workbook:
 
 
 # --- value helpers ---------------------------------------------------------------------------------
+
+def _check_field_value(name: str, found: str, value: object) -> None:
+    """A value set into a named engine field passes the engine's own check (range, percent typos)."""
+    from .assumptions import FIELDS
+    from .numbers import is_explicit
+
+    field_name = found[: -len(INPUT_SUFFIX)] if found.casefold().endswith(INPUT_SUFFIX) else found
+    f = FIELDS.get(field_name.casefold())
+    if f is None or value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecalcError(f"--set {name}: {f.name} must be a number ({f.allowed}), got {value!r}")
+    if not f.ok(float(value), explicit=is_explicit(value)):
+        raise RecalcError(f"--set {name}: {f.message(float(value))}")
+
 
 def _load_value(v: object, t: str, errors) -> object:
     if isinstance(v, bool) or v is None:
@@ -1152,20 +1235,6 @@ def _cycles(rest: set[int], preds: dict[int, set[int]], by_id) -> list[list[int]
     return comps
 
 
-def parse_value(text: str) -> object:
-    """``--set`` text -> number (``15%`` -> 0.15), TRUE/FALSE, or text (quotes stripped)."""
-    s = text.strip()
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'":
-        return s[1:-1]
-    try:
-        return float(s.rstrip("%")) / (100.0 if s.endswith("%") else 1.0)
-    except ValueError:
-        pass
-    if s.upper() in ("TRUE", "FALSE"):
-        return s.upper() == "TRUE"
-    return s
-
-
 def recalc(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
            sets: Mapping[str, object] | None = None, in_place: bool = False,
            outputs: Sequence[str] | None = None, **limits) -> RecalcResult:
@@ -1189,6 +1258,8 @@ def recalc(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = No
     wb = Workbook.open(src, **limits)
     t1 = time.perf_counter()
     seconds["load"] = t1 - t0
+    for name in outputs or ():
+        wb.check_output(name)
     if sets:
         wb.set_inputs(sets)
     wb.calculate()

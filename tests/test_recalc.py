@@ -161,7 +161,7 @@ def test_set_named_input_and_cli_json(rich: Path, tmp_path: Path) -> None:
     assert inputs["B2"].number_format == "$0.00"  # the cell keeps its style
     table = CliRunner().invoke(app, ["recalc", str(rich), "-o", str(tmp_path / "t.xlsm")])
     assert table.exit_code == 0 and "Floor" in table.output and "Calc!A6: error: #DIV/0!" in table.output
-    for bad, msg in ((["--set", "Nope=1"], "unknown name"), (["--set", "Floor=1"], "holds a formula"),
+    for bad, msg in ((["--set", "Nope=1"], "no input named 'Nope'"), (["--set", "Floor=1"], "a formula, and the workbook names no input cell Floor_input"),
                      (["--set", "Rent"], "NAME=VALUE")):
         r = CliRunner().invoke(app, ["recalc", str(rich), "-o", str(tmp_path / "bad.xlsm"), *bad])
         assert r.exit_code == 2 and msg in r.output
@@ -475,3 +475,17 @@ def test_agrees_with_formulas_excelmodel(tmp_path: Path) -> None:
         assert _close(mine, theirs.item() if hasattr(theirs, "item") else theirs, 1e-12), (ref, mine, theirs)
         compared += 1
     assert compared == 24 * 6 + 4
+
+
+def test_functions_without_arguments(tmp_path: Path) -> None:
+    """NA(), PI(), TRUE() take no argument: once computed as #VALUE! (schedula's start node passed in)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 5
+    ws["B1"], ws["B2"], ws["B3"], ws["B4"] = "=IF(A1>0,NA(),A1)", "=PI()*2", "=TRUE()", "=ISNA(NA())"
+    wb.save(tmp_path / "z.xlsx")
+    book = Workbook.open(tmp_path / "z.xlsx")
+    book.calculate()
+    got = book.named_values([]) or {k: book.values[k] for k in [(0, r, 2) for r in range(1, 5)]}
+    assert str(got[(0, 1, 2)]) == "#N/A"
+    assert got[(0, 2, 2)] == pytest.approx(2 * math.pi) and got[(0, 3, 2)] is True and got[(0, 4, 2)] is True
