@@ -1158,7 +1158,9 @@ def _one_chart(book: _Book, c: _Calc, res: dict) -> tuple[np.ndarray, np.ndarray
             book.formula(ws, f"A{r}", f"=A{r - 1}+1", float(k))
         book.formula(ws, f"B{r}", f"=$F$5+$F$7*A{r}", rents[k], USD2)
         x = f"(1+IRR(cash_flow_excl_rent+B{r}*cash_flow_per_rent,hurdle_monthly))^months_per_year-1"
-        book.formula(ws, f"C{r}", f"=IF({x}>irr_cap_annual,#N/A,{x})", irr[k] if np.isfinite(irr[k]) else "#N/A",
+        # no IRR as a return where month 0 is an inflow (prepay above capex) or above the cap, as the engine
+        first = f"INDEX(cash_flow_excl_rent,1)+B{r}*INDEX(cash_flow_per_rent,1)"
+        book.formula(ws, f"C{r}", f"=IF({first}>0,#N/A,IF({x}>irr_cap_annual,#N/A,{x}))", irr[k] if np.isfinite(irr[k]) else "#N/A",
                      PCT1, array=f"C{r}")
     book.name("chart_rents", ws.title, f"B{top}:B{bot}")
     # marker series: floor and ceiling verticals, hurdle line, floor point
