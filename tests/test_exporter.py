@@ -122,7 +122,7 @@ def test_one_chart_is_a_native_scatter_fed_by_the_model(wb) -> None:
     assert ws["F16"].value == "=ceiling_rent_usd_per_gpu_hour"
     titles = [s.tx.strRef.f if s.tx.strRef else s.tx.v for s in chart.series]
     assert titles == ["Project IRR", "Floor rent", "Ceiling rent", "Hurdle IRR", "Floor at hurdle"]
-    assert ws["C5"].value.text.startswith("=IF((1+IRR(cash_flow_excl_rent+B5*cash_flow_per_rent")
+    assert ws["C5"].value.text.startswith("=IF(INDEX(cash_flow_excl_rent,1)+B5*INDEX(cash_flow_per_rent,1)>0,#N/A,IF((1+IRR(cash_flow_excl_rent+B5*cash_flow_per_rent")
 
 
 def _formulas(wb, sheets):
