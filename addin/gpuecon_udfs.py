@@ -2,7 +2,7 @@
 
 Set this module as the xlwings add-in's UDF Modules (``gpuecon_udfs``) and click Import
 Functions; see addin/README.md. Each function is a thin adapter: the Excel-shape handling
-(blanks, ranges, broadcasting, per-cell error text) lives in :mod:`gpuecon.excel`, shared
+(blanks, ranges, broadcasting, per-cell error text) lives in :mod:`gpuecon.excel.functions`, shared
 with the xlwings Lite edition (addin/lite/main.py).
 
 Conventions for every function:
@@ -23,8 +23,8 @@ overridden by an omitted argument; the engine defaults are in each argument's de
 
 import xlwings as xw
 
-from gpuecon import excel
-from gpuecon.excel import ARG_DOCS as D
+from gpuecon.excel import functions as excel
+from gpuecon.excel.functions import ARG_DOCS as D
 
 CATEGORY = "gpuecon"
 R = {"ndim": 2, "err_to_str": True}  # read every argument as a 2-D range; cell errors as text

@@ -6,7 +6,7 @@
 
 Each run is the real command (``gpuecon batch SCENARIOS -o RESULTS``) in a fresh process, so the
 time is what a user waits for: Python start-up, imports, reading, computing every row through
-``gpuecon.frame.evaluate`` (chunks on a process pool, one worker per core) and writing. The
+``gpuecon.engine.frame.evaluate`` (chunks on a process pool, one worker per core) and writing. The
 scenario table mixes all catalog systems with random rents, PUEs and hurdles; about 1% of the rows
 are bad on purpose (unknown system, PUE out of range, text for a number) and are reported in
 ``error``, not dropped.
@@ -30,7 +30,7 @@ from _report import ROOT, emit  # noqa: E402  (sibling module; bench scripts run
 
 
 def scenario_csv(path: Path, rows: int, seed: int = 0) -> Path:
-    from gpuecon.catalog import system_names
+    from gpuecon.engine.catalog import system_names
 
     rng = np.random.default_rng(seed)
     df = pd.DataFrame({

@@ -7,7 +7,7 @@
 Every measurement runs in a fresh Python process (imports included, as a user running the
 command would pay them), on the same file, in the same run:
 
-* **gpuecon recalc**: ``gpuecon.recalc.recalc(book, out)`` (load, calculate, write the cached values
+* **gpuecon recalc**: ``gpuecon.recalc.workbook.recalc(book, out)`` (load, calculate, write the cached values
   into a copy of the original package); the time includes the lazy import of ``formulas``.
 * **formulas**: ``formulas.ExcelModel().loads(book).finish()``, ``.calculate()``, ``.write()``, with
   the gpuecon UDFs registered in ``formulas.get_functions()`` first (the package's own route).
@@ -55,7 +55,7 @@ def scenario_book(path: str | os.PathLike[str], rows: int) -> Path:
 _OURS = """
 import sys, time, json
 t = time.perf_counter()
-from gpuecon.recalc import recalc
+from gpuecon.recalc.workbook import recalc
 r = recalc(sys.argv[1], sys.argv[2])
 print(json.dumps({"seconds": time.perf_counter() - t, "parts": r.seconds, "formulas": r.formulas,
                   "issues": len(r.issues)}))
@@ -65,7 +65,7 @@ _FORMULAS = """
 import sys, time, json, os
 t = time.perf_counter()
 import formulas
-from gpuecon.recalc import _fx
+from gpuecon.recalc.workbook import _fx
 _fx()  # registers the gpuecon UDFs in formulas.get_functions()
 t_load = time.perf_counter()
 xl = formulas.ExcelModel().loads(sys.argv[1]).finish()
@@ -82,7 +82,7 @@ print(json.dumps({"seconds": t_end - t, "parts": {"import": t_load - t, "load": 
 _LIBRE = """
 import sys, time, json
 t = time.perf_counter()
-from gpuecon.libreoffice import recalculate
+from gpuecon.xlsx.libreoffice import recalculate
 recalculate(sys.argv[1], sys.argv[2])
 print(json.dumps({"seconds": time.perf_counter() - t}))
 """
@@ -118,14 +118,14 @@ def main() -> None:
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="gpuecon-bench-") as tmp:
         t = Path(tmp)
-        from gpuecon.exporter import export_model
-        from gpuecon.libreoffice import find_soffice
+        from gpuecon.template.exporter import export_model
+        from gpuecon.xlsx.libreoffice import find_soffice
 
         template = export_model(t / "gpuecon_model.xlsx")
         tpl = _best(_OURS, [str(template), str(t / "tpl_out.xlsx")], opts.repeat)
         warm = _run("""
 import sys, time, json
-from gpuecon.recalc import recalc
+from gpuecon.recalc.workbook import recalc
 recalc(sys.argv[1], sys.argv[2])
 best = min((lambda t: (recalc(sys.argv[1], sys.argv[2]), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(3))
 print(json.dumps({"seconds": best}))

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 import gpuecon
-from gpuecon import excel, model
+from gpuecon.engine import model
+from gpuecon.excel import functions as excel
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("gpuecon_udfs", ROOT / "addin" / "gpuecon_udfs.py")

@@ -4,11 +4,19 @@ Pure Python on numpy, pandas and scipy (runs in Pyodide for xlwings Lite): no xl
 no file I/O in the engine modules. Conventions and formulas: docs/model.md.
 """
 
-from .assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions, as_assumptions, defaults
-from .catalog import System, catalog_frame, get_system, normalize, system_names
-from .errors import GpueconError
-from .finance import IRR_REASONS, annual_rate, annuity_factor, capital_recovery_factor, irr, monthly_rate, npv
-from .model import (
+from .engine.assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions, as_assumptions, defaults
+from .engine.catalog import System, catalog_frame, get_system, normalize, system_names
+from .engine.errors import GpueconError
+from .engine.finance import (
+    IRR_REASONS,
+    annual_rate,
+    annuity_factor,
+    capital_recovery_factor,
+    irr,
+    monthly_rate,
+    npv,
+)
+from .engine.model import (
     BASES,
     IRR_CAP_ANNUAL,
     TCO_ITEMS,

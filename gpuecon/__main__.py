@@ -1,5 +1,5 @@
 """``python -m gpuecon``: the command line."""
 
-from .cli import app
+from .cli.main import app
 
 app()

@@ -33,11 +33,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assumptions import normalize_name
-from .errors import GpueconError
-from .frame import LABEL_COLUMNS, scenario_columns
-from .frame import evaluate as _evaluate
-from .numbers import parse_value
+from .engine.assumptions import normalize_name
+from .engine.errors import GpueconError
+from .engine.frame import LABEL_COLUMNS, scenario_columns
+from .engine.frame import evaluate as _evaluate
+from .engine.numbers import parse_value
 
 __all__ = ["BatchError", "BatchSummary", "read_scenarios", "write_results", "evaluate_local", "evaluate_dask",
            "evaluate_workbook", "run_batch", "FORMATS"]
@@ -359,7 +359,7 @@ def evaluate_workbook(df: pd.DataFrame, book: str | os.PathLike[str], inputs: Se
     ``outputs``: defined names; default: every name of a formula cell. A row whose inputs or
     calculation fail gets the reason in ``error``.
     """
-    from .recalc import RecalcError, Workbook
+    from .recalc.workbook import RecalcError, Workbook
 
     wb = Workbook.open(book)
     cols = {str(c).casefold(): c for c in df.columns}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import OneChart
+from .engine.model import OneChart
 
 
 def draw_one_chart(data: OneChart, path: str | Path) -> Path:

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from gpuecon import libreoffice
+from gpuecon.xlsx import libreoffice
 
 SOFFICE_MISSING = ("LibreOffice (soffice) not found on PATH: install it (Debian: apt-get install "
                    "libreoffice-calc-nogui) to compare the template and recalculation with an independent "

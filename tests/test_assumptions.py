@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gpuecon import FIELDS, Assumptions, GpueconError
-from gpuecon.assumptions import canonical_field
-from gpuecon.numbers import explicit
+from gpuecon.engine.assumptions import canonical_field
+from gpuecon.engine.numbers import explicit
 
 
 def test_every_field_has_unit_in_name_and_doc():

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gpuecon.batch import BatchError, evaluate_local, read_scenarios, run_batch, write_results
-from gpuecon.cli import app
+from gpuecon.cli.main import app
 
 # A system described entirely by parameters (no catalog defaults), so every result can be
 # worked out by hand from docs/model.md's formulas.
@@ -82,7 +82,7 @@ def check(res: pd.DataFrame) -> None:
             assert float(row[key]) == pytest.approx(value, rel=1e-9, abs=1e-9), (k, key)
     vr = res.iloc[3]
     # SOCAMM price for VR NVL72: catalog GB per GPU x $13/GB / (1 - 60% default margin)
-    from gpuecon.catalog import get_system
+    from gpuecon.engine.catalog import get_system
 
     gb = get_system("VR NVL72").figures["cpu_mem_gb_per_gpu"]
     assert float(vr["socamm_price_usd_per_gpu"]) == pytest.approx(gb * 13.0 / (1 - 0.6))
@@ -182,7 +182,7 @@ def test_workbook_mode_runs_named_inputs_to_outputs(tmp_path: Path) -> None:
                         progress=False)
     res = pd.read_csv(out)
     res["error"] = res["error"].fillna("")
-    from gpuecon import model
+    from gpuecon.engine import model
 
     for i, (system, rent) in enumerate([("VR NVL72", 8.0), ("GB300 NVL72", 3.5)]):
         floor = float(model.floor_rent(system))

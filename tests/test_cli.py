@@ -14,8 +14,8 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from gpuecon.assumptions import FIELDS
-from gpuecon.cli import app
+from gpuecon.cli.main import app
+from gpuecon.engine.assumptions import FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_BOOK = ROOT / "workbooks" / "gpuecon_model.xlsx"
@@ -23,7 +23,7 @@ CUSTOM_HINT = "--set capex_compute_usd_per_gpu=... and --set it_w_per_gpu=..."
 
 
 def run(*args, check=True):
-    proc = subprocess.run([sys.executable, "-m", "gpuecon.cli", *args], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "gpuecon", *args], capture_output=True, text=True, timeout=120)
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gpuecon.cli import app
+from gpuecon.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", ROOT / "addin" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from gpuecon.assumptions import FIELDS
+from gpuecon.engine.assumptions import FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +34,6 @@ def test_ci_runs_the_readme_commands_in_a_fresh_venv():
 
 def test_calibration_doc_table_is_the_command_output():
     """docs/calibration.md shows the table `gpuecon calibration` prints at the defaults."""
-    from gpuecon.calibration import markdown
+    from gpuecon.engine.calibration import markdown
 
     assert markdown() in (ROOT / "docs" / "calibration.md").read_text()

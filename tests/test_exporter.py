@@ -14,14 +14,15 @@ import pytest
 from typer.testing import CliRunner
 
 from gpuecon import FIELDS, catalog_frame, ceiling_rent, floor_rent, project_irr, tco_breakdown
-from gpuecon.exporter import (
+from gpuecon.excel import functions as excel
+from gpuecon.template.exporter import (
     CONSTANTS,
     MODEL_FILE,
     SHEETS,
     export_model,
     model_cached_values,
 )
-from gpuecon.xlsxpatch import open_package
+from gpuecon.xlsx.package import open_package
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbooks" / MODEL_FILE
@@ -288,7 +289,7 @@ def test_committed_workbook_equals_a_fresh_export(path: Path) -> None:
 
 
 def test_cli_export(tmp_path: Path) -> None:
-    from gpuecon.cli import app
+    from gpuecon.cli.main import app
 
     result = CliRunner().invoke(app, ["export", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -304,7 +305,7 @@ def test_cached_numbers_have_at_most_15_significant_digits(path: Path) -> None:
 
 def test_platform_noise_is_tolerated_and_a_real_change_is_not(tmp_path: Path) -> None:
     """A last-bit change in every engine number leaves the comparison green; a changed input does not."""
-    import gpuecon.exporter as ex
+    import gpuecon.template.exporter as ex
 
     real = ex._cached
     try:
@@ -319,9 +320,8 @@ def test_platform_noise_is_tolerated_and_a_real_change_is_not(tmp_path: Path) ->
 
 
 def test_udf_cached_values_equal_what_the_add_in_returns(path: Path) -> None:
-    """Call the add-in's adapter (gpuecon.excel, shared by the xlwings and Lite editions) with the
+    """Call the add-in's adapter (gpuecon.excel.functions, shared by the xlwings and Lite editions) with the
     arguments each UDF cell would receive, and compare with the cached values, shapes included."""
-    from gpuecon import excel
 
     wbf = openpyxl.load_workbook(path)
     wbv = openpyxl.load_workbook(path, data_only=True)

@@ -5,7 +5,7 @@ import numpy_financial as npf
 import pytest
 
 from gpuecon import annual_rate, annuity_factor, capital_recovery_factor, irr, monthly_rate, npv
-from gpuecon.finance import IRR_MULTIPLE, IRR_NO_SIGN_CHANGE, IRR_OK, IRR_REASONS
+from gpuecon.engine.finance import IRR_MULTIPLE, IRR_NO_SIGN_CHANGE, IRR_OK, IRR_REASONS
 
 
 def test_rate_conversions():

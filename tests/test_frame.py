@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import gpuecon as ge
-from gpuecon.frame import RESULT_COLUMNS, evaluate
+from gpuecon.engine.frame import RESULT_COLUMNS, evaluate
 
 
 def test_rows_match_scalar_engine_and_bad_rows_fail_alone():

@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from gpuecon import libreoffice
-from gpuecon.libreoffice import LibreOfficeError
-from gpuecon.xlsxpatch import open_package
+from gpuecon.xlsx import libreoffice
+from gpuecon.xlsx.libreoffice import LibreOfficeError
+from gpuecon.xlsx.package import open_package
 
 pytestmark = pytest.mark.libreoffice
 

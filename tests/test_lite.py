@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 
 import gpuecon
-from gpuecon import excel
+from gpuecon.excel import functions as excel
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDIN = ROOT / "addin"
 PKG = ROOT / "gpuecon"
 #: the engine: what the UDFs (classic and Lite) import
-ENGINE_MODULES = ("__init__", "assumptions", "catalog", "errors", "finance", "model", "frame", "excel")
+ENGINE_MODULES = ("__init__", *sorted(str(p.relative_to(PKG).with_suffix("")) for p in
+                                   [*PKG.glob("engine/*.py"), *PKG.glob("excel/*.py")]))
 PYODIDE_PROVIDES = {"numpy", "pandas", "scipy", "numpy-financial", "openpyxl"}
 
 
@@ -141,13 +142,13 @@ IMPORT_AUDIT = textwrap.dedent("""
         if (event == "open" and isinstance(args[0], str) and not args[0].endswith((".py", ".pyc", ".so"))
                 and not args[0].startswith(("/proc/", "/sys/"))):
             opened.append(args[0])
-    import gpuecon, gpuecon.excel, gpuecon.frame
+    import gpuecon, gpuecon.excel.functions, gpuecon.engine.frame
     assert "xlwings" not in sys.modules, "engine imported xlwings"
     sys.addaudithook(hook)
-    from gpuecon import excel
+    from gpuecon.excel import functions as excel
     excel.floor_rent("VR NVL72"); excel.gpu_spec("H20", "hbm_gb"); excel.floor_rent("VR NVL72", [[0.1], [0.2]])
     pkg = os.path.dirname(gpuecon.__file__)
-    print("\\n".join(p for p in opened if not p.startswith(os.path.join(pkg, "data"))))
+    print("\\n".join(p for p in opened if not p.startswith(os.path.join(pkg, "engine", "data"))))
 """)
 
 
@@ -163,8 +164,8 @@ def _check_wheel(path: Path):
     assert path.name.endswith("-py3-none-any.whl"), path.name
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
-        assert "gpuecon/data/catalog.csv" in names
-        assert "gpuecon/excel.py" in names and "gpuecon/model.py" in names
+        assert "gpuecon/engine/data/catalog.csv" in names
+        assert "gpuecon/excel/functions.py" in names and "gpuecon/engine/model.py" in names
         assert not any(n.endswith((".so", ".pyd", ".dll", ".dylib")) for n in names)
         wheel = next(n for n in names if n.endswith(".dist-info/WHEEL"))
         text = zf.read(wheel).decode()
@@ -198,14 +199,14 @@ def test_project_builds_a_pure_python_wheel(tmp_path):
 
 
 def test_lite_kit_wheel_is_pure_python_with_pyodide_dependencies(tmp_path):
-    from gpuecon.cli_addin import LITE_REQUIRES, build_lite_wheel
+    from gpuecon.cli.addin import LITE_REQUIRES, build_lite_wheel
 
     whl = build_lite_wheel(tmp_path)
     meta = _check_wheel(whl)
     requires = {ln.split(":", 1)[1].strip() for ln in meta.splitlines() if ln.startswith("Requires-Dist:")}
     assert requires == set(LITE_REQUIRES) and requires <= PYODIDE_PROVIDES
     # the engine runs from the zipped wheel itself (as from Lite's site-packages), catalog included
-    code = (f"import gpuecon, gpuecon.excel as x; assert gpuecon.__file__.startswith({str(whl)!r}), gpuecon.__file__; "
+    code = (f"import gpuecon, gpuecon.excel.functions as x; assert gpuecon.__file__.startswith({str(whl)!r}), gpuecon.__file__; "
             "print(x.floor_rent('VR NVL72'), x.ceiling_rent('VR NVL72', 0.7))")
     env = {**os.environ, "PYTHONPATH": str(whl)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
@@ -218,7 +219,7 @@ def test_lite_kit_wheel_is_pure_python_with_pyodide_dependencies(tmp_path):
 def test_cli_addin_commands(tmp_path):
     from typer.testing import CliRunner
 
-    from gpuecon.cli import app
+    from gpuecon.cli.main import app
 
     runner = CliRunner()
     res = runner.invoke(app, ["addin", "path"])

@@ -21,9 +21,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image as PILImage
 from typer.testing import CliRunner
 
-from gpuecon import model
-from gpuecon.cli import app
-from gpuecon.recalc import RecalcError, Workbook, parse_value, recalc
+from gpuecon.cli.main import app
+from gpuecon.engine import model
+from gpuecon.recalc.workbook import RecalcError, Workbook, parse_value, recalc
 
 VBA = b"\xd0\xcf\x11\xe0fake vba project\x00\x01\x02" * 64
 CALC = "xl/worksheets/sheet2.xml"
@@ -131,7 +131,7 @@ def test_round_trip_values_and_bytes(rich: Path, tmp_path: Path) -> None:
 
     seen = pd.read_excel(out, sheet_name="Calc", header=None)  # pandas sees the numbers
     assert seen.iloc[4, 0] == 10 and seen.iloc[3, 0] == "above & <ok>"
-    from gpuecon import libreoffice
+    from gpuecon.xlsx import libreoffice
 
     require_soffice()  # LibreOffice, trusting cached values, shows them too
     lo = openpyxl.load_workbook(libreoffice.recalculate(out, tmp_path / "lo", force_recalc=False),
@@ -174,7 +174,7 @@ def test_never_overwrites_input_unless_in_place(rich: Path, tmp_path: Path, monk
         recalc(rich, rich)
     assert rich.read_bytes() == original
     # a crash while replacing leaves the original intact and no temp file behind
-    import gpuecon.xlsxpatch as xp
+    import gpuecon.xlsx.package as xp
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -297,7 +297,7 @@ def test_vectorized_groups_equal_cell_by_cell(tmp_path: Path, monkeypatch) -> No
     wb.save(book)
     fast = Workbook.open(book)
     fast.calculate()
-    from gpuecon import recalc as rc
+    from gpuecon.recalc import workbook as rc
 
     calls = []
     real = rc.Workbook._vector
@@ -353,7 +353,7 @@ def test_parse_value() -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    exporter = pytest.importorskip("gpuecon.exporter")
+    exporter = pytest.importorskip("gpuecon.template.exporter")
     return exporter.export_model(tmp_path_factory.mktemp("tpl") / "gpuecon_model.xlsx")
 
 
@@ -389,7 +389,7 @@ def test_template_recalc_equals_engine(template: Path, tmp_path: Path) -> None:
 
 @pytest.mark.libreoffice
 def test_template_native_cells_equal_libreoffice(template: Path, tmp_path: Path) -> None:
-    from gpuecon import libreoffice
+    from gpuecon.xlsx import libreoffice
 
     ours = recalc(template, tmp_path / "ours.xlsx").output
     lo = libreoffice.recalculate(template, tmp_path / "lo")
@@ -463,7 +463,7 @@ def test_agrees_with_formulas_excelmodel(tmp_path: Path) -> None:
     ours = Workbook.open(book)
     ours.calculate()
     assert not ours.collect_issues()
-    from gpuecon.recalc import _fx
+    from gpuecon.recalc.workbook import _fx
 
     _fx()  # the UDFs, registered in formulas.get_functions()
     sol = formulas.ExcelModel().loads(str(book)).finish().calculate()

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gpuecon import model
-from gpuecon.cli import app
-from gpuecon.recalc import RecalcError, Workbook
+from gpuecon.cli.main import app
+from gpuecon.engine import model
+from gpuecon.recalc.workbook import RecalcError, Workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbooks" / "gpuecon_model.xlsx"

@@ -1,6 +1,6 @@
 """LibreOffice (headless) independently recalculates the template; the native parts must equal the engine.
 
-The harness (gpuecon.libreoffice) loads with a profile whose registrymodifications.xcu sets
+The harness (gpuecon.xlsx.libreoffice) loads with a profile whose registrymodifications.xcu sets
 /org.openoffice.Office.Calc/Formula/Load OOXMLRecalcMode = 0, so every formula is recomputed on load
 instead of trusting the cached values the exporter wrote. LibreOffice does not know the add-in's
 functions (GPU_TCO, FLOOR_RENT, ...): those cells become errors there (#NAME? or #VALUE!), so this
@@ -22,12 +22,12 @@ from gpuecon import (
     ceiling_rent,
     floor_rent,
     headroom_frac,
-    libreoffice,
     project_irr,
     tco_breakdown,
 )
-from gpuecon.exporter import MODEL_FILE, export_model, model_cached_values
-from gpuecon.xlsxpatch import open_package
+from gpuecon.template.exporter import MODEL_FILE, export_model, model_cached_values
+from gpuecon.xlsx import libreoffice
+from gpuecon.xlsx.package import open_package
 
 ROOT = Path(__file__).resolve().parents[1]
 REL = 1e-9

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gpuecon import excel
+from gpuecon.excel import functions as excel
 
 ADDIN = Path(__file__).resolve().parent.parent / "addin"
 _spec = importlib.util.spec_from_file_location("gpuecon_udfs_fuzz", ADDIN / "gpuecon_udfs.py")

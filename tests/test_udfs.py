@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import gpuecon
-from gpuecon import excel, model
+from gpuecon.engine import model
+from gpuecon.excel import functions as excel
 
 ADDIN = Path(__file__).resolve().parent.parent / "addin"
 VR, GB = "VR NVL72", "GB300 NVL72"

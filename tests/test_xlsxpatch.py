@@ -20,8 +20,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from PIL import Image as PILImage
 
-from gpuecon import libreoffice
-from gpuecon.xlsxpatch import XlsxError, open_package, write
+from gpuecon.xlsx import libreoffice
+from gpuecon.xlsx.package import XlsxError, open_package, write
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -316,7 +316,7 @@ def test_failure_midway_leaves_source_and_destination_untouched(rich: Path, tmp_
     def boom(*_: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("gpuecon.xlsxpatch.os.replace", boom)
+    monkeypatch.setattr("gpuecon.xlsx.package.os.replace", boom)
     with pytest.raises(OSError, match="disk full"):
         open_package(rich).write(out, {("Calc", "A1"): 10.0})
     assert out.read_bytes() == b"previous output" and digest(rich) == src_hash

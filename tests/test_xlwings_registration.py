@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from gpuecon.excel import ARG_DOCS
+from gpuecon.excel.functions import ARG_DOCS
 
 ADDIN = Path(__file__).resolve().parent.parent / "addin"
 

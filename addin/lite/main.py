@@ -3,7 +3,7 @@
 Paste this file into xlwings Lite's main.py tab and addin/lite/requirements.txt into its
 requirements.txt tab (``gpuecon addin lite -o DIR`` writes both, plus the engine wheel). The
 functions are the same as the classic add-in's (addin/gpuecon_udfs.py): thin adapters over
-:mod:`gpuecon.excel`, which does the Excel-shape handling and never raises (failures are cell
+:mod:`gpuecon.excel.functions`, which does the Excel-shape handling and never raises (failures are cell
 text such as ``#VALUE! hurdle_irr must be in (-1, 10], got -2``).
 
 Lite registers each function under its upper-cased Python name. No ``namespace`` is set
@@ -13,8 +13,8 @@ NS.FLOOR_RENT and break the template workbooks.
 
 from xlwings import arg, func
 
-from gpuecon import excel
-from gpuecon.excel import ARG_DOCS as D
+from gpuecon.excel import functions as excel
+from gpuecon.excel.functions import ARG_DOCS as D
 
 R = {"ndim": 2, "err_to_str": True}  # read every argument as a 2-D range; cell errors as text
 

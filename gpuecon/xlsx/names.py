@@ -9,7 +9,7 @@ An input with a default has two defined names: ``NAME`` for the value the model 
 
 from __future__ import annotations
 
-from .assumptions import ALIASES, normalize_name
+from ..engine.assumptions import ALIASES, normalize_name
 
 INPUT_SUFFIX = "_input"
 

@@ -19,17 +19,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, model
-from .assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field, defaults
-from .catalog import catalog_frame, get_system, normalize, system_names
-from .cli_common import CliError, prepare_dir, prepare_file, run, stdout_console
-from .errors import GpueconError
-from .numbers import parse_number
+from .. import __version__
+from ..engine import model
+from ..engine.assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field, defaults
+from ..engine.catalog import catalog_frame, get_system, normalize, system_names
+from ..engine.errors import GpueconError
+from ..engine.numbers import parse_number
+from .common import CliError, prepare_dir, prepare_file, run, stdout_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GPU economics: TCO, floor and ceiling rent, SOCAMM cost, the One Chart.")
 
 #: modules that add commands (each has ``register(app)``)
-_PLUGINS: tuple[str, ...] = ("cli_export", "cli_addin", "cli_batch")
+_PLUGINS: tuple[str, ...] = ("export", "addin", "batch")
 
 #: image formats ``chart -o`` writes (no extension: .png is added)
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
@@ -323,7 +324,7 @@ def chart_cmd(
     sets: SetOpt = None,
 ) -> None:
     """Draw the One Chart (project IRR against rent, floor and ceiling) to an image."""
-    from .chart import draw_one_chart
+    from ..chart import draw_one_chart
 
     if output.is_dir():
         raise CliError(f"--output {output} is a directory; give a file name such as {output / 'one_chart.png'}")
@@ -377,8 +378,8 @@ def report_cmd(
     """The main job: a report table for every catalog system plus the One Chart for VR NVL72."""
     import pandas as pd
 
-    from .chart import draw_one_chart
-    from .frame import evaluate
+    from ..chart import draw_one_chart
+    from ..engine.frame import evaluate
 
     # every input is checked, and everything computed, before anything is written
     overrides = parse_sets(sets)
@@ -460,7 +461,7 @@ def assumptions_cmd(
 @run
 def calibration_cmd() -> None:
     """The source's published figures against the model (markdown table, as in docs/calibration.md)."""
-    from .calibration import markdown
+    from ..engine.calibration import markdown
 
     typer.echo(markdown())
 
@@ -472,7 +473,7 @@ def version_cmd() -> None:
 
 
 for _mod in _PLUGINS:
-    importlib.import_module(f"gpuecon.{_mod}").register(app)
+    importlib.import_module(f"gpuecon.cli.{_mod}").register(app)
 
 
 if __name__ == "__main__":

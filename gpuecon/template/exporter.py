@@ -34,10 +34,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from . import __version__, xlsxpatch
-from .assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions
-from .catalog import catalog_frame, get_system
-from .finance import (
+from .. import __version__
+from ..engine.assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions
+from ..engine.catalog import catalog_frame, get_system
+from ..engine.finance import (
     IRR_ABOVE_CAP,
     IRR_FINANCING,
     IRR_NEVER_RECOVERS,
@@ -48,7 +48,7 @@ from .finance import (
     irr,
     monthly_rate,
 )
-from .model import (
+from ..engine.model import (
     IRR_CAP_ANNUAL,
     capex_breakdown_usd_per_gpu,
     cash_flows,
@@ -64,8 +64,9 @@ from .model import (
     socamm_cost,
     tco_breakdown,
 )
-from .names import INPUT_SUFFIX
-from .numbers import explicit
+from ..engine.numbers import explicit
+from ..xlsx import package as xlsxpatch
+from ..xlsx.names import INPUT_SUFFIX
 
 __all__ = ["MODEL_FILE", "SHEETS", "export_all", "export_model", "model_cached_values"]
 
@@ -831,7 +832,7 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
     resid = np.where(months == N, res, 0.0)
     gain = np.where(months == N, res - book_end, 0.0)
     taxc = -tax * (prepay_col + rev + opex - dep + gain)
-    from .model import cash_flows
+    from ..engine.model import cash_flows
 
     cf_engine = np.zeros(SCHEDULE_MONTHS + 1)
     cfe = np.asarray(cash_flows(a, rent), float).reshape(-1)

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .cli_common import CliError, fail, run, stdout_console
-from .errors import GpueconError
+from ..engine.errors import GpueconError
+from .common import CliError, fail, run, stdout_console
 
 console = Console(stderr=False)
 
@@ -56,7 +56,7 @@ def batch_cmd(
     closest names unless passed through. Columns named like a result (a results file fed back in)
     are replaced by this run's results.
     """
-    from .batch import run_batch
+    from ..batch import run_batch
 
     t0 = time.perf_counter()
     try:
@@ -91,7 +91,7 @@ def recalc_cmd(
     outputs: Annotated[list[str] | None, typer.Option("--outputs", metavar="NAME", help="Named outputs to print (repeatable or comma-separated; default: all)")] = None,
 ) -> None:
     """Recalculate every formula (native and gpuecon UDFs) without Excel; write values, keep everything else."""
-    from .recalc import RecalcError, parse_value, recalc
+    from ..recalc.workbook import RecalcError, parse_value, recalc
 
     if book.is_dir():
         raise CliError(f"{book} is a directory, not a workbook; give an .xlsx or .xlsm file")

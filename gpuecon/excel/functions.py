@@ -51,13 +51,13 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from . import __version__
-from . import model as _model
-from .assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field, defaults
-from .catalog import System, catalog_frame, get_system, normalize, system_names
-from .errors import GpueconError
-from .numbers import Percent, parse_number
-from .numbers import explicit as explicit_values
+from .. import __version__
+from ..engine import model as _model
+from ..engine.assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptions, canonical_field, defaults
+from ..engine.catalog import System, catalog_frame, get_system, normalize, system_names
+from ..engine.errors import GpueconError
+from ..engine.numbers import Percent, parse_number
+from ..engine.numbers import explicit as explicit_values
 
 ERR_VALUE = "#VALUE!"
 ERR_NA = "#N/A"

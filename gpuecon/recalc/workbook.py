@@ -42,10 +42,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import GpueconError
-from .names import INPUT_ALIASES, INPUT_SUFFIX, input_name_candidates
-from .numbers import parse_value
-from .xlsxpatch import XlsxError, _col_index, _col_letters, open_package
+from ..engine.errors import GpueconError
+from ..engine.numbers import parse_value
+from ..xlsx.names import INPUT_ALIASES, INPUT_SUFFIX, input_name_candidates
+from ..xlsx.package import XlsxError, _col_index, _col_letters, open_package
 
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
 
@@ -132,14 +132,14 @@ def _fx_load():
             wrapper = wrap_ranges_func(_udf_wrapper(name))  # ExcelModel passes Ranges; values pass through
             for prefix in ("", "_XLUDF.", "_XLL."):
                 funcs[prefix + name] = wrapper
-        from . import excel  # noqa: F401 - imported here, not while cells are evaluated
+        from ..excel import functions  # noqa: F401 - imported here, not while cells are evaluated
 
         _FORMULAS["ready"] = True
     return _FORMULAS
 
 
 def _udf_impls() -> dict[str, object]:
-    from .excel import FUNCTIONS
+    from ..excel.functions import FUNCTIONS
 
     return FUNCTIONS
 
@@ -217,7 +217,7 @@ def _udf_vector(impl, args) -> object:
             res[i, 0] = row[0] if isinstance(row, list) else row
     else:  # a whole-call error (one text) goes to every row
         res[:, 0] = out[0][0] if isinstance(out, list) else out
-    from .excel import is_error
+    from ..excel.functions import is_error
 
     for i in range(n):  # a row that failed is redone as Excel would call it, one cell at a time,
         if err[i] is None and is_error(res[i, 0]):  # so the reason is the scalar call's reason
@@ -869,7 +869,7 @@ class Workbook:
         """Problems by cell: unsupported, circular, and error results (with where an error came from)."""
         fx = _fx()
         out: list[Issue] = []
-        from .excel import is_error
+        from ..excel.functions import is_error
 
         for node in self.nodes:
             addr = self.address(node)
@@ -1085,8 +1085,8 @@ class Workbook:
 
 def _check_field_value(name: str, found: str, value: object) -> None:
     """A value set into a named engine field passes the engine's own check (range, percent typos)."""
-    from .assumptions import FIELDS
-    from .numbers import is_explicit
+    from ..engine.assumptions import FIELDS
+    from ..engine.numbers import is_explicit
 
     field_name = found[: -len(INPUT_SUFFIX)] if found.casefold().endswith(INPUT_SUFFIX) else found
     f = FIELDS.get(field_name.casefold())

@@ -20,8 +20,8 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
-from .cli_common import fail, prepare_dir, run
+from .. import __version__
+from .common import fail, prepare_dir, run
 
 #: Pyodide provides numpy, pandas and scipy; numpy-financial is a pure-Python wheel.
 LITE_REQUIRES = ("numpy", "pandas", "scipy", "numpy-financial")
@@ -30,7 +30,7 @@ UDF_MODULE = "gpuecon_udfs"
 
 def addin_dir() -> Path:
     """``addin/`` of the project checkout this package was installed from."""
-    here = Path(__file__).resolve().parent.parent / "addin"
+    here = Path(__file__).resolve().parents[2] / "addin"
     if not (here / f"{UDF_MODULE}.py").is_file():
         raise FileNotFoundError(
             f"no {UDF_MODULE}.py next to the package ({here}); install gpuecon from the project "
@@ -41,7 +41,7 @@ def addin_dir() -> Path:
 def build_lite_wheel(out_dir: Path) -> Path:
     """A pure-Python wheel of the engine (py3-none-any, with the catalog) whose dependencies are
     only the ones Pyodide provides, for xlwings Lite's requirements.txt."""
-    pkg = Path(__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     dist = f"gpuecon-{__version__}"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import CliError, prepare_dir, prepare_file, run
+from .common import CliError, prepare_dir, prepare_file, run
 
 #: other spreadsheet extensions: refused rather than taken as a folder name
 _OTHER_BOOKS = (".xlsm", ".xls", ".xlsb", ".ods", ".csv")
@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
             help="Folder for the workbooks, or a path ending in .xlsx to write the model workbook there")] = Path("workbooks"),
     ) -> None:
         """Write the template workbooks (full model with cached values) into a folder, or one .xlsx file."""
-        from .exporter import MODEL_FILE, export_all, export_model
+        from ..template.exporter import MODEL_FILE, export_all, export_model
 
         suffix = out.suffix.lower()
         if suffix == ".xlsx":

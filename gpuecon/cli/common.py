@@ -15,7 +15,7 @@ from typing import NoReturn, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from .errors import GpueconError
+from ..engine.errors import GpueconError
 
 #: exit code for an ordinary mistake (as click uses for usage errors)
 EXIT_USAGE = 2

@@ -1,6 +1,6 @@
 """The system catalog: one row per system, every figure with a source note.
 
-The data lives in ``gpuecon/data/catalog.csv``; this module loads it once and looks
+The data lives in ``gpuecon/engine/data/catalog.csv``; this module loads it once and looks
 systems up by name (case-, space- and punctuation-insensitive, with aliases).
 """
 
@@ -62,7 +62,7 @@ def normalize(name: str) -> str:
 @cache
 def catalog_frame() -> pd.DataFrame:
     """The catalog as a DataFrame (a copy is safe to modify)."""
-    text = resources.files("gpuecon").joinpath("data/catalog.csv").read_text(encoding="utf-8")
+    text = resources.files("gpuecon.engine").joinpath("data/catalog.csv").read_text(encoding="utf-8")
     frame = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
     for field in SYSTEM_NUMERIC_FIELDS:
         frame[field] = frame[field].astype(float)

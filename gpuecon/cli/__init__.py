@@ -1,0 +1,5 @@
+"""The command line (typer): `gpuecon report|tco|floor|...|export|recalc|batch|addin`."""
+
+from .main import app
+
+__all__ = ["app"]

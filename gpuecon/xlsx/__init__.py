@@ -1,0 +1,1 @@
+"""xlsx packages: guarded reading and lossless writing (package), LibreOffice conversion, input names."""
