@@ -1,6 +1,6 @@
 """gpuecon: GPU economics engine (TCO, floor and ceiling rent, SOCAMM cost, the One Chart).
 
-Pure Python on numpy, pandas and scipy (runs in Pyodide for xlwings Lite): no xlwings and
+Pure Python on numpy and pandas (runs in Pyodide for xlwings Lite): no xlwings and
 no file I/O in the engine modules. Conventions and formulas: docs/model.md.
 """
 

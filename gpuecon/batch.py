@@ -20,6 +20,7 @@ exactly what the user wrote and every engine/partitioning sees the same types.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 import os
 import sys
@@ -453,6 +454,8 @@ def check_options(src: Path, dst: Path, *, engine: str = "local", scheduler: str
         raise BatchError(f"--engine must be local or dask, got {engine!r}")
     if scheduler and engine != "dask":
         raise BatchError("--scheduler needs --engine dask (the local engine has no scheduler)")
+    if engine == "dask" and importlib.util.find_spec("distributed") is None:
+        raise BatchError("--engine dask needs Dask: pip install 'gpuecon[dask]' (the local engine needs nothing more)")
     if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
         raise BatchError(f"--workers must be a whole number >= 1, got {workers}")
     if isinstance(chunk_rows, bool) or int(chunk_rows) < 1:

@@ -41,11 +41,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from openpyxl.utils.cell import column_index_from_string as _col_index
+from openpyxl.utils.cell import get_column_letter as _col_letters
 
 from ..engine.errors import GpueconError
 from ..engine.numbers import parse_value
 from ..xlsx.names import INPUT_ALIASES, INPUT_SUFFIX, input_name_candidates
-from ..xlsx.package import XlsxError, _col_index, _col_letters, open_package
+from ..xlsx.package import XlsxError, open_package
 
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
 

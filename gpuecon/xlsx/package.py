@@ -27,6 +27,8 @@ from typing import Any
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
+from openpyxl.utils.cell import column_index_from_string as _col_index
+from openpyxl.utils.cell import get_column_letter as _col_letters
 
 __all__ = [
     "ERROR_CODES",
@@ -73,21 +75,6 @@ _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]+)")
 
 
 @functools.lru_cache(maxsize=4096)
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _parse_ref(ref: str) -> tuple[int, int]:
     """'$B$7' -> (7, 2); refuses refs outside Excel's grid."""
     m = _REF.fullmatch(ref.strip())
