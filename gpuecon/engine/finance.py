@@ -222,7 +222,6 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
         full = full and rows.size == x.size
         if rows.size == 0:
             break
-    solve_bracketed.last_iterations = k  # type: ignore[attr-defined]
     return x
 
 

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -1008,15 +1008,6 @@ ARG_DOCS: dict[str, str] = {
 }
 
 
-def iter_errors(value: object) -> Iterable[str]:
-    """Every error text in a result (scalar or nested list)."""
-    if isinstance(value, list):
-        for v in value:
-            yield from iter_errors(v)
-    elif is_error(value):
-        yield value  # type: ignore[misc]
-
-
-__all__ = ["ARG_DOCS", "FUNCTIONS", "cache_clear", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error", "iter_errors",
+__all__ = ["ARG_DOCS", "FUNCTIONS", "cache_clear", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error",
            "read_assumptions", "gpu_tco", "floor_rent", "ceiling_rent", "socamm_cost", "project_irr",
            "rent_per_pflop", "gpu_spec", "gpu_systems", "one_chart", "version"]

@@ -557,10 +557,6 @@ def _inputs(book: _Book, c: _Calc) -> dict[str, int]:
     for rr in range(5, r):
         ws[f"I{rr}"].alignment = Alignment(wrap_text=False)
     ws.print_title_rows = "4:4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     return rows
 
 
@@ -591,10 +587,6 @@ def _catalog(book: _Book) -> None:
         width = 40 if col.startswith("source_") else (24 if col in ("name", "aliases") else 14)
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.row_dimensions[1].height = 45
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 class _Rows:
@@ -899,10 +891,6 @@ def _native(book: _Book, c: _Calc) -> dict[str, object]:
           irr_floor, "annual rate", PCT3, array=True)
     R.row("schedule_last_month", "Last month in the schedule", "=MAX(schedule_month)", float(SCHEDULE_MONTHS), "months")
     ws.freeze_panes = "A4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_area = f"A1:R{max(R.r, bot)}"
     out.update(capex=capex, tco=tco, floor=fl, ceiling=ceil, head=head, irr=irr_model, npv=npv_model, rpp=rpp,
                socamm=_f(socamm_cost(gb, usd, m)), irr_floor=irr_floor, k0=k0, k1=k1)
@@ -1113,10 +1101,6 @@ def _scenarios(book: _Book, c: _Calc, scenarios) -> dict[str, str]:
                                   f"IF(AO{r}>irr_cap_annual,NA(),AO{r}))", _or_na(results["irr"][i]), PCT1)
     _widths(ws, {"A": 26, "B": 14, **{get_column_letter(j): 12 for j in range(3, 41)}})
     ws.freeze_panes = "C6"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_area = f"A1:T{bot}"
     return {"top": str(top), "bot": str(bot), **{k: sum(v) for k, v in results.items()}}
 
@@ -1223,10 +1207,6 @@ def _one_chart(book: _Book, c: _Calc, res: dict) -> tuple[np.ndarray, np.ndarray
     add("Floor at hurdle", (6, 20, 20), (7, 20, 20), "C00000", "circle")
     ch.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.08, w=0.95, h=0.75))
     ws.add_chart(ch, "I4")
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     return rents, irr
 
 
