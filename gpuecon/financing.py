@@ -1,0 +1,224 @@
+"""GPU-backed debt: loan schedule, CFADS and DSCR, equity cash flows and IRR, max LTV, payback.
+
+Every function takes a system name (or :class:`~gpuecon.assumptions.Assumptions`), a rent and
+the debt terms, plus any assumption field as an override; scalars and arrays broadcast into
+scenario rows (one call computes a whole scenario column; the only Python loop runs over
+months). Conventions, formulas and Excel equivalents: docs/financing.md.
+
+Timing: months, flows at month ends, month 0 = signing and purchase (the project flows of
+:func:`gpuecon.model.cash_flows`). The loan ``ltv x capex`` is drawn at month 0; the rate is
+nominal annual, monthly ``rate / 12`` (Excel ``=PMT(rate/12, n, -loan)``); payments at the ends
+of months 1..n, n = 12 x tenor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import GpueconError
+from .finance import (
+    IRR_ABOVE_CAP,
+    IRR_MULTIPLE,
+    IRR_NO_SIGN_CHANGE,
+    IRR_NONE_FOUND,
+    IRR_OK,
+    IRR_REASONS,
+    annual_rate,
+    irr,
+)
+from .financing_core import DebtSchedule, schedule_flat
+from .financing_inputs import debt_terms
+from .financing_sizing import MaxLTV, Payback, max_ltv, max_ltv_detail, payback_detail, payback_months
+from .model import IRR_CAP_ANNUAL
+
+EQUITY_COVERED = ("no equity IRR as a return: the loan and prepay cover the purchase (no equity outlay at "
+                  "month 0), so the rate would be a borrowing cost or unbounded")
+EQUITY_NEVER_POSITIVE = ("no equity IRR: the equity cash flows never turn positive (the rent does not cover "
+                         "the costs and the debt service)")
+
+
+def debt_schedule_arrays(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
+                         debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2,
+                         debt_lag_interest="paid", **overrides) -> DebtSchedule:
+    """Loan schedule, CFADS, DSCR and equity flows for every scenario row (see :class:`DebtSchedule`).
+
+    Loan ``D0 = ltv × capex`` at month 0; monthly rate ``i = rate / 12``; in month t:
+    ``interest_t = i × B_{t−1}``, ``B_t = B_{t−1} − principal_t`` (+ interest_t when capitalised),
+    ``debt service_t = interest_t + principal_t``. Level: ``service = B_s × i / (1 − (1+i)^−(n−s))``
+    (Excel ``=PMT(rate/12, n, -loan)``); straight: ``principal = B_s / (n − s)``; bullet:
+    ``principal_n = B_{n−1}``; sculpted: ``principal_t = max(CFADS_t / target − interest_t, 0)``,
+    the balance left at n paid at n. ``s = 0`` (interest paid from month 1, the default) or
+    ``s = L`` (``debt_lag_interest="capitalised"``: no payments in the lag months 1..L).
+    Equity: ``E_t = CFADS_t + D0 [t=0] − service_t + τ × interest_t``. Units: USD per GPU.
+
+    >>> s = debt_schedule_arrays("H100", 2.0, debt_ltv_frac=0.5)
+    >>> round(float(s.loan_usd), 2), round(float(s.debt_service_usd[1]), 2)
+    (22000.0, 557.98)
+    """
+    debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
+                      debt_lag_interest)
+    shape, r, loan, cfads, out, dscr, shield, equity = schedule_flat(system, rent_usd_per_gpu_hour, debt, overrides)
+    width = cfads.shape[1]
+
+    def m(x):
+        return x.reshape(shape + (width,))
+
+    def v(x):
+        return x.reshape(shape)
+
+    return DebtSchedule(
+        month=np.arange(width), loan_usd=v(loan), capex_usd=v(r["capex"]), horizon_months=v(r["N"]),
+        tenor_months=v(r["n"]), opening_usd=m(out["opening"]), interest_usd=m(out["interest"]),
+        capitalised_usd=m(out["capitalised"]), principal_usd=m(out["principal"]),
+        debt_service_usd=m(out["service"]), closing_usd=m(out["closing"]), cfads_usd=m(cfads), dscr=m(dscr),
+        tax_shield_usd=m(shield), equity_usd=m(equity),
+    )
+
+
+def debt_schedule(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
+                  debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+                  **overrides):
+    """The loan schedule of one scenario as a pandas DataFrame, one row per month 0..H.
+
+    Columns: ``month``, ``opening_balance_usd``, ``drawdown_usd`` (the loan, month 0),
+    ``interest_usd`` (accrued), ``capitalised_interest_usd``, ``principal_usd``,
+    ``debt_service_usd`` (= interest paid + principal), ``closing_balance_usd``, ``cfads_usd``
+    (project cash flow before financing), ``dscr`` (CFADS / debt service, NaN without debt
+    service), ``interest_tax_shield_usd`` (τ × interest), ``equity_cash_flow_usd``. Formulas:
+    :func:`debt_schedule_arrays`; the arrays of every scenario are there too. Excel per month:
+    ``=IPMT(rate/12, t, n, -loan)``, ``=PPMT(rate/12, t, n, -loan)`` for the level loan.
+
+    >>> df = debt_schedule("H100", 2.0, debt_ltv_frac=0.5)
+    >>> df.loc[1, ["interest_usd", "principal_usd", "debt_service_usd"]].round(2).tolist()
+    [183.33, 374.65, 557.98]
+    """
+    import pandas as pd
+
+    s = debt_schedule_arrays(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
+                             debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
+                             debt_amortization=debt_amortization, debt_min_dscr=debt_min_dscr,
+                             debt_lag_interest=debt_lag_interest, **overrides)
+    if np.size(s.loan_usd) != 1:
+        raise GpueconError("scenarios", int(np.size(s.loan_usd)), "one scenario",
+                           f"debt_schedule shows one scenario, got {np.size(s.loan_usd)} (inputs given as arrays): "
+                           "use debt_schedule_arrays for many")
+    width = s.month.size
+
+    def col(x):
+        return np.asarray(x, float).reshape(width)
+
+    draw = np.zeros(width)
+    draw[0] = float(s.loan_usd)
+    return pd.DataFrame({
+        "month": s.month, "opening_balance_usd": col(s.opening_usd), "drawdown_usd": draw,
+        "interest_usd": col(s.interest_usd), "capitalised_interest_usd": col(s.capitalised_usd),
+        "principal_usd": col(s.principal_usd), "debt_service_usd": col(s.debt_service_usd),
+        "closing_balance_usd": col(s.closing_usd), "cfads_usd": col(s.cfads_usd), "dscr": col(s.dscr),
+        "interest_tax_shield_usd": col(s.tax_shield_usd), "equity_cash_flow_usd": col(s.equity_usd),
+    })
+
+
+def equity_cash_flows(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
+                      debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+                      **overrides) -> np.ndarray:
+    """Monthly equity cash flows per GPU (USD), months 0..H, rows = scenarios.
+
+    ``E_0 = CF_0 + ltv × capex``; ``E_t = CF_t − debt service_t + τ × interest_t`` (t ≥ 1), CF the
+    project flows of :func:`gpuecon.model.cash_flows` (prepay in month 0, after tax), padded with
+    zeros past a row's horizon when the loan runs longer. Excel: ``=CF + draw − PMT + tax*IPMT``.
+
+    >>> e = equity_cash_flows("H100", 2.0, debt_ltv_frac=0.5)
+    >>> round(float(e[0]), 2), round(float(e[1]), 2)
+    (-11332.0, 160.01)
+    """
+    return debt_schedule_arrays(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
+                                debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
+                                debt_amortization=debt_amortization, debt_min_dscr=debt_min_dscr,
+                                debt_lag_interest=debt_lag_interest, **overrides).equity_usd
+
+
+@dataclass(frozen=True)
+class EquityIRR:
+    """Annual equity IRR per scenario and, where there is none to show, why ("" where there is)."""
+
+    annual: np.ndarray
+    reason: np.ndarray
+
+
+def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
+                      debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+                      **overrides) -> EquityIRR:
+    """Equity IRR (annual effective) with a reason per row where none is shown.
+
+    ``(1 + IRR_m)^12 − 1``, IRR_m the monthly IRR of :func:`equity_cash_flows` from the
+    vectorized solver :func:`gpuecon.finance.irr`. NaN with a reason where the first equity flow
+    is an inflow (the loan and prepay cover the purchase), the flows never turn positive, NPV has
+    several roots, or the rate is above ``IRR_CAP_ANNUAL`` (1,000% a year).
+    Excel: ``=(1+IRR(equity_range))^12-1``.
+
+    >>> d = equity_irr_detail("H100", 2.0, debt_ltv_frac=0.99)
+    >>> bool(np.isnan(d.annual)), str(d.reason)[:21]
+    (False, '')
+    """
+    debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
+                      debt_lag_interest)
+    shape, *_, equity = schedule_flat(system, rent_usd_per_gpu_hour, debt, overrides)
+    res = irr(equity)
+    annual = annual_rate(res.rate)
+    code = res.reason.astype(int)
+    nz = equity != 0
+    first = equity[np.arange(equity.shape[0]), np.argmax(nz, axis=1)]
+    with np.errstate(invalid="ignore"):
+        high = annual > IRR_CAP_ANNUAL
+    reason = np.full(annual.shape, "", dtype=object)
+    reason[code == IRR_MULTIPLE] = IRR_REASONS[IRR_MULTIPLE]
+    reason[(code != IRR_OK) & (code != IRR_MULTIPLE)] = IRR_REASONS[IRR_NONE_FOUND]
+    reason[(code == IRR_NO_SIGN_CHANGE) & (first <= 0)] = EQUITY_NEVER_POSITIVE
+    reason[high] = IRR_REASONS[IRR_ABOVE_CAP]
+    reason[first > 0] = EQUITY_COVERED
+    annual = np.where(reason == "", annual, np.nan)
+    return EquityIRR(annual.reshape(shape), reason.reshape(shape))
+
+
+def equity_irr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
+               debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+               **overrides) -> np.ndarray:
+    """Equity IRR, annual effective: ``(1 + monthly IRR of the equity flows)^12 − 1``; NaN where none.
+
+    See :func:`equity_irr_detail` for the reasons. Excel: ``=(1+IRR(equity_range))^12-1``.
+    With ``debt_ltv_frac=0`` it is the project IRR (:func:`gpuecon.model.project_irr`).
+
+    >>> round(float(equity_irr("H100", 2.0, debt_ltv_frac=0.0)), 4)
+    0.1972
+    """
+    return equity_irr_detail(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
+                             debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
+                             debt_amortization=debt_amortization, debt_min_dscr=debt_min_dscr,
+                             debt_lag_interest=debt_lag_interest, **overrides).annual
+
+
+def min_dscr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
+             debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+             **overrides) -> np.ndarray:
+    """Minimum DSCR over the months with debt service: ``min_t CFADS_t / debt service_t``.
+
+    CFADS_t is the project cash flow of month t before financing (after tax, before the interest
+    shield). NaN where there is no debt service (ltv 0). Excel: ``=MIN(IF(ds>0, cfads/ds))``.
+
+    >>> round(float(min_dscr("H100", 2.0, debt_ltv_frac=0.5)), 4)
+    1.3154
+    """
+    s = debt_schedule_arrays(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
+                             debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
+                             debt_amortization=debt_amortization, debt_min_dscr=debt_min_dscr,
+                             debt_lag_interest=debt_lag_interest, **overrides)
+    d = s.dscr
+    has = np.isfinite(d).any(axis=-1)
+    return np.where(has, np.nanmin(np.where(np.isfinite(d), d, np.inf), axis=-1), np.nan)
+
+
+__all__ = ["DebtSchedule", "EquityIRR", "MaxLTV", "Payback", "debt_schedule", "debt_schedule_arrays",
+           "equity_cash_flows", "equity_irr", "equity_irr_detail", "max_ltv", "max_ltv_detail", "min_dscr",
+           "payback_detail", "payback_months"]
