@@ -91,8 +91,8 @@ def debt_schedule(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0
     ``=IPMT(rate/12, t, n, -loan)``, ``=PPMT(rate/12, t, n, -loan)`` for the level loan.
 
     >>> df = debt_schedule("H100", 2.0, debt_ltv_frac=0.5)
-    >>> df.loc[1, ["interest_usd", "principal_usd", "debt_service_usd"]].round(2).tolist()
-    [183.33, 374.65, 557.98]
+    >>> df.loc[1, ["interest_usd", "principal_usd", "debt_service_usd", "cfads_usd"]].round(2).tolist()
+    [183.33, 374.64, 557.98, 847.05]
     """
     import pandas as pd
 
@@ -131,7 +131,7 @@ def equity_cash_flows(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
 
     >>> e = equity_cash_flows("H100", 2.0, debt_ltv_frac=0.5)
     >>> round(float(e[0]), 2), round(float(e[1]), 2)
-    (-11332.0, 160.01)
+    (-8860.0, 289.07)
     """
     return debt_schedule_arrays(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
                                 debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
@@ -158,9 +158,11 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     several roots, or the rate is above ``IRR_CAP_ANNUAL`` (1,000% a year).
     Excel: ``=(1+IRR(equity_range))^12-1``.
 
-    >>> d = equity_irr_detail("H100", 2.0, debt_ltv_frac=0.99)
-    >>> bool(np.isnan(d.annual)), str(d.reason)[:21]
-    (False, '')
+    >>> d = equity_irr_detail("H100", 2.0, debt_ltv_frac=[0.5, 0.9], prepay_frac_contract=0.0)
+    >>> d.annual.round(4).tolist(), d.reason.tolist()
+    ([0.2171, 0.3993], ['', ''])
+    >>> str(equity_irr_detail("H100", 2.0, debt_ltv_frac=0.9).reason)[:54]
+    'no equity IRR as a return: the loan and prepay cover t'
     """
     debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
                       debt_lag_interest)
@@ -190,8 +192,8 @@ def equity_irr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6,
     See :func:`equity_irr_detail` for the reasons. Excel: ``=(1+IRR(equity_range))^12-1``.
     With ``debt_ltv_frac=0`` it is the project IRR (:func:`gpuecon.model.project_irr`).
 
-    >>> round(float(equity_irr("H100", 2.0, debt_ltv_frac=0.0)), 4)
-    0.1972
+    >>> round(float(equity_irr("H100", 2.0, debt_ltv_frac=0.0)), 4), round(float(equity_irr("H100", 2.0)), 4)
+    (0.2399, 0.6849)
     """
     return equity_irr_detail(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
                              debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
@@ -208,7 +210,7 @@ def min_dscr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, d
     shield). NaN where there is no debt service (ltv 0). Excel: ``=MIN(IF(ds>0, cfads/ds))``.
 
     >>> round(float(min_dscr("H100", 2.0, debt_ltv_frac=0.5)), 4)
-    1.3154
+    1.5181
     """
     s = debt_schedule_arrays(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
                              debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,

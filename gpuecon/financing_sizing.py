@@ -49,7 +49,7 @@ def max_ltv_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annu
 
     >>> d = max_ltv_detail("H100", 2.0)
     >>> round(float(d.frac), 4), int(d.binding_month)
-    (0.5481, 1)
+    (0.6325, 1)
     """
     debt = debt_terms(0.0, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr, debt_lag_interest)
     shape, a, r, cfads = setup(system, rent_usd_per_gpu_hour, debt, overrides)
@@ -122,7 +122,7 @@ def max_ltv(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annual=0.10
     ``=PV(rate/12, n, -MIN(cfads)/target)/capex``.
 
     >>> round(float(max_ltv("H100", 2.0)), 4)
-    0.5481
+    0.6325
     """
     return max_ltv_detail(system, rent_usd_per_gpu_hour, debt_rate_annual=debt_rate_annual,
                           debt_tenor_years=debt_tenor_years, debt_amortization=debt_amortization,
@@ -149,7 +149,7 @@ def payback_detail(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None,
 
     >>> d = payback_detail("H100", 2.0)
     >>> float(d.months), str(d.reason)
-    (33.0, '')
+    (37.0, '')
     """
     a = as_assumptions(system, **overrides)
     cf = cash_flows(a, check_rent(rent_usd_per_gpu_hour))
@@ -186,6 +186,6 @@ def payback_months(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None,
     with it. Excel: ``=MATCH(TRUE, INDEX(cum>=0,0), 0)-1``.
 
     >>> float(payback_months("H100", 2.0)), float(payback_months("H100", 2.0, 0.156))
-    (33.0, 44.0)
+    (37.0, 49.0)
     """
     return payback_detail(system, rent_usd_per_gpu_hour, rate_annual, **overrides).months

@@ -86,9 +86,9 @@ def gpu_value(system=None, /, age_years=0.0, rent_usd_per_gpu_hour=None, discoun
     Excel (g = 0, whole months): ``=PV(m, R, -(rent*730*u - opex_m)) + residual/(1+m)^R``.
 
     >>> round(float(gpu_value("GB300 NVL72", 0.0)), 0)
-    75452.0
+    92776.0
     >>> round(float(gpu_value("H100", 3.0, 2.0, 0.10)), 0)
-    42306.0
+    33246.0
     """
     a, age, rent, g = _inputs(system, age_years, rent_usd_per_gpu_hour, rent_change_annual, overrides)
     d = a.hurdle_irr_annual if discount_rate_annual is None else check("discount_rate_annual", discount_rate_annual)
@@ -110,7 +110,7 @@ def valuation_cash_flows(system=None, /, age_years=0.0, rent_usd_per_gpu_hour=No
     :func:`gpu_value` is their present value (the closed form); Excel ``=NPV(m, range)``.
 
     >>> valuation_cash_flows("H100", 5.5, 2.0).round(2).tolist()
-    [1066.04, 1066.04, 1066.04, 1066.04, 1066.04, 1066.04]
+    [1066.05, 1066.05, 1066.05, 1066.05, 1066.05, 1066.05]
     """
     return _flows(system, age_years, rent_usd_per_gpu_hour, rent_change_annual, overrides)[0]
 
@@ -154,7 +154,7 @@ def implied_discount_rate_detail(system=None, /, price_usd_per_gpu=None, age_yea
 
     >>> d = implied_discount_rate_detail("H100", 30000, 3.0, 2.0)
     >>> round(float(d.annual), 4), str(d.reason)
-    (0.4162, '')
+    (0.1811, '')
     """
     if price_usd_per_gpu is None:
         raise GpueconError("price_usd_per_gpu", None, "given")
@@ -192,7 +192,7 @@ def implied_discount_rate(system=None, /, price_usd_per_gpu=None, age_years=0.0,
     ``implied_discount_rate(s, gpu_value(s, a, r, d), a, r) == d``. Excel: ``=(1+IRR(range))^12-1``.
 
     >>> round(float(implied_discount_rate("H100", 40000, 4.0, 2.0, rent_change_annual=0.10)), 4)
-    -0.1843
+    -0.241
     """
     return implied_discount_rate_detail(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour,
                                         rent_change_annual=rent_change_annual, **overrides).annual
