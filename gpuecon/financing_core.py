@@ -114,6 +114,7 @@ def run(loan, i, n, s, method: str, cfads, dmin) -> dict[str, np.ndarray]:
         out["principal"][:, t] = P
         out["service"][:, t] = np.where(active, interest + P, 0.0)
         B = B + cap - P
+        B = np.where(B <= 1e-10 * loan, 0.0, B)  # repaid (a rounding residue is not a balance)
         out["closing"][:, t] = B
     return out
 
@@ -123,7 +124,7 @@ def schedule_flat(system, rent, debt: DebtTerms, overrides):
     loan = r["ltv"] * r["capex"]
     s = r["L"] if debt.lag_interest == "capitalised" else np.zeros_like(r["L"])
     out = run(loan, r["i"], r["n"], s, debt.amortization, cfads, r["dscr"])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         dscr = np.where(out["service"] > 0, cfads / np.where(out["service"] > 0, out["service"], 1.0), np.nan)
     shield = r["tax"][:, None] * out["interest"]
     equity = cfads - out["service"] + shield

@@ -58,7 +58,7 @@ def max_ltv_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annu
     s = r["L"] if debt.lag_interest == "capitalised" else np.zeros(rows)
     if debt.amortization != "sculpted":
         unit = run(np.ones(rows), i, n, s, debt.amortization, cfads, target)["service"]
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = np.where(unit > 0, np.maximum(cfads, 0.0) / (target[:, None] * unit), np.inf)
         loan = ratio.min(axis=1)
         bind = np.argmax(ratio <= loan[:, None] * (1.0 + 1e-12), axis=1)  # the first month that binds
@@ -96,7 +96,7 @@ def _sculpted_max(c: np.ndarray, i: np.ndarray, n: np.ndarray, s: np.ndarray) ->
         act = (t > s) & (t <= n)
         ct = c[:, t]
         growth = np.power(1.0 + i, t - 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             interest_bound = np.where(i > 0, pv + ct / (i * growth), np.inf)
         bound = np.where(ct > 0, np.maximum(interest_bound, runmax), runmax)
         month = np.where((ct > 0) & (interest_bound >= runmax), t, runmax_at)
