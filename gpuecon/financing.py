@@ -25,10 +25,11 @@ from .finance import (
     IRR_NONE_FOUND,
     IRR_OK,
     IRR_REASONS,
+    IRRResult,
     annual_rate,
     irr,
 )
-from .financing_core import DebtSchedule, schedule_flat
+from .financing_core import DebtSchedule, equity_flat, schedule_flat
 from .financing_inputs import debt_terms
 from .financing_sizing import MaxLTV, Payback, max_ltv, max_ltv_detail, payback_detail, payback_months
 from .model import IRR_CAP_ANNUAL
@@ -166,8 +167,8 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     """
     debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
                       debt_lag_interest)
-    shape, *_, equity = schedule_flat(system, rent_usd_per_gpu_hour, debt, overrides)
-    res = irr(equity)
+    shape, equity = equity_flat(system, rent_usd_per_gpu_hour, debt, overrides)
+    res = _irr_rows(equity)
     annual = annual_rate(res.rate)
     code = res.reason.astype(int)
     nz = equity != 0
@@ -182,6 +183,26 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     reason[first > 0] = EQUITY_COVERED
     annual = np.where(reason == "", annual, np.nan)
     return EquityIRR(annual.reshape(shape), reason.reshape(shape))
+
+
+def _irr_rows(flows: np.ndarray) -> IRRResult:
+    """:func:`gpuecon.finance.irr` with the rows that change sign more than once solved in one block.
+
+    The general solver scans rows with several sign changes on a grid of rates, once per block of
+    rows it is given; sending those few rows together (rather than one scan per 8,192-row block)
+    keeps the cost of a large batch in the one-change rows. Same solver, same answers.
+    """
+    neg = flows < 0
+    simple = (neg[:, 1:] != neg[:, :-1]).sum(axis=1) <= 1  # a rough count (zeros read as >= 0) for routing only
+    if simple.all():
+        return irr(flows)
+    rate = np.empty(flows.shape[0])
+    reason = np.empty(flows.shape[0], dtype=np.int8)
+    for rows, block in ((np.flatnonzero(simple), 1 << 13), (np.flatnonzero(~simple), flows.shape[0])):
+        if rows.size:
+            part = irr(flows[rows], chunk=block)
+            rate[rows], reason[rows] = part.rate, part.reason
+    return IRRResult(rate, reason)
 
 
 def equity_irr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,

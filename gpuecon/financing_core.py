@@ -68,29 +68,31 @@ def setup(system, rent, debt: DebtTerms, overrides) -> tuple[tuple, Assumptions,
                                f"debt_tenor_years ({rows['n'][k] / 12:g} years) must be longer than the "
                                f"deployment lag ({rows['L'][k]:g} months) when interest during the lag is capitalised")
     H = int(max(cf2.shape[1] - 1, rows["n"].max(initial=0)))
-    cfads = np.zeros((size, H + 1))
-    cfads[:, :cf2.shape[1]] = cf2
-    return shape, a, rows, cfads
+    by_month = np.zeros((H + 1, size))  # month-major in memory: the month loop reads contiguous rows
+    by_month[:cf2.shape[1]] = cf2.T
+    return shape, a, rows, by_month.T
 
 
-def run(loan, i, n, s, method: str, cfads, dmin) -> dict[str, np.ndarray]:
+def run(loan, i, n, s, method: str, cfads, dmin, equity_tax=None) -> dict[str, np.ndarray]:
     """The schedule, vectorized over rows, one pass over months 1..H.
 
     ``s``: months of capitalised interest before amortisation starts (0 when interest is paid
     from month 1). Amortising months s+1..n: level (annuity on the balance at s), straight
     (equal principal), bullet (interest only, principal at n), sculpted (principal = CFADS/DSCR
-    target − interest, floored at 0; the balance left at n is paid at n).
+    target − interest, floored at 0; the balance left at n is paid at n). With ``equity_tax``
+    (the tax rate per row) only the equity flows are kept, written over ``cfads`` in place
+    (months 1..H: CFADS − debt service + tax × interest; month 0 is left to the caller).
     """
     rows, width = cfads.shape
-    out = {k: np.zeros((rows, width)) for k in ("opening", "interest", "capitalised", "principal", "service",
-                                                 "closing")}
+    names = ("opening", "interest", "capitalised", "principal", "service", "closing") if equity_tax is None else ()
+    out = {k: np.zeros((width, rows)).T for k in names}  # rows x months, month-major in memory
     B = loan.astype(float).copy()
-    out["closing"][:, 0] = B
+    if names:
+        out["closing"][:, 0] = B
     k = np.maximum(n - s, 1.0)
     pay = np.zeros(rows)
     base = np.zeros(rows)
     for t in range(1, width):
-        out["opening"][:, t] = B
         interest = i * B
         first = s + 1 == t
         if first.any():
@@ -109,14 +111,20 @@ def run(loan, i, n, s, method: str, cfads, dmin) -> dict[str, np.ndarray]:
         P = np.where(t == n, B, np.minimum(P, B))
         P = np.where(active, P, 0.0)
         cap = np.where(t <= s, interest, 0.0)
-        out["interest"][:, t] = interest
-        out["capitalised"][:, t] = cap
-        out["principal"][:, t] = P
-        out["service"][:, t] = np.where(active, interest + P, 0.0)
+        service = np.where(active, interest + P, 0.0)
+        if names:
+            out["opening"][:, t] = B
+            out["interest"][:, t] = interest
+            out["capitalised"][:, t] = cap
+            out["principal"][:, t] = P
+            out["service"][:, t] = service
+        else:
+            cfads[:, t] += equity_tax * interest - service
         B = B + cap - P
         B = np.where(B <= 1e-10 * loan, 0.0, B)  # repaid (a rounding residue is not a balance)
-        out["closing"][:, t] = B
-    return out
+        if names:
+            out["closing"][:, t] = B
+    return out if names else {"equity": cfads}
 
 
 def schedule_flat(system, rent, debt: DebtTerms, overrides):
@@ -124,9 +132,20 @@ def schedule_flat(system, rent, debt: DebtTerms, overrides):
     loan = r["ltv"] * r["capex"]
     s = r["L"] if debt.lag_interest == "capitalised" else np.zeros_like(r["L"])
     out = run(loan, r["i"], r["n"], s, debt.amortization, cfads, r["dscr"])
+    service = out["service"]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        dscr = np.where(out["service"] > 0, cfads / np.where(out["service"] > 0, out["service"], 1.0), np.nan)
+        dscr = np.where(service > 0, cfads / np.where(service > 0, service, 1.0), np.nan)
     shield = r["tax"][:, None] * out["interest"]
-    equity = cfads - out["service"] + shield
+    equity = cfads - service + shield
     equity[:, 0] += loan
     return shape, r, loan, cfads, out, dscr, shield, equity
+
+
+def equity_flat(system, rent, debt: DebtTerms, overrides) -> tuple[tuple, np.ndarray]:
+    """Only the equity flows (rows x months, month-major in memory): the hot path of the equity IRR."""
+    shape, a, r, cfads = setup(system, rent, debt, overrides)
+    loan = r["ltv"] * r["capex"]
+    s = r["L"] if debt.lag_interest == "capitalised" else np.zeros_like(r["L"])
+    equity = run(loan, r["i"], r["n"], s, debt.amortization, cfads, r["dscr"], equity_tax=r["tax"])["equity"]
+    equity[:, 0] += loan
+    return shape, equity
