@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .assumptions import as_assumptions
 from .errors import GpueconError
 from .finance import (
     IRR_ABOVE_CAP,
@@ -30,9 +31,10 @@ from .finance import (
     irr,
 )
 from .financing_core import DebtSchedule, equity_flat, schedule_flat
-from .financing_inputs import debt_terms
+from .financing_inputs import DebtTerms, check_rent, debt_terms
 from .financing_sizing import MaxLTV, Payback, max_ltv, max_ltv_detail, payback_detail, payback_months
-from .model import IRR_CAP_ANNUAL
+from .model import IRR_CAP_ANNUAL, project_terms
+from .numbers import explicit
 
 EQUITY_COVERED = ("no equity IRR as a return: the loan and prepay cover the purchase (no equity outlay at "
                   "month 0), so the rate would be a borrowing cost or unbounded")
@@ -167,12 +169,82 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     """
     debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
                       debt_lag_interest)
-    shape, equity = equity_flat(system, rent_usd_per_gpu_hour, debt, overrides)
+    a = as_assumptions(system, **overrides)
+    rent = check_rent(rent_usd_per_gpu_hour)
+    t = project_terms(a)
+    debt_arrays = (debt.ltv_frac, debt.rate_annual, debt.tenor_months, debt.min_dscr)
+    shape = np.broadcast_shapes(np.shape(rent), *(np.shape(getattr(t, k)) for k in t.__dataclass_fields__),
+                                *(np.shape(x) for x in debt_arrays))
+    size = int(np.prod(shape))
+    if size <= _BLOCK_ROWS:
+        shape, equity = equity_flat(a, rent, debt, {})
+        annual, reason = _equity_irr_rows(equity)
+        return EquityIRR(annual.reshape(shape), reason.reshape(shape))
+    # large batches: blocks of rows, so each block's flows stay small in memory (vectorized within a block)
+    fields = {k: _flat_or_same(v, shape) for k, v in a.items()}
+    flat_debt = [np.broadcast_to(x, shape).reshape(size) for x in debt_arrays]
+    flat_rent = np.broadcast_to(rent, shape).reshape(size)
+    rate = np.empty(size)
+    code = np.empty(size, dtype=np.int8)
+    first = np.empty(size)
+    later: list[tuple[np.ndarray, np.ndarray]] = []  # several sign changes: solved together at the end
+    for start in range(0, size, _BLOCK_ROWS):
+        rows = slice(start, min(size, start + _BLOCK_ROWS))
+        sub = {k: explicit(v[rows]) if isinstance(v, np.ndarray) and v.shape == (size,) else v
+               for k, v in fields.items()}
+        part = DebtTerms(flat_debt[0][rows], flat_debt[1][rows], flat_debt[2][rows], flat_debt[3][rows],
+                         debt.amortization, debt.lag_interest)
+        _, equity = equity_flat(a.system, flat_rent[rows], part, sub)
+        index = np.arange(rows.start, rows.stop)
+        first[rows] = _first_flow(equity)
+        simple = _simple(equity)
+        res = irr(equity[simple])
+        rate[index[simple]], code[index[simple]] = res.rate, res.reason
+        if not simple.all():
+            later.append((index[~simple], equity[~simple]))
+    if later:
+        width = max(f.shape[1] for _, f in later)
+        flows = np.concatenate([np.pad(f, ((0, 0), (0, width - f.shape[1]))) for _, f in later])
+        index = np.concatenate([i for i, _ in later])
+        res = irr(flows, chunk=max(1, flows.shape[0]))
+        rate[index], code[index] = res.rate, res.reason
+    annual, reason = _reasons(rate, code, first)
+    return EquityIRR(annual.reshape(shape), reason.reshape(shape))
+
+
+_BLOCK_ROWS = 1 << 15
+
+
+def _flat_or_same(value: np.ndarray, shape: tuple) -> object:
+    """A field flattened over the scenario rows, or as it is where it is a scalar or does not shape the flows."""
+    if np.ndim(value) == 0:
+        return explicit(float(value))
+    try:
+        return np.broadcast_to(value, shape).reshape(-1)
+    except ValueError:
+        return explicit(value)  # not broadcast with the flows (a spec figure): cash_flows does not read it
+
+
+def _equity_irr_rows(equity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Annual equity IRR and reason per row of equity flows (rows x months)."""
     res = _irr_rows(equity)
-    annual = annual_rate(res.rate)
-    code = res.reason.astype(int)
-    nz = equity != 0
-    first = equity[np.arange(equity.shape[0]), np.argmax(nz, axis=1)]
+    return _reasons(res.rate, res.reason, _first_flow(equity))
+
+
+def _first_flow(flows: np.ndarray) -> np.ndarray:
+    return flows[np.arange(flows.shape[0]), np.argmax(flows != 0, axis=1)]
+
+
+def _simple(flows: np.ndarray) -> np.ndarray:
+    """Rows with at most one sign change by a rough count (zeros read as >= 0): for routing only."""
+    neg = flows < 0
+    return (neg[:, 1:] != neg[:, :-1]).sum(axis=1) <= 1
+
+
+def _reasons(rate: np.ndarray, code: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Annual IRR (NaN where none is shown) and the reason per row, from the solver's rates and codes."""
+    annual = annual_rate(rate)
+    code = code.astype(int)
     with np.errstate(invalid="ignore"):
         high = annual > IRR_CAP_ANNUAL
     reason = np.full(annual.shape, "", dtype=object)
@@ -181,8 +253,7 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     reason[(code == IRR_NO_SIGN_CHANGE) & (first <= 0)] = EQUITY_NEVER_POSITIVE
     reason[high] = IRR_REASONS[IRR_ABOVE_CAP]
     reason[first > 0] = EQUITY_COVERED
-    annual = np.where(reason == "", annual, np.nan)
-    return EquityIRR(annual.reshape(shape), reason.reshape(shape))
+    return np.where(reason == "", annual, np.nan), reason
 
 
 def _irr_rows(flows: np.ndarray) -> IRRResult:
@@ -192,8 +263,7 @@ def _irr_rows(flows: np.ndarray) -> IRRResult:
     rows it is given; sending those few rows together (rather than one scan per 8,192-row block)
     keeps the cost of a large batch in the one-change rows. Same solver, same answers.
     """
-    neg = flows < 0
-    simple = (neg[:, 1:] != neg[:, :-1]).sum(axis=1) <= 1  # a rough count (zeros read as >= 0) for routing only
+    simple = _simple(flows)
     if simple.all():
         return irr(flows)
     rate = np.empty(flows.shape[0])

@@ -176,6 +176,24 @@ def test_vectorized_equals_one_by_one():
             assert float(one) == pytest.approx(many[r, k], abs=1e-12)
 
 
+def test_large_batches_in_blocks_give_the_same_answers(monkeypatch):
+    rng = np.random.default_rng(3)
+    rent = rng.uniform(0.5, 4, 40)
+    kw = dict(debt_ltv_frac=rng.uniform(0, 0.95, 40), debt_rate_annual=rng.uniform(0, 0.2, 40),
+              prepay_frac_contract=np.array([[0.0], [0.15]]), tax_rate_frac=0.21, hurdle_irr_annual="800%",
+              tflops_fp8_dense=[1000.0, 2000.0, 3000.0],  # a spec array that does not shape the flows
+              debt_tenor_years=np.where(np.arange(40) % 5 == 0, 6.0, 4.0), contract_term_years=5)  # 6 > 5: 2 roots
+    whole = fin.equity_irr_detail("H100", rent, **kw)
+    monkeypatch.setattr(fin, "_BLOCK_ROWS", 7)
+    blocks = fin.equity_irr_detail("H100", rent, **kw)
+    assert blocks.annual.shape == whole.annual.shape == (2, 40)
+    ok = ~np.isnan(whole.annual)
+    assert 20 < ok.sum() < 80 and np.array_equal(np.isnan(blocks.annual), ~ok)
+    assert blocks.annual[ok] == pytest.approx(whole.annual[ok], abs=1e-12)
+    assert blocks.reason.tolist() == whole.reason.tolist()
+    assert "no unique IRR: NPV has several roots" in whole.reason.ravel().tolist()
+
+
 def test_equity_irr_reasons():
     d = fin.equity_irr_detail("H100", RENT, debt_ltv_frac=[0.9, 0.7])
     assert d.reason[0] == ("no equity IRR as a return: the loan and prepay cover the purchase (no equity outlay at "
