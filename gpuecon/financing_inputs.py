@@ -1,0 +1,151 @@
+"""Validated inputs of the financing and valuation engine (debt terms, rent path, GPU age).
+
+The fields follow :class:`gpuecon.assumptions.Field`: a unit in the name, an allowed range,
+the number parser for text (``"10%"`` -> 0.10) and the percent-typo rule (a rate typed as 10
+means 1000%, refused with ``10 means 1000%; for 10% write 0.10 or 10%``). Conventions and
+sources: docs/financing.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .assumptions import Field
+from .errors import GpueconError
+
+
+def _decimal(x: float) -> str:
+    """0.1 -> '0.10', 0.08 -> '0.08', 0.125 -> '0.125': at least two decimals, as a rate is written."""
+    s = f"{x:g}"
+    if "e" in s:
+        return s
+    whole, _, frac = s.partition(".")
+    return f"{whole}.{frac:0<2}"
+
+
+@dataclass(frozen=True)
+class FinanceField(Field):
+    """A :class:`~gpuecon.assumptions.Field` whose percent hint writes the decimal with two places."""
+
+    percent: bool = False  # a rate or fraction where 10 is likely a typo for 10%
+
+    @property
+    def percent_like(self) -> bool:
+        return self.percent or super().percent_like
+
+    def message(self, value: float, name: str | None = None) -> str:
+        name = name or self.name
+        v = float(value)
+        hint = ""
+        if self.percent_like and 1 < v <= 1000:
+            hint = f"{v:g} means {v * 100:g}%; for {v:g}% write {_decimal(v / 100)} or {v:g}%"
+        in_range = not bool(self.bad_mask(np.float64(v), explicit=True))
+        if in_range and hint:
+            return (f"{name} = {v:g} looks like a percent typed as a whole number: {hint} "
+                    f"(to mean {v * 100:g}%, write {v * 100:g}%)")
+        text = f"{name} must be {self.allowed}, got {_show(v)}"
+        return f"{text} ({hint})" if hint else text
+
+
+def _show(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+_F = FinanceField
+FIELDS: dict[str, FinanceField] = {
+    f.name: f
+    for f in [
+        _F("debt_ltv_frac", "fraction", 0.6, 0, 1, hi_open=True,
+           doc="Loan drawn at month 0 as a fraction of all-in capex per GPU", source="illustrative"),
+        _F("debt_rate_annual", "nominal annual rate", 0.10, 0, 1, percent=True,
+           doc="Loan interest rate, nominal annual; monthly rate = rate / 12",
+           source="seed 003: GPU-backed loans at ~10% interest"),
+        _F("debt_tenor_years", "years", 4.0, 0, 30, lo_open=True, whole=True, step=1 / 12,
+           doc="Loan tenor from drawdown; payments at the ends of months 1..12 x tenor", source="illustrative"),
+        _F("debt_min_dscr", "ratio", 1.2, 0, 100, lo_open=True,
+           doc="Minimum DSCR for max LTV and the sculpted target", source="illustrative (a common covenant)"),
+        _F("rent_change_annual", "annual rate", 0.0, -1, 10, lo_open=True, typo_above=1.0,
+           doc="Annual change in rent in the valuation, applied as (1 + g)^(k/12) in month k",
+           source="illustrative; seed 000: H100 rents rose ~10% late 2025 to early 2026"),
+        _F("discount_rate_annual", "annual rate", None, -1, 10, lo_open=True, typo_above=1.0,
+           doc="Discount rate of the valuation, annual effective (default: hurdle_irr_annual)"),
+        _F("rate_annual", "annual rate", None, -1, 10, lo_open=True, typo_above=1.0,
+           doc="Discount rate of the discounted payback, annual effective"),
+        _F("age_years", "years", 0.0, 0, 50, doc="Age of the GPU in years since purchase"),
+        _F("price_usd_per_gpu", "USD/GPU", None, 0, 1e8, lo_open=True, doc="Traded price of one GPU"),
+    ]
+}
+
+AMORTIZATIONS = ("level", "straight", "bullet", "sculpted")
+LAG_INTEREST = ("paid", "capitalised")
+DEPRECIATION_METHODS = ("SL", "DDB", "MACRS5")
+_CHOICE_ALIASES = {"capitalized": "capitalised", "annuity": "level", "equal_principal": "straight",
+                   "interest_only": "bullet", "sl": "SL", "ddb": "DDB", "macrs5": "MACRS5", "macrs": "MACRS5"}
+
+
+def check(name: str, value: object) -> np.ndarray:
+    """``value`` as a float (array) checked against field ``name``; GpueconError names field, value, range."""
+    return FIELDS[name].check(value)
+
+
+def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (case-insensitive, a few aliases), or GpueconError listing them."""
+    key = str(value).strip().lower().replace("-", "_").replace(" ", "_") if isinstance(value, str) else None
+    if key is not None:
+        key = _CHOICE_ALIASES.get(key, key)
+        for a in allowed:
+            if a.lower() == key.lower():
+                return a
+    raise GpueconError(name, value, "one of " + ", ".join(repr(a) for a in allowed))
+
+
+def check_rent(value: object, name: str = "rent_usd_per_gpu_hour") -> np.ndarray:
+    """A rent (USD/GPU-hr): finite numbers >= 0, broadcastable."""
+    from .numbers import parse_number
+
+    if isinstance(value, str):
+        value = parse_number(value, name)
+    if value is None:
+        raise GpueconError(name, None, "given")
+    if isinstance(value, bool | np.bool_):
+        raise GpueconError(name, value, "a number >= 0")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise GpueconError(name, value, "a number >= 0") from None
+    bad = ~(np.isfinite(arr) & (arr >= 0))
+    if bad.any():
+        raise GpueconError(name, float(arr.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]]), "a number >= 0")
+    return arr
+
+
+@dataclass(frozen=True)
+class DebtTerms:
+    """Validated debt inputs, each broadcastable over scenarios (amortization and lag rule: one per call)."""
+
+    ltv_frac: np.ndarray
+    rate_annual: np.ndarray  # nominal; monthly = rate / 12
+    tenor_months: np.ndarray  # whole months
+    min_dscr: np.ndarray
+    amortization: str
+    lag_interest: str
+
+    @property
+    def rate_monthly(self) -> np.ndarray:
+        return self.rate_annual / 12.0
+
+
+def debt_terms(debt_ltv_frac: object = 0.6, debt_rate_annual: object = 0.10, debt_tenor_years: object = 4.0,
+               debt_amortization: object = "level", debt_min_dscr: object = 1.2,
+               debt_lag_interest: object = "paid") -> DebtTerms:
+    """Check every debt input (GpueconError names the first bad one) and return them as :class:`DebtTerms`."""
+    return DebtTerms(
+        ltv_frac=check("debt_ltv_frac", debt_ltv_frac),
+        rate_annual=check("debt_rate_annual", debt_rate_annual),
+        tenor_months=np.round(check("debt_tenor_years", debt_tenor_years) * 12.0),
+        min_dscr=check("debt_min_dscr", debt_min_dscr),
+        amortization=check_choice("debt_amortization", debt_amortization, AMORTIZATIONS),
+        lag_interest=check_choice("debt_lag_interest", debt_lag_interest, LAG_INTEREST),
+    )
