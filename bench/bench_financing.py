@@ -3,7 +3,7 @@
     python bench/bench_financing.py [--n 1000000] [--peer-n 20000]
 
 VR NVL72 projects (5-year term, 61 monthly flows) at random rents, prepays, LTVs, debt rates and
-tenors (3-5 years), level loans, 21% tax (interest shield on). ``gpuecon.financing.equity_irr``
+tenors (3-5 years), level loans, 21% tax (interest shield on). ``gpuecon.engine.financing.equity_irr``
 runs once over all ``--n`` scenarios (project flows, loan schedules, equity flows and the
 vectorized IRR: the whole call). pyxirr's API is scalar, so it runs in a Python loop over the
 first ``--peer-n`` scenarios' equity flows (built beforehand, not timed). Per-scenario times are
@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pyxirr
 
-from gpuecon.financing import equity_cash_flows, equity_irr
+from gpuecon.engine.financing import equity_cash_flows, equity_irr
 
 
 def main() -> None:
@@ -58,7 +58,7 @@ def main() -> None:
     print()
     print("| method | scenarios | total s | us per scenario |")
     print("|---|---:|---:|---:|")
-    print(f"| gpuecon.financing.equity_irr (vectorized, whole call) | {n:,} | {t_vec:.2f} | {per_vec:.2f} |")
+    print(f"| gpuecon.engine.financing.equity_irr (vectorized, whole call) | {n:,} | {t_vec:.2f} | {per_vec:.2f} |")
     print(f"| pyxirr.irr loop (equity flows prebuilt) | {k:,} | {t_pyx:.2f} | {per_pyx:.2f} |")
     print()
     print(f"pyxirr / gpuecon time per scenario: {per_pyx / per_vec:.1f}x")

@@ -13,11 +13,11 @@ import pyxirr
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import gpuecon.financing as fin
-import gpuecon.financing_inputs as fin_inputs
-import gpuecon.financing_sizing as fin_sizing
-from gpuecon.errors import GpueconError
-from gpuecon.model import cash_flows, project_irr
+import gpuecon.engine.financing as fin
+import gpuecon.engine.financing_inputs as fin_inputs
+import gpuecon.engine.financing_sizing as fin_sizing
+from gpuecon.engine.errors import GpueconError
+from gpuecon.engine.model import cash_flows, project_irr
 
 # H100 SXM at the catalog defaults, derived by hand (docs/model.md): all-in capex 38,000 + 4,000 + 800
 # + 1,200 = 44,000; opex per GPU-hour = power 1.4 kW x 1.3 x 0.08 + colocation 1.4 x 140 / 730
@@ -118,7 +118,7 @@ def test_capitalised_lag_interest_by_hand():
 # --- equity ---------------------------------------------------------------------------------------
 
 def _equity_by_hand(rent, ltv, rate, years, tax, **kw):
-    """Equity flows built here: the project flows of gpuecon.model.cash_flows plus a numpy-financial loan."""
+    """Equity flows built here: the project flows of gpuecon.engine.model.cash_flows plus a numpy-financial loan."""
     cf = cash_flows("H100", rent, tax_rate_frac=tax, **kw)
     capex = 44_000.0
     n = int(round(years * 12))

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import gpuecon.valuation as val
-from gpuecon.errors import GpueconError
-from gpuecon.model import ceiling_rent_from_reference, floor_rent
-from gpuecon.numbers import explicit
+import gpuecon.engine.valuation as val
+from gpuecon.engine.errors import GpueconError
+from gpuecon.engine.model import ceiling_rent_from_reference, floor_rent
+from gpuecon.engine.numbers import explicit
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
