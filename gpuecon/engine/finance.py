@@ -51,7 +51,7 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
     n = np.asarray(periods, dtype=float)
     small = np.abs(r) < 1e-12
     safe = np.where(small, 1.0, r)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = -np.expm1(-n * np.log1p(safe)) / safe
     return np.where(small, n, out)
 
@@ -134,7 +134,7 @@ def _start(cft: np.ndarray) -> np.ndarray:
     j = np.minimum((pos == pos[0]).sum(axis=0), xg.size - 1) - 1  # last grid point before the one sign flip
     cols = np.arange(cft.shape[1])
     xa, xb, fa, fb = xg[j], xg[j + 1], vals[j, cols], vals[j + 1, cols]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         x = xa - fa * (xb - xa) / (fb - fa)
     return np.where((pos[j, cols] != pos[j + 1, cols]) & np.isfinite(x), x, 1.0)
 
@@ -207,7 +207,7 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
         same = np.sign(f) == (s_lo if full else s_lo[rows])
         la = np.where(same, xa, la)
         ha = np.where(same, ha, xa)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             xn = xa - f / fp
         bad = ~np.isfinite(xn) | (xn < la) | (xn > ha)
         xn = np.where(bad, 0.5 * (la + ha), xn)

@@ -37,6 +37,7 @@ from .model import (
     tco_breakdown,
 )
 from .numbers import explicit, parse_cells
+from .rows import PLACEHOLDER_SYSTEM, engine_values, resolve_rows
 
 EXTRA_COLUMNS = ("system", "rent_usd_per_gpu_hour", "usd_per_pflop_hour", "basis")
 RESULT_COLUMNS = (
@@ -130,38 +131,26 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None, pass
             rent_default[name] = sysobj.figures["market_rent_usd_per_gpu_hour"] if sysobj else np.nan
         except GpueconError as err:
             fail(codes == list(uniques).index(name), str(err))
-            table[name] = defaults("VR NVL72")  # placeholder for a failed row; never reported
+            table[name] = defaults(PLACEHOLDER_SYSTEM)  # a failed row's placeholder; never reported
             rent_default[name] = np.nan
     is_custom = (names == "").to_numpy()
 
-    values: dict[str, np.ndarray] = {}
-    marked: list[str] = []
-    for field, spec in FIELDS.items():
-        base = np.array([table[u][field] for u in uniques], dtype=float)[codes]
-        typed_pct = np.zeros(n, bool)
+    given: dict[str, np.ndarray] = {}
+    typed: dict[str, np.ndarray] = {}
+    for field in FIELDS:
         if field in by_key:
             raw = df[by_key[field]]
-            num, typed_pct, text_bad = parse_cells(raw)
+            num, typed[field], text_bad = parse_cells(raw)
             fail(text_bad, lambda i, raw=raw, f=field: f"{f} must be a number (e.g. 0.15 or 15%), got {_cell(raw.iloc[i])}")
-            given = ~np.isnan(num)
+            given[field] = num
             if field in REQUIRED_FOR_CUSTOM:
-                fail(is_custom & ~given, f"{field} is required for a system not in the catalog")
-            base = np.where(given, num, base)
+                fail(is_custom & np.isnan(num), f"{field} is required for a system not in the catalog")
         elif field in REQUIRED_FOR_CUSTOM:
             fail(is_custom, f"{field} is required for a system not in the catalog")
-        bad = np.where(typed_pct, spec.bad_mask(base, explicit=True), spec.bad_mask(base))
-        if bad.any():
-            fail(bad, lambda i, b=base, sp=spec: sp.message(b[i]))
-        if typed_pct.any():
-            marked.append(field)
-        values[field] = base
-
-    ok = errors == ""
-    safe = defaults("VR NVL72")
-    for field, arr in values.items():
-        values[field] = np.where(ok, arr, safe[field])
-    for field in marked:  # validated row by row above: '%'-typed values are taken as typed
-        values[field] = explicit(values[field])
+    rows = resolve_rows(codes, [table[u] for u in uniques], given, typed)
+    for field, bad in rows.bad.items():
+        fail(bad, lambda i, b=rows.values[field], sp=FIELDS[field]: sp.message(b[i]))
+    values = engine_values(rows, errors == "")
     capex = capex_breakdown_usd_per_gpu(None, **values) if n else {"total": np.zeros(0), "socamm": np.zeros(0)}
     a = Assumptions(None, **values)
 

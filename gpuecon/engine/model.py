@@ -445,7 +445,7 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
         found = np.isfinite(hi)
         hi = np.where(found, hi, 1.0)
         f1, fp1 = fun(np.ones(one.size))  # one Newton step from rate 0 as the start
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x0 = np.where(fp1 != 0, 1.0 - f1 / fp1, 0.99)
         x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
         x = solve_bracketed(fun, lo, hi, x0, -np.ones(one.size))

@@ -57,7 +57,7 @@ from ..engine.assumptions import ALIASES, FIELDS, REQUIRED_FOR_CUSTOM, Assumptio
 from ..engine.catalog import System, catalog_frame, get_system, normalize, system_names
 from ..engine.errors import GpueconError
 from ..engine.numbers import Percent, parse_number
-from ..engine.numbers import explicit as explicit_values
+from ..engine.rows import engine_values, resolve_rows
 
 ERR_VALUE = "#VALUE!"
 ERR_NA = "#N/A"
@@ -536,22 +536,6 @@ def _isolate(batch: Batch, rows: np.ndarray, compute: Callable[[np.ndarray], np.
     return result
 
 
-_SAFE_SYSTEM = "VR NVL72"
-
-
-def _safe_defaults() -> dict[str, float]:
-    return _safe_defaults_cached()
-
-
-@functools.cache
-def _safe_defaults_cached() -> dict[str, float]:
-    return defaults(_SAFE_SYSTEM)
-
-
-def _system_defaults(system: System | None) -> dict[str, float]:
-    return _defaults_by_name(system.name if system is not None else None)
-
-
 @functools.cache
 def _defaults_by_name(name: str | None) -> dict[str, float]:
     return defaults(name)
@@ -563,48 +547,34 @@ def _system_cells(raw: object, overrides: dict[str, float]) -> Cells:
 
 def row_fields(batch: Batch, overrides: dict[str, float], per_row: dict[str, tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Every engine field as a row array: the row's system defaults, then the assumptions range,
-    then the per-row arguments (``field -> (argument name, values with NaN = not given)``).
-    Rows whose values are out of range are failed; failed rows get safe placeholder values."""
+    then the per-row arguments (``field -> (argument name, values with NaN = not given)``), checked
+    by :func:`gpuecon.engine.rows.resolve_rows`. Rows out of range are failed with the argument's
+    name; failed rows get placeholder values."""
     systems = batch.values["system"]
-    ok = batch.ok
-    distinct: dict[int, System | None] = {}
     codes = np.zeros(batch.n, dtype=np.int64)
     keyed: dict[object, int] = {}
+    tables: list[dict[str, float]] = []
     for i, s in enumerate(systems):
         k = s.name if isinstance(s, System) else None
         if k not in keyed:
             keyed[k] = len(keyed)
-            distinct[keyed[k]] = s
+            tables.append(_defaults_by_name(k))
         codes[i] = keyed[k]
-    tables = [_system_defaults(distinct[c]) for c in range(len(distinct))]
-    fields: dict[str, np.ndarray] = {}
-    marked: list[str] = []
-    for field, spec in FIELDS.items():
+    given: dict[str, np.ndarray] = {}
+    typed: dict[str, np.ndarray] = {}
+    for field in FIELDS:
+        row_given = _given(per_row, field, batch.n)
         if field in overrides:
-            arr = np.full(batch.n, overrides[field])
-        elif len(tables) == 1:
-            arr = np.full(batch.n, tables[0][field], dtype=float)
-        else:
-            arr = np.array([t[field] for t in tables], dtype=float)[codes]
+            given[field] = np.full(batch.n, float(overrides[field]))
+            if isinstance(overrides[field], Percent):
+                typed[field] = ~row_given
         if field in per_row:
-            name, given = per_row[field]
-            arr = np.where(np.isnan(given), arr, given)
-        else:
-            name = field
-        explicit = isinstance(overrides.get(field), Percent) & ~_given(per_row, field, batch.n)
-        bad = np.where(explicit, spec.bad_mask(arr, explicit=True), spec.bad_mask(arr)) & ok
-        if bad.any():
-            batch.fail(bad, lambda i, a=arr, nm=name, f=field: cell_error(msg_range(nm, f, a[i])))
-        fields[field] = arr
-        if np.any(explicit):
-            marked.append(field)
-    ok = batch.ok
-    if not ok.all():
-        safe = _safe_defaults()
-        fields = {f: np.where(ok, a, safe[f]) for f, a in fields.items()}
-    for f in marked:  # validated row by row above; the engine takes them as typed
-        fields[f] = explicit_values(fields[f])
-    return fields
+            given[field] = np.where(row_given, per_row[field][1], given.get(field, np.nan))
+    rows = resolve_rows(codes, tables, given, typed)
+    for field, bad in rows.bad.items():
+        name = per_row[field][0] if field in per_row else field
+        batch.fail(bad & batch.ok, lambda i, a=rows.values[field], nm=name, f=field: cell_error(msg_range(nm, f, a[i])))
+    return engine_values(rows, batch.ok)
 
 
 def _given(per_row: dict[str, tuple[str, np.ndarray]], field: str, n: int) -> np.ndarray:
