@@ -235,7 +235,7 @@ BasisOpt = Annotated[str, typer.Option("--basis", metavar="BASIS",
 
 @app.command("ceiling")
 @run
-def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = 0.70, basis: BasisOpt = "FP8",
+def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = model.REFERENCE_USD_PER_PFLOP_HOUR, basis: BasisOpt = "FP8",
                 sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Ceiling rent: reference $/PFLOP-hour x this system's marketed dense PFLOPS."""
     a = _assumptions(system, sets)
@@ -319,7 +319,7 @@ def chart_cmd(
     system: SystemArg,
     output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE",
                                          help="Image to write: .png, .svg or .pdf (no extension: .png); a missing folder is created")] = Path("one_chart.png"),
-    usd_per_pflop_hour: PriceOpt = 0.70,
+    usd_per_pflop_hour: PriceOpt = model.REFERENCE_USD_PER_PFLOP_HOUR,
     basis: BasisOpt = "FP8",
     sets: SetOpt = None,
 ) -> None:

@@ -27,6 +27,7 @@ from .errors import GpueconError
 from .model import (
     BASES,
     FLOPS_BASES,
+    REFERENCE_USD_PER_PFLOP_HOUR,
     capex_breakdown_usd_per_gpu,
     floor_rent,
     floor_rent_detail,
@@ -154,7 +155,7 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None, pass
     capex = capex_breakdown_usd_per_gpu(None, **values) if n else {"total": np.zeros(0), "socamm": np.zeros(0)}
     a = Assumptions(None, **values)
 
-    price = _numeric_column(df, by_key.get("usd_per_pflop_hour"), 0.70, "usd_per_pflop_hour", fail)
+    price = _numeric_column(df, by_key.get("usd_per_pflop_hour"), REFERENCE_USD_PER_PFLOP_HOUR, "usd_per_pflop_hour", fail)
     basis_raw = df[by_key["basis"]].fillna("FP8").astype(str) if "basis" in by_key else pd.Series(["FP8"] * n)
     bcodes, buniques = pd.factorize(basis_raw)
     basis = np.empty(n, dtype=object)

@@ -158,6 +158,9 @@ def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.nd
 # --- project cash flows, NPV, IRR, floor -----------------------------------------------------
 
 #: Above this annual IRR a rate is not shown as a return (the outlay is nearly nil).
+#: Reference price of compute for the value-based ceiling, USD per PFLOP-hour at FP8 dense (seed 001).
+REFERENCE_USD_PER_PFLOP_HOUR = 0.70
+DEFAULT_BASIS = "FP8"
 IRR_CAP_ANNUAL = 10.0
 
 
@@ -493,7 +496,7 @@ def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.n
 
 # --- value-based ceiling ----------------------------------------------------------------------
 
-def ceiling_rent(system=None, /, usd_per_pflop_hour=0.70, basis: str = "FP8", **overrides) -> np.ndarray:
+def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR, basis: str = DEFAULT_BASIS, **overrides) -> np.ndarray:
     """Ceiling rent (USD/GPU-hr) = reference price x this system's marketed dense performance.
 
     FLOPS bases: ``usd_per_pflop_hour * tflops / 1000``; ``MEM_BW``: the price is USD per
@@ -522,7 +525,8 @@ def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8
 
 # --- the One Chart ------------------------------------------------------------------------------
 
-def headroom_frac(system=None, /, usd_per_pflop_hour=0.70, basis: str = "FP8", **overrides) -> np.ndarray:
+def headroom_frac(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR, basis: str = DEFAULT_BASIS,
+                  **overrides) -> np.ndarray:
     """Largest increase in all-in system price (fraction) at which floor rent <= ceiling rent.
 
     Floor rent is linear in capex (maintenance, depreciation and residual scale with it), so
@@ -557,7 +561,8 @@ class OneChart:
                              "irr_at_headroom_price_annual": self.repriced_irr_annual})
 
 
-def one_chart(system=None, /, rents=None, usd_per_pflop_hour=0.70, basis: str = "FP8", points: int = 41,
+def one_chart(system=None, /, rents=None, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR, basis: str = DEFAULT_BASIS,
+              points: int = 41,
               **overrides) -> OneChart:
     """IRR across rents (default: from 0.6 x floor to 1.1 x ceiling), with floor, ceiling and headroom."""
     a = _a(system, overrides)

@@ -65,7 +65,7 @@ ERR_NUM = "#NUM!"
 MAX_REASON_CHARS = 1000  # the unknown-field message lists all ~30 field names
 
 #: Engine defaults that are not assumption fields.
-DEFAULT_USD_PER_PFLOP_HOUR = 0.70
+DEFAULT_USD_PER_PFLOP_HOUR = _model.REFERENCE_USD_PER_PFLOP_HOUR
 DEFAULT_BASIS = "FP8"
 DEFAULT_ITEM = "total"
 TCO_ITEMS = ("total",) + _model.TCO_ITEMS
