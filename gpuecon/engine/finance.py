@@ -28,17 +28,69 @@ IRR_REASONS = {
 
 
 def x_max(n_periods: float) -> float:
-    """Largest x = 1/(1+r) an IRR search reaches: rates down to -99.9999% a period, x^n finite."""
+    """Largest x = 1/(1+r) an IRR search reaches: rates down to -99.9999% a period, x^n finite.
+
+    Parameters
+    ----------
+    n_periods : float
+        Number of periods of the longest flow.
+
+    Returns
+    -------
+    float
+        ``min(1e6, 10^(300/n))``: x^n stays below 1e300.
+
+    Examples
+    --------
+    >>> x_max(12), x_max(600)
+    (1000000.0, 3.1622776601683795)
+    """
     return float(min(1e6, 10.0 ** (300.0 / max(n_periods, 1.0))))
 
 
 def monthly_rate(annual: np.ndarray | float) -> np.ndarray:
-    """Monthly rate equivalent to an annual effective rate: ``(1+a)^(1/12)-1``. Excel: ``=(1+a)^(1/12)-1``."""
+    """Monthly rate equivalent to an annual effective rate.
+
+    ``m = (1 + a)^(1/12) - 1``. Excel: ``=(1+a)^(1/12)-1``.
+
+    Parameters
+    ----------
+    annual : float or array
+        Annual effective rate (0.156 = 15.6% a year).
+
+    Returns
+    -------
+    ndarray
+        Monthly rate, same shape.
+
+    Examples
+    --------
+    >>> round(float(monthly_rate(0.156)), 12)
+    0.012153744586
+    """
     return np.power(1.0 + np.asarray(annual, dtype=float), 1.0 / 12.0) - 1.0
 
 
 def annual_rate(monthly: np.ndarray | float) -> np.ndarray:
-    """Annual effective rate of a monthly rate: ``(1+m)^12-1``. Excel: ``=(1+IRR(monthly_range))^12-1``."""
+    """Annual effective rate of a monthly rate.
+
+    ``a = (1 + m)^12 - 1``. Excel: ``=(1+IRR(monthly_range))^12-1``.
+
+    Parameters
+    ----------
+    monthly : float or array
+        Rate per month.
+
+    Returns
+    -------
+    ndarray
+        Annual effective rate, same shape.
+
+    Examples
+    --------
+    >>> round(float(annual_rate(monthly_rate(0.156))), 12)
+    0.156
+    """
     return np.power(1.0 + np.asarray(monthly, dtype=float), 12.0) - 1.0
 
 
@@ -46,6 +98,25 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
     """Present value of 1 paid at the end of each of ``periods`` periods.
 
     ``(1 - (1+r)^-n) / r``, and ``n`` when ``r = 0``. Excel: ``=PV(r, n, -1)``.
+
+    Parameters
+    ----------
+    rate : float or array
+        Rate per period.
+    periods : float or array
+        Number of periods (broadcast with ``rate``).
+
+    Returns
+    -------
+    ndarray
+        The annuity factor.
+
+    Examples
+    --------
+    >>> round(float(annuity_factor(0.01, 12)), 10)  # Excel =PV(1%,12,-1) = 11.2550774735
+    11.2550774735
+    >>> float(annuity_factor(0.0, 12))
+    12.0
     """
     r = np.asarray(rate, dtype=float)
     n = np.asarray(periods, dtype=float)
@@ -57,12 +128,53 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
 
 
 def capital_recovery_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.ndarray:
-    """Level payment per period that repays 1 over ``periods``: ``r / (1 - (1+r)^-n)``. Excel: ``=PMT(r, n, -1)``."""
+    """Level payment per period that repays 1 over ``periods``.
+
+    ``r / (1 - (1+r)^-n)`` (``1/n`` at ``r = 0``). Excel: ``=PMT(r, n, -1)``.
+
+    Parameters
+    ----------
+    rate : float or array
+        Rate per period.
+    periods : float or array
+        Number of periods.
+
+    Returns
+    -------
+    ndarray
+        Payment per period per 1 borrowed.
+
+    Examples
+    --------
+    >>> round(float(capital_recovery_factor(0.01, 12)), 10)  # Excel =PMT(1%,12,-1) = 0.0888487887
+    0.0888487887
+    """
     return 1.0 / annuity_factor(rate, periods)
 
 
 def npv(rate: np.ndarray | float, cashflows: np.ndarray) -> np.ndarray:
-    """NPV of each row of ``cashflows`` (flow 0 undiscounted) at a periodic ``rate`` (broadcast per row)."""
+    """NPV of each row of ``cashflows`` at a periodic ``rate``; flow 0 is today (not discounted).
+
+    ``sum_t CF_t / (1 + r)^t``. Excel: ``=CF0 + NPV(r, CF1:CFn)`` (Excel's ``NPV`` discounts its
+    first value, so month 0 stays outside it).
+
+    Parameters
+    ----------
+    rate : float or array
+        Rate per period, one per row (broadcast).
+    cashflows : array, (n_periods,) or (n_rows, n_periods)
+        Flows at the end of periods 0..n-1.
+
+    Returns
+    -------
+    ndarray, (n_rows,)
+        NPV per row.
+
+    Examples
+    --------
+    >>> round(float(npv(0.10, [-100, 60, 60])[0]), 10)  # -100 + 60/1.1 + 60/1.21
+    4.132231405
+    """
     cf = np.atleast_2d(np.asarray(cashflows, dtype=float))
     x = 1.0 / (1.0 + np.broadcast_to(np.asarray(rate, dtype=float), cf.shape[:1]))
     value = np.zeros(cf.shape[0])
@@ -194,6 +306,12 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
     at ``lo`` (f at ``hi`` has the other sign). A Newton step that leaves the bracket is
     replaced by bisection, so every row converges; a row stops when its step or bracket is
     below ``xtol`` (relative) or f is exactly 0. Only unfinished rows are evaluated.
+
+    Examples
+    --------
+    >>> fun = lambda x, rows=None: (x * x - 2.0, 2.0 * x)
+    >>> round(float(solve_bracketed(fun, np.array([0.0]), np.array([2.0]), np.array([1.0]), np.array([-1.0]))[0]), 12)
+    1.414213562373
     """
     x = np.clip(x0, lo, hi).astype(float)
     lo, hi = lo.astype(float), hi.astype(float)
@@ -231,6 +349,13 @@ def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray, x_max: float = 10
     Starts at x = 1 (r = 0), where f is the plain sum of flows, and doubles x (negative rates)
     while f keeps the sign of the first flow, up to ``x_max`` (100: rates down to -99% a period;
     :func:`x_max` gives the deepest safe bound). Rows with no root up to ``x_max`` get ``hi = nan``.
+
+    Examples
+    --------
+    >>> f = lambda x: -100 + 60 * x + 60 * x * x  # NPV of (-100, 60, 60) in x = 1/(1+r)
+    >>> lo, hi = grow_bracket(f, np.array([20.0]), np.array([-1.0]))
+    >>> float(lo[0]), float(hi[0])  # the root x = 0.884 lies in [0, 1]
+    (0.0, 1.0)
     """
     lo = np.zeros(f_at_one.shape)
     hi = np.ones(f_at_one.shape)
@@ -252,6 +377,29 @@ def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 13) -> IRR
     of rates from -99% to +1000%: one root is solved, several give NaN with reason
     "several roots", none give NaN. Rows with no sign change give NaN. Agrees with
     ``numpy_financial.irr`` where both find the unique root. Excel: ``=IRR(range)``.
+
+    Parameters
+    ----------
+    cashflows : array, (n_periods,) or (n_rows, n_periods)
+        Flows at the end of periods 0..n-1 (0 is today).
+    guess : float
+        Kept for API compatibility with ``numpy_financial.irr``; the start is chosen per row.
+    chunk : int
+        Rows solved per block (memory bound).
+
+    Returns
+    -------
+    IRRResult
+        ``rate`` (per period, NaN where none) and ``reason`` codes (:data:`IRR_REASONS`);
+        ``np.asarray(result)`` is the rates.
+
+    Examples
+    --------
+    >>> r = irr([[-100, 60, 60], [-100, 0.5, 0]])
+    >>> [round(float(x), 10) for x in r.rate]  # 60x + 60x^2 = 100 with x = 1/(1+r); Excel =IRR({-100,0.5})
+    [0.1306623863, -0.995]
+    >>> r.reasons()
+    ['', '']
     """
     cf = np.atleast_2d(np.asarray(cashflows, dtype=float))
     n = cf.shape[0]

@@ -33,7 +33,14 @@ MACRS5_RATES = (0.20, 0.32, 0.192, 0.1152, 0.1152, 0.0576)
 
 
 def market_rent(a: Assumptions) -> np.ndarray:
-    """The catalog's market rent (USD/GPU-hr) for ``a``'s system; GpueconError where there is none."""
+    """The catalog's market rent (USD/GPU-hr) for ``a``'s system; GpueconError where there is none.
+
+    Examples
+    --------
+    >>> from gpuecon.engine.assumptions import Assumptions
+    >>> float(market_rent(Assumptions("GB300 NVL72")))  # seed 001: GB300 rents at about $3.50
+    3.5
+    """
     rent = a.system.figures.get("market_rent_usd_per_gpu_hour", np.nan) if a.system is not None else np.nan
     if not rent > 0:
         name = a.system.name if a.system is not None else "a system not in the catalog"
