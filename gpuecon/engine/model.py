@@ -50,6 +50,25 @@ def socamm_cost(capacity_gb, usd_per_gb=10.0, gross_margin=0.0) -> np.ndarray:
 
     With ``gross_margin=0`` this is the vendor's cost; with a margin ``m`` it is the price
     the customer pays at that gross margin. Excel: ``=gb*usd_per_gb/(1-m)``.
+
+    Parameters
+    ----------
+    capacity_gb : float or array
+        SOCAMM capacity, GB (per GPU, or per system).
+    usd_per_gb : float or array
+        Memory cost, USD per GB (seed 001: about $10/GB).
+    gross_margin : float or array
+        Seller's gross margin, fraction in [0, 1).
+
+    Returns
+    -------
+    ndarray
+        USD.
+
+    Examples
+    --------
+    >>> float(socamm_cost(1536, 10)), float(socamm_cost(1536, 10, 0.6))  # cost, then the price at a 60% margin
+    (15360.0, 38400.0)
     """
     from .assumptions import FIELDS
 
@@ -60,7 +79,17 @@ def socamm_cost(capacity_gb, usd_per_gb=10.0, gross_margin=0.0) -> np.ndarray:
 
 
 def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.ndarray]:
-    """All-in capex per GPU by part, after the system price uplift; ``total`` is their sum."""
+    """All-in capex per GPU by part, after the system price uplift; ``total`` is their sum.
+
+    Each part is ``figure x (1 + system_price_uplift_frac)``; SOCAMM is priced to the buyer,
+    ``socamm_gb_per_gpu x socamm_usd_per_gb / (1 - socamm_gross_margin_frac)``.
+
+    Examples
+    --------
+    >>> {k: float(v) for k, v in capex_breakdown_usd_per_gpu("VR NVL72").items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'compute': 85596.0, 'socamm': 19200.0, 'networking': 12924.0, 'storage': 1800.0, 'other': 2400.0,
+     'total': 121920.0}
+    """
     a = _a(system, overrides)
     k = 1.0 + a.system_price_uplift_frac
     parts = {
@@ -78,12 +107,24 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
 
 
 def capex_usd_per_gpu(system=None, /, **overrides) -> np.ndarray:
-    """All-in capex per GPU (USD): compute + SOCAMM price + networking + storage + other, x (1 + uplift)."""
+    """All-in capex per GPU (USD): compute + SOCAMM price + networking + storage + other, x (1 + uplift).
+
+    Examples
+    --------
+    >>> float(capex_usd_per_gpu("VR NVL72"))
+    121920.0
+    """
     return capex_breakdown_usd_per_gpu(system, **overrides)["total"]
 
 
 def capex_per_watt(system=None, /, basis: str = "it", **overrides) -> np.ndarray:
-    """All-in capex per watt (USD/W). ``basis="it"``: all-in IT W per GPU (default); ``"chip"``: chip TDP."""
+    """All-in capex per watt (USD/W). ``basis="it"``: all-in IT W per GPU (default); ``"chip"``: chip TDP.
+
+    Examples
+    --------
+    >>> float(capex_per_watt("VR NVL72"))  # $121,920 over 3,200 W of IT load
+    38.1
+    """
     a = _a(system, overrides)
     watts = {"it": a.it_w_per_gpu, "chip": a.chip_tdp_w}.get(str(basis).strip().lower())
     if watts is None:
@@ -101,6 +142,12 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
     colocation  = it_w / 1000 * usd_per_kw_month / 730
     maintenance = maintenance_frac * capex / 8760
     other       = other_opex_usd_per_gpu_hour
+
+    Examples
+    --------
+    >>> {k: round(float(v), 4) for k, v in tco_breakdown("VR NVL72").items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'capital': 2.8905, 'power': 0.3328, 'colocation': 0.6137, 'maintenance': 0.3479, 'other': 0.0,
+     'total': 4.1849}
     """
     a = _a(system, overrides)
     capex = capex_usd_per_gpu(a)
@@ -117,18 +164,40 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
 
 
 def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
-    """Total TCO per GPU-hour (USD): capital recovery + power + colocation + maintenance + other."""
+    """Total TCO per GPU-hour (USD): capital recovery + power + colocation + maintenance + other.
+
+    Excel: the sum of the items of :func:`tco_breakdown`, capital ``=PMT(m, life_months, -capex)/730``.
+
+    Examples
+    --------
+    >>> round(float(tco_usd_per_gpu_hour("VR NVL72")), 4)
+    4.1849
+    """
     return tco_breakdown(system, **overrides)["total"]
 
 
 def opex_usd_per_gpu_hour(a: Assumptions) -> np.ndarray:
-    """Operating cost per GPU-hour (USD): TCO without capital recovery."""
+    """Operating cost per GPU-hour (USD): TCO without capital recovery.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> round(float(opex_usd_per_gpu_hour(Assumptions("VR NVL72"))), 4)  # power + colocation + maintenance
+    1.2944
+    """
     t = tco_breakdown(a)
     return t["power"] + t["colocation"] + t["maintenance"] + t["other"]
 
 
 def performance(a: Assumptions, basis: str) -> np.ndarray:
-    """Marketed dense PFLOPS (or TB/s for MEM_BW) per GPU at a basis; error if not marketed."""
+    """Marketed dense PFLOPS (or TB/s for MEM_BW) per GPU at a basis; error if not marketed.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> float(performance(Assumptions("VR NVL72"), "FP8"))  # 17,500 TFLOPS FP8 dense per GPU
+    17.5
+    """
     key = normalize_basis(basis)
     field = BASES[key]
     value = a[field] / (1000.0 if key in FLOPS_BASES else 1.0)
@@ -141,7 +210,13 @@ def performance(a: Assumptions, basis: str) -> np.ndarray:
 
 
 def normalize_basis(basis: str) -> str:
-    """'fp4 sparse', 'FP4-SPARSE', ' fp8 ' -> canonical basis name; error lists the allowed ones."""
+    """'fp4 sparse', 'FP4-SPARSE', ' fp8 ' -> canonical basis name; error lists the allowed ones.
+
+    Examples
+    --------
+    >>> normalize_basis("fp4 sparse"), normalize_basis(" fp8 ")
+    ('FP4_SPARSE', 'FP8')
+    """
     key = str(basis).strip().upper().replace("-", "_").replace(" ", "_")
     key = {"MEMBW": "MEM_BW", "BANDWIDTH": "MEM_BW", "FP4SPARSE": "FP4_SPARSE"}.get(key, key)
     if key not in BASES:
@@ -150,7 +225,13 @@ def normalize_basis(basis: str) -> str:
 
 
 def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.ndarray:
-    """TCO per PFLOP-hour (USD) at a precision: TCO per GPU-hour / marketed dense PFLOPS."""
+    """TCO per PFLOP-hour (USD) at a precision: TCO per GPU-hour / marketed dense PFLOPS.
+
+    Examples
+    --------
+    >>> round(float(tco_per_pflop_hour("VR NVL72")), 4)  # $4.1849 / 17.5 PFLOPS
+    0.2391
+    """
     a = _a(system, overrides)
     return tco_usd_per_gpu_hour(a) / performance(a, basis)
 
@@ -196,7 +277,14 @@ class ProjectTerms:
 
 
 def project_terms(system=None, /, **overrides) -> ProjectTerms:
-    """The project flows' levels and months (see :class:`ProjectTerms`), from assumptions."""
+    """The project flows' levels and months (see :class:`ProjectTerms`), from assumptions.
+
+    Examples
+    --------
+    >>> t = project_terms("VR NVL72")
+    >>> float(t.capex), float(t.N), float(t.prepay_per_rent)  # 60 billed months; 15% x 730 h x 60 per $1 of rent
+    (121920.0, 60.0, 6570.0)
+    """
     a = _a(system, overrides)
     capex = capex_usd_per_gpu(a)
     L = np.round(a.deployment_lag_months)
@@ -227,6 +315,13 @@ def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.
     ``K1 = (1−τ)[prepay_per_rent + monthly_per_rent (A(N) − A(L))]``;
     ``K0 = −capex − (1−τ)[lag_cost A(L) + opex (A(N) − A(L))] + τ dep [A(L+d) − A(L) + stub v^(L+d+1)]
     + end_value v^N``, A(n) the annuity factor ``=PV(m, n, -1)``, v = 1/(1+m).
+
+    Examples
+    --------
+    >>> from .finance import monthly_rate
+    >>> k0, k1 = npv_coefficients(project_terms("VR NVL72"), monthly_rate(0.156))
+    >>> round(float(-k0 / k1), 6)  # the floor rent: NPV = 0 at the hurdle
+    4.925244
     """
     t, i = terms, np.asarray(rate_monthly, float)
     aL, aN = annuity_factor(i, t.L), annuity_factor(i, t.N)
@@ -242,6 +337,15 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
     """Project NPV per GPU (USD) at a rent, discounted monthly at ``rate_annual`` (default: the hurdle).
 
     ``NPV = K0 + rent × K1`` (:func:`npv_coefficients`). Excel: ``=CF0+NPV(m, CF1:CFn)``.
+
+    Excel: ``=CF0 + NPV(hurdle_monthly, CF1:CFN)`` over :func:`cash_flows`.
+
+    Examples
+    --------
+    >>> round(float(project_npv("VR NVL72", 8.0)), 2)
+    101138.5
+    >>> abs(float(project_npv("VR NVL72", float(floor_rent("VR NVL72"))))) < 1e-6  # zero at the floor rent
+    True
     """
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
@@ -256,6 +360,13 @@ def floor_rent(system=None, /, **overrides) -> np.ndarray:
     NPV is linear in rent, NPV(r) = K0 + r K1, so the floor is exactly ``-K0 / K1`` at the
     hurdle's monthly rate. Negative where the residual value and tax shield alone earn the
     hurdle (see :func:`floor_rent_detail`). Excel: ``=-K0/K1``, check ``=(1+IRR(cf))^12-1``.
+
+    Examples
+    --------
+    >>> round(float(floor_rent("VR NVL72")), 4)  # seed 001: VR NVL72 needs about $4.90/GPU-hr
+    4.9252
+    >>> round(float(project_irr("VR NVL72", floor_rent("VR NVL72"))), 12)  # IRR at the floor = the hurdle
+    0.156
     """
     a = _a(system, overrides)
     k0, k1 = npv_coefficients(project_terms(a), monthly_rate(a.hurdle_irr_annual))
@@ -272,7 +383,14 @@ class FloorRent:
 
 
 def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
-    """:func:`floor_rent` plus a reason where it is below zero and a note where the contract outlives the life."""
+    """:func:`floor_rent` plus a reason where it is below zero and a note where the contract outlives the life.
+
+    Examples
+    --------
+    >>> d = floor_rent_detail("VR NVL72", contract_term_years=30)
+    >>> round(float(d.usd_per_gpu_hour), 4), str(d.note)[:40]
+    (2.2119, 'contract runs 288 months past the 6-year')
+    """
     a = _a(system, overrides)
     f = np.asarray(floor_rent(a), float)
     reason = np.full(f.shape, "", dtype=object)
@@ -283,13 +401,26 @@ def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
 
 
 def negative_floor_reason(usd_per_gpu_hour: float) -> str:
-    """Why a floor rent below zero is not a rent to quote."""
+    """Why a floor rent below zero is not a rent to quote.
+
+    Examples
+    --------
+    >>> negative_floor_reason(-0.46)[:42]
+    'floor rent below zero (-0.46 USD/GPU-hr): '
+    """
     return (f"floor rent below zero ({usd_per_gpu_hour:.2f} USD/GPU-hr): at the hurdle the residual value "
             "and depreciation tax shield alone cover the capex and costs, so any rent >= 0 earns the hurdle")
 
 
 def horizon_note(a: Assumptions, shape=()) -> np.ndarray:
-    """Per row, "" or the convention used when the contract runs past the useful life."""
+    """Per row, "" or the convention used when the contract runs past the useful life.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> str(horizon_note(Assumptions("VR NVL72", contract_term_years=30)))[:52]
+    'contract runs 288 months past the 6-year useful life'
+    """
     t = project_terms(a)
     over = np.broadcast_to(t.T - t.life_months, shape) if shape else t.T - t.life_months
     note = np.full(np.shape(over), "", dtype=object)
@@ -336,6 +467,14 @@ def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.nd
     (1−prepay) rent 730 util − opex − tax, tax = τ (revenue − opex − depreciation), straight-line
     from the first billed month, the last fraction of a month pro-rated; month N adds the
     residual after tax on (residual − book value). Shorter scenarios are padded with zeros.
+
+    Excel: the Model (native) sheet's schedule, column ``cash_flow``.
+
+    Examples
+    --------
+    >>> cf = cash_flows("VR NVL72", 8.0)
+    >>> len(cf), float(cf[0]), round(float(cf[1]), 3)  # -capex + prepay (15% x 8 x 730 x 60), then a billed month
+    (61, -69360.0, 4019.056)
     """
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
@@ -373,6 +512,12 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     flows. No rate is shown (NaN with a reason, NPV at the hurdle in the text) where the flows
     are financing-type (inflow first: a borrowing cost, not a return), where the prepay covers
     the investment (no outlay: unbounded), or above ``IRR_CAP_ANNUAL`` (1,000% a year).
+
+    Examples
+    --------
+    >>> d = project_irr_detail("VR NVL72", 18.6, prepay_frac_contract=0.95)
+    >>> float(d.annual), str(d.reason)[:52]
+    (nan, 'no IRR as a return: the flows are financing-type (th')
     """
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
@@ -490,7 +635,15 @@ def _overrides_from_terms(a: Assumptions, rows: np.ndarray, shape) -> dict:
 
 
 def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
-    """Project IRR (annual effective; NaN where none, see :func:`project_irr_detail`)."""
+    """Project IRR (annual effective; NaN where none, see :func:`project_irr_detail`).
+
+    Excel: ``=(1+IRR(cash_flow))^12-1``.
+
+    Examples
+    --------
+    >>> round(float(project_irr("VR NVL72", 8.0)), 6)
+    0.916479
+    """
     return project_irr_detail(system, rent_usd_per_gpu_hour, **overrides).annual
 
 
@@ -501,6 +654,11 @@ def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR
 
     FLOPS bases: ``usd_per_pflop_hour * tflops / 1000``; ``MEM_BW``: the price is USD per
     TB/s-hour and the figure is memory bandwidth in TB/s. Excel: ``=price*PFLOPS``.
+
+    Examples
+    --------
+    >>> float(ceiling_rent("VR NVL72"))  # seed 001: $0.70/PFLOP-hour x 17.5 PFLOPS FP8
+    12.25
     """
     a = _a(system, overrides)
     price = np.asarray(usd_per_pflop_hour, float) if not isinstance(usd_per_pflop_hour, str) else None
@@ -511,14 +669,26 @@ def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR
 
 def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per_gpu_hour, basis: str = "FP8",
                                 **overrides) -> np.ndarray:
-    """Ceiling rent at parity with a reference system's rent: ref_rent / ref_perf x this perf."""
+    """Ceiling rent at parity with a reference system's rent: ref_rent / ref_perf x this perf.
+
+    Examples
+    --------
+    >>> round(float(ceiling_rent_from_reference("VR NVL72", "GB300 NVL72", 3.5)), 4)  # GB300 at $3.50, FP8 parity
+    12.25
+    """
     ref = as_assumptions(reference_system)
     price = rent_per_pflop(ref, reference_rent_usd_per_gpu_hour, basis)
     return ceiling_rent(system, price, basis, **overrides)
 
 
 def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8", **overrides) -> np.ndarray:
-    """Rent per PFLOP-hour (USD) at a basis: rent / marketed dense PFLOPS (per TB/s for MEM_BW)."""
+    """Rent per PFLOP-hour (USD) at a basis: rent / marketed dense PFLOPS (per TB/s for MEM_BW).
+
+    Examples
+    --------
+    >>> round(float(rent_per_pflop("VR NVL72", 8.0)), 6)  # $8 / 17.5 PFLOPS FP8
+    0.457143
+    """
     a = _a(system, overrides)
     return _rent(rent_usd_per_gpu_hour) / performance(a, basis)
 
@@ -531,6 +701,11 @@ def headroom_frac(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOU
 
     Floor rent is linear in capex (maintenance, depreciation and residual scale with it), so
     h = (ceiling - floor) / (floor(2 x capex) - floor(capex)). Negative: already above.
+
+    Examples
+    --------
+    >>> round(float(headroom_frac("VR NVL72")), 4)  # the system price could rise 182% before floor > ceiling
+    1.8157
     """
     a = _a(system, overrides)
     f0 = floor_rent(a)
@@ -564,7 +739,14 @@ class OneChart:
 def one_chart(system=None, /, rents=None, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR, basis: str = DEFAULT_BASIS,
               points: int = 41,
               **overrides) -> OneChart:
-    """IRR across rents (default: from 0.6 x floor to 1.1 x ceiling), with floor, ceiling and headroom."""
+    """IRR across rents (default: from 0.6 x floor to 1.1 x ceiling), with floor, ceiling and headroom.
+
+    Examples
+    --------
+    >>> c = one_chart("VR NVL72", rents=[4.0, 8.0])
+    >>> [round(float(x), 4) for x in c.irr_annual], round(c.floor_usd_per_gpu_hour, 4), c.ceiling_usd_per_gpu_hour
+    ([-0.0141, 0.9165], 4.9252, 12.25)
+    """
     a = _a(system, overrides)
     floor = float(floor_rent(a))
     ceiling = float(ceiling_rent(a, usd_per_pflop_hour, basis))
