@@ -39,6 +39,7 @@ from .engine.errors import GpueconError
 from .engine.frame import LABEL_COLUMNS, scenario_columns
 from .engine.frame import evaluate as _evaluate
 from .engine.numbers import parse_value
+from .xlsx.errors import ERROR_CODES
 
 __all__ = ["BatchError", "BatchSummary", "read_scenarios", "write_results", "evaluate_local", "evaluate_dask",
            "evaluate_workbook", "run_batch", "FORMATS"]
@@ -433,7 +434,7 @@ def _cell_value(v: object) -> object:
     return v
 
 
-_ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
+_ERROR_CODES = tuple(ERROR_CODES)  # str.startswith takes a tuple
 
 
 def _is_error_text(v: object) -> bool:
