@@ -312,9 +312,9 @@ def test_payback_with_prepay_covering_the_capex_is_month_0():
 # --- input errors -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kw", "message"), [
-    ({"debt_rate_annual": 10}, "debt_rate_annual must be in [0, 1], got 10 (10 means 1000%; for 10% write 0.10 or 10%)"),
+    ({"debt_rate_annual": 10}, "debt_rate_annual must be in [0, 1], got 10 (10 means 1000%; for 10% write 0.1 or 10%)"),
     ({"debt_ltv_frac": 1.0}, "debt_ltv_frac must be in [0, 1), got 1"),
-    ({"debt_ltv_frac": 60}, "debt_ltv_frac must be in [0, 1), got 60 (60 means 6000%; for 60% write 0.60 or 60%)"),
+    ({"debt_ltv_frac": 60}, "debt_ltv_frac must be in [0, 1), got 60 (60 means 6000%; for 60% write 0.6 or 60%)"),
     ({"debt_ltv_frac": -0.1}, "debt_ltv_frac must be in [0, 1), got -0.1"),
     ({"debt_tenor_years": 4.05}, "debt_tenor_years must be in (0, 30] and whole months, got 4.05"),
     ({"debt_tenor_years": 0}, "debt_tenor_years must be in (0, 30] and whole months, got 0"),

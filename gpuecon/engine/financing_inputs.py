@@ -16,41 +16,15 @@ from .assumptions import Field
 from .errors import GpueconError
 
 
-def _decimal(x: float) -> str:
-    """0.1 -> '0.10', 0.08 -> '0.08', 0.125 -> '0.125': at least two decimals, as a rate is written."""
-    s = f"{x:g}"
-    if "e" in s:
-        return s
-    whole, _, frac = s.partition(".")
-    return f"{whole}.{frac:0<2}"
-
-
 @dataclass(frozen=True)
 class FinanceField(Field):
-    """A :class:`~gpuecon.assumptions.Field` whose percent hint writes the decimal with two places."""
+    """A :class:`~gpuecon.engine.assumptions.Field` that may be marked as a rate (percent typo hint)."""
 
     percent: bool = False  # a rate or fraction where 10 is likely a typo for 10%
 
     @property
     def percent_like(self) -> bool:
         return self.percent or super().percent_like
-
-    def message(self, value: float, name: str | None = None) -> str:
-        name = name or self.name
-        v = float(value)
-        hint = ""
-        if self.percent_like and 1 < v <= 1000:
-            hint = f"{v:g} means {v * 100:g}%; for {v:g}% write {_decimal(v / 100)} or {v:g}%"
-        in_range = not bool(self.bad_mask(np.float64(v), explicit=True))
-        if in_range and hint:
-            return (f"{name} = {v:g} looks like a percent typed as a whole number: {hint} "
-                    f"(to mean {v * 100:g}%, write {v * 100:g}%)")
-        text = f"{name} must be {self.allowed}, got {_show(v)}"
-        return f"{text} ({hint})" if hint else text
-
-
-def _show(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 _F = FinanceField
