@@ -1,8 +1,9 @@
 """What the template computes, from the engine: the model choices that are not engine fields
 (``MODEL_CHOICES``), the named constants (``CONSTANTS``), the global and system field lists, the
-basis and TCO-item orders, ``Calc`` (one system and set of inputs resolved by the engine: the
-assumptions, the model rent, the ceiling price and basis) and the small conversions from engine
-results to the cached values of the native formulas (Excel's IRR of any flows, ``#N/A``, the note).
+basis order and fields (the engine's ``BASES``), ``Calc`` (one system and set of inputs resolved by
+the engine: the assumptions, the model rent, the ceiling price and basis) and the small conversions
+from engine results to the cached values of the native formulas (Excel's IRR of any flows, ``#N/A``,
+the note).
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ import numpy as np
 from ..engine.assumptions import FIELDS, HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions
 from ..engine.catalog import get_system
 from ..engine.finance import irr
-from ..engine.model import IRR_CAP_ANNUAL, floor_rent, normalize_basis
+from ..engine.model import BASES, IRR_CAP_ANNUAL, floor_rent, normalize_basis
 
 SCHEDULE_MONTHS = 480  # 30-year term + 120-month lag: the engine's largest horizon
-BASIS_ORDER = ("BF16", "FP8", "FP4", "FP4_SPARSE", "MEM_BW")
-BASIS_FIELD = {"BF16": "tflops_bf16_dense", "FP8": "tflops_fp8_dense", "FP4": "tflops_fp4_dense",
-               "FP4_SPARSE": "tflops_fp4_sparse", "MEM_BW": "mem_bw_tb_per_s"}
-TCO_ITEMS = ("capital", "power", "colocation", "maintenance", "other")
+BASIS_FIELD = BASES  # basis -> the engine field of its marketed figure
+BASIS_ORDER = tuple(BASES)
 
 #: Inputs that are not engine fields: the model's rent, the ceiling's reference price and basis.
 MODEL_CHOICES = {

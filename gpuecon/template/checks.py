@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from openpyxl.styles import Alignment, Font
 
-from ..engine.model import project_irr_detail, project_terms
+from ..engine.model import TCO_ITEMS, project_irr_detail, project_terms
 from .book import Book, header, widths
-from .calc import SCHEDULE_MONTHS, TCO_ITEMS, Calc, scalar
+from .calc import SCHEDULE_MONTHS, Calc, scalar
 from .styles import BOLD, NOTE, PCT1, PCT3, SECTION, TITLE, USD0, USD2
 
 

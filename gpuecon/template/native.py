@@ -18,7 +18,7 @@ from ..engine.finance import (
     IRR_NO_OUTLAY,
     IRR_NO_SIGN_CHANGE,
     IRR_REASONS,
-    annuity_factor,
+    capital_recovery_factor,
     monthly_rate,
 )
 from ..engine.model import (
@@ -26,6 +26,7 @@ from ..engine.model import (
     cash_flows,
     ceiling_rent,
     floor_rent,
+    flow_annuities,
     headroom_frac,
     npv_coefficients,
     project_irr,
@@ -81,7 +82,7 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
           coc_m, "monthly rate", PCT3)
     R.row("life_months", "Useful life", "=useful_life_years*months_per_year", life_m, "months", "0.0")
     R.row("capital_recovery_factor", "Capital recovery factor (monthly)", "=PMT(cost_of_capital_monthly,life_months,-1)",
-          1.0 / scalar(annuity_factor(coc_m, life_m)), "per month", NUM6)
+          scalar(capital_recovery_factor(coc_m, life_m)), "per month", NUM6)
     R.row("tco_capital", "Capital recovery", "=capex_total*capital_recovery_factor/hours_per_month",
           tco["capital"], "USD/GPU-hr")
     R.row("tco_power", "Power", "=it_w_per_gpu/w_per_kw*pue_ratio*power_usd_per_kwh", tco["power"], "USD/GPU-hr")
@@ -152,8 +153,7 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
     t = project_terms(a)
     hur = float(a.hurdle_irr_annual)
     i_h = scalar(monthly_rate(hur))
-    T, L = scalar(t.T), scalar(t.L)
-    N = T + L
+    T, L, N = scalar(t.T), scalar(t.L), scalar(t.N)
     R.section("Project terms")
     R.row("hurdle_monthly", "Hurdle rate, monthly", "=(1+hurdle_irr_annual)^(1/months_per_year)-1", i_h,
           "monthly rate", PCT3)
@@ -189,9 +189,7 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
 
     k0, k1 = (scalar(x) for x in npv_coefficients(t, np.asarray(i_h)))
     fl = scalar(floor_rent(a))
-    billed_ann = scalar(annuity_factor(i_h, N) - annuity_factor(i_h, L))
-    shield = scalar(annuity_factor(i_h, t.L + t.dep_whole_months) - annuity_factor(i_h, t.L)
-                + t.dep_stub_frac * (1.0 + i_h) ** -scalar(t.dep_stub_month))
+    billed_ann, shield = (scalar(x) for x in flow_annuities(t, i_h)[1:])
     R.section("Floor rent: NPV at the hurdle = K0 + rent x K1 = 0, so floor = -K0 / K1")
     R.row("billed_annuity", "Annuity factor of the billed months", "=PV(hurdle_monthly,horizon_months,-1)-PV(hurdle_monthly,lag_months,-1)",
           billed_ann, "months (PV)", NUM6)

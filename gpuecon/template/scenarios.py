@@ -11,20 +11,23 @@ from openpyxl.utils import get_column_letter
 
 from ..engine.assumptions import HOURS_PER_MONTH, Assumptions
 from ..engine.catalog import catalog_frame, get_system
-from ..engine.finance import annuity_factor, monthly_rate
+from ..engine.finance import monthly_rate
 from ..engine.model import (
     cash_flows,
     ceiling_rent,
     floor_rent,
+    flow_annuities,
+    flow_levels,
     normalize_basis,
     npv_coefficients,
+    performance,
     project_irr,
     project_terms,
     socamm_cost,
     tco_breakdown,
 )
 from .book import Book, catalog_range, header, input_style, widths
-from .calc import BASIS_FIELD, GLOBAL_FIELDS, Calc, irr_annual_any, or_na, scalar
+from .calc import GLOBAL_FIELDS, Calc, irr_annual_any, or_na, scalar
 from .styles import NOTE, NUM0, NUM2, NUM6, PCT1, PCT3, SECTION, TITLE, USD0, USD2
 
 DEFAULT_SCENARIOS = [
@@ -86,25 +89,17 @@ def write_scenarios(book: Book, c: Calc, scenarios) -> dict[str, str]:
         t = project_terms(a)
         i_h = scalar(monthly_rate(hurdle))
         k0, k1 = (scalar(x) for x in npv_coefficients(t, np.asarray(i_h)))
-        capex = scalar(t.capex)
-        tax = float(a.tax_rate_frac)
-        T, L = scalar(t.T), scalar(t.L)
-        N = T + L
+        lv = flow_levels(t, rent)
         s = get_system(system)
         gb = s.figures["cpu_mem_gb_per_gpu"] if s.cpu_mem_socamm else 0.0
         key = normalize_basis(basis)
-        p = float(a[BASIS_FIELD[key]]) / (1.0 if key == "MEM_BW" else 1000.0)
         h = {
             "row": float(int(np.flatnonzero(cat["name"].to_numpy() == system)[0]) + 1),
-            "capex": capex, "opex": scalar(t.opex_month), "T": T, "N": N, "i": i_h,
-            "ann": scalar(annuity_factor(i_h, N) - annuity_factor(i_h, L)), "k1": k1, "k0": k0,
-            "c0": -capex + (1.0 - tax) * rent * scalar(t.prepay_per_rent),
-            "M": (1.0 - tax) * (rent * scalar(t.monthly_per_rent) - scalar(t.opex_month)),
-            "D": tax * scalar(t.dep_month),
-            "Z": scalar(t.end_value),
-            "perf": p, "gb": gb, "hours": HOURS_PER_MONTH * float(a.utilization_frac),
-            "L": L, "lag": -(1.0 - tax) * scalar(t.lag_cost_month), "dw": scalar(t.dep_whole_months),
-            "ds": scalar(t.dep_stub_frac),
+            "capex": scalar(t.capex), "opex": scalar(t.opex_month), "T": scalar(t.T), "N": scalar(t.N), "i": i_h,
+            "ann": scalar(flow_annuities(t, i_h)[1]), "k1": k1, "k0": k0,
+            "c0": scalar(lv.month0), "M": scalar(lv.service), "D": scalar(lv.shield), "Z": scalar(lv.end),
+            "perf": scalar(performance(a, key)), "gb": gb, "hours": HOURS_PER_MONTH * float(a.utilization_frac),
+            "L": scalar(t.L), "lag": scalar(lv.lag), "dw": scalar(t.dep_whole_months), "ds": scalar(t.dep_stub_frac),
             "irr_raw": irr_annual_any(cash_flows(a, rent)),
         }
         helpers.append(h)
