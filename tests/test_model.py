@@ -335,3 +335,55 @@ def test_irr_without_solution_says_why():
     d = ge.project_irr_detail(VR, 0.0)  # no revenue: all flows negative
     assert math.isnan(float(d.annual))
     assert str(d.reason).startswith("no IRR: the cash flows never turn positive (the rent does not cover the operating costs)")
+
+
+@pytest.mark.parametrize("overrides", [
+    {},  # VR NVL72 defaults: a lag, prepay
+    {"deployment_lag_months": 0, "prepay_frac_contract": 0.0},
+    {"useful_life_years": 4.55, "contract_term_years": 5, "tax_rate_frac": 0.25},  # stub month inside the term
+    {"useful_life_years": 3, "contract_term_years": 5, "residual_value_frac_capex": 0.2},  # term past the life
+])
+def test_flow_levels_rebuild_cash_flows_month_by_month(overrides):
+    """The levels laid out over their month ranges (plain Python) are the engine's flows, month by month."""
+    from gpuecon.engine.model import flow_annuities, flow_levels, npv_coefficients, project_terms
+
+    rent = 6.5
+    t = project_terms(VR, **overrides)
+    lv = flow_levels(t, rent)
+    L, N, d = int(t.L), int(t.N), int(t.dep_whole_months)
+    stub = float(t.dep_stub_frac)
+    flows = [float(lv.month0)]
+    for m in range(1, N + 1):
+        cf = float(lv.lag) if m <= L else float(lv.service)
+        if L < m <= L + d:
+            cf += float(lv.shield)
+        elif m == L + d + 1:
+            cf += stub * float(lv.shield)
+        if m == N:
+            cf += float(lv.end)
+        flows.append(cf)
+    engine = ge.cash_flows(VR, rent, **overrides)
+    assert len(engine) == len(flows)
+    for m, (got, want) in enumerate(zip(engine, flows, strict=True)):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-9), m
+    # the annuities discount the same month ranges: NPV by month sums = K0 + rent K1
+    i = 0.012
+    v = [(1 + i) ** -m for m in range(N + 1)]
+    a_lag, a_billed, a_shield = (float(x) for x in flow_annuities(t, i))
+    assert a_lag == pytest.approx(sum(v[1:L + 1]), rel=1e-12)
+    assert a_billed == pytest.approx(sum(v[L + 1:N + 1]), rel=1e-12)
+    assert a_shield == pytest.approx(sum(v[L + 1:L + d + 1]) + (stub * v[L + d + 1] if L + d + 1 <= N else 0.0),
+                                     rel=1e-12)
+    k0, k1 = npv_coefficients(t, i)
+    assert float(k0 + rent * k1) == pytest.approx(sum(c * w for c, w in zip(flows, v, strict=True)), rel=1e-10)
+
+
+def test_flow_levels_broadcast_over_rents_and_check_the_rent():
+    from gpuecon.engine.model import flow_levels, project_terms
+
+    t = project_terms(VR)
+    lv = flow_levels(t, np.array([0.0, 4.0, 8.0]))
+    assert lv.service.shape == (3,) and np.ptp(lv.shield) == 0
+    assert np.allclose(np.diff(lv.service), np.diff(lv.service)[0])  # linear in rent
+    with pytest.raises(GpueconError):
+        flow_levels(t, -1.0)

@@ -309,6 +309,26 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     )
 
 
+def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Present value of 1 per month over each month range of the flows: ``(lag, billed, shield)``.
+
+    ``lag = A(L)`` (months 1..L), ``billed = A(N) − A(L)`` (months L+1..N) and
+    ``shield = A(L+d) − A(L) + stub × v^(L+d+1)`` (the depreciated months, the stub month
+    pro-rated), with A(n) the annuity factor at the monthly rate, v = 1/(1+m), d the whole
+    months depreciated. :func:`npv_coefficients` is built from them.
+    Excel: ``=PV(m,L,-1)``, ``=PV(m,N,-1)-PV(m,L,-1)``, ``=PV(m,L+d,-1)-PV(m,L,-1)+stub*(1+m)^-(L+d+1)``.
+
+    >>> t = project_terms("VR NVL72", deployment_lag_months=0, contract_term_years=1, useful_life_years=1)
+    >>> [round(float(x), 6) for x in flow_annuities(t, 0.0)]
+    [0.0, 12.0, 12.0]
+    """
+    t, i = terms, np.asarray(rate_monthly, float)
+    aL = annuity_factor(i, t.L)
+    billed = annuity_factor(i, t.N) - aL
+    shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * np.power(1.0 + i, -t.dep_stub_month)
+    return aL, billed, shield
+
+
 def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray]:
     """``(K0, K1)`` with project NPV = K0 + rent × K1 at a monthly rate (docs/model.md).
 
@@ -324,9 +344,7 @@ def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.
     4.925244
     """
     t, i = terms, np.asarray(rate_monthly, float)
-    aL, aN = annuity_factor(i, t.L), annuity_factor(i, t.N)
-    billed = aN - aL
-    shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * np.power(1.0 + i, -t.dep_stub_month)
+    aL, billed, shield = flow_annuities(t, i)
     k1 = (1.0 - t.tax) * (t.prepay_per_rent + t.monthly_per_rent * billed)
     k0 = (-t.capex - (1.0 - t.tax) * (t.lag_cost_month * aL + t.opex_month * billed)
           + t.tax * t.dep_month * shield + t.end_value * np.power(1.0 + i, -t.N))
@@ -448,16 +466,46 @@ def _flat_terms(a: Assumptions, rent) -> tuple[tuple, dict[str, np.ndarray], np.
     return shape, b, np.broadcast_to(rent, shape).reshape(-1).astype(float)
 
 
-def _levels(b: dict[str, np.ndarray], r: np.ndarray) -> dict[str, np.ndarray]:
-    """After-tax flow levels: month 0, lag month, service month (no depreciation), shield, end."""
-    tax = b["tax"]
-    return {
-        "c0": -b["capex"] + (1.0 - tax) * r * b["prepay_per_rent"],
-        "lag": -(1.0 - tax) * b["lag_cost_month"],
-        "M": (1.0 - tax) * (r * b["monthly_per_rent"] - b["opex_month"]),
-        "D": tax * b["dep_month"],
-        "Z": b["end_value"],
-    }
+@dataclass(frozen=True)
+class FlowLevels:
+    """The project's after-tax cash flows at a rent as levels (USD per GPU), rows broadcast.
+
+    Month 0 is ``month0``; each lag month 1..L is ``lag``; each service month L+1..N is
+    ``service``, plus ``shield`` in each depreciated month (``shield × dep_stub_frac`` in the
+    stub month); month N adds ``end``. :func:`cash_flows` lays them out month by month.
+    """
+
+    month0: np.ndarray  # −capex + (1−τ) rent prepay_per_rent
+    lag: np.ndarray  # −(1−τ) lag_cost_month
+    service: np.ndarray  # (1−τ)(rent monthly_per_rent − opex_month), before the tax shield
+    shield: np.ndarray  # τ dep_month: the tax saved by a month of depreciation
+    end: np.ndarray  # end_value: residual − tax on (residual − book value)
+
+
+def flow_levels(terms: ProjectTerms, rent_usd_per_gpu_hour) -> FlowLevels:
+    """After-tax flow levels at a rent (see :class:`FlowLevels`) from :func:`project_terms`.
+
+    Excel: ``=-capex+(1-tax)*rent*prepay_per_rent``, ``=-(1-tax)*lag_cost``,
+    ``=(1-tax)*(rent*monthly_per_rent-opex)``, ``=tax*dep_month``, ``=end_value``.
+
+    >>> t = project_terms("VR NVL72")
+    >>> lv = flow_levels(t, 8.0)
+    >>> cf = cash_flows("VR NVL72", 8.0)
+    >>> bool(np.isclose(lv.month0, cf[0])), bool(np.isclose(lv.service + lv.shield, cf[int(t.L) + 1]))
+    (True, True)
+    """
+    return _levels(terms, _rent(rent_usd_per_gpu_hour))
+
+
+def _levels(t: ProjectTerms, r: np.ndarray) -> FlowLevels:
+    tax = t.tax
+    return FlowLevels(
+        month0=-t.capex + (1.0 - tax) * r * t.prepay_per_rent,
+        lag=-(1.0 - tax) * t.lag_cost_month,
+        service=(1.0 - tax) * (r * t.monthly_per_rent - t.opex_month),
+        shield=tax * t.dep_month,
+        end=t.end_value,
+    )
 
 
 def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
@@ -479,18 +527,18 @@ def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.nd
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
     shape, b, r = _flat_terms(a, rent)
-    lv = _levels(b, r)
+    lv = _levels(ProjectTerms(**b), r)
     N, L = b["N"].astype(int), b["L"][:, None]
     m = np.arange(int(N.max()) + 1)[None, :]
     inside = m <= N[:, None]
     service = (m > L) & inside
     dep_end = L + b["dep_whole_months"][:, None]
-    cf = np.where(service, lv["M"][:, None], 0.0)
-    cf += np.where((m >= 1) & (m <= L), lv["lag"][:, None], 0.0)
-    cf += np.where((m > L) & (m <= dep_end) & inside, lv["D"][:, None], 0.0)
-    cf += np.where((m == dep_end + 1) & inside, (lv["D"] * b["dep_stub_frac"])[:, None], 0.0)
-    cf[:, 0] = lv["c0"]
-    cf[np.arange(len(N)), N] += lv["Z"]
+    cf = np.where(service, lv.service[:, None], 0.0)
+    cf += np.where((m >= 1) & (m <= L), lv.lag[:, None], 0.0)
+    cf += np.where((m > L) & (m <= dep_end) & inside, lv.shield[:, None], 0.0)
+    cf += np.where((m == dep_end + 1) & inside, (lv.shield * b["dep_stub_frac"])[:, None], 0.0)
+    cf[:, 0] = lv.month0
+    cf[np.arange(len(N)), N] += lv.end
     return cf.reshape(shape + (cf.shape[1],)) if shape else cf[0]
 
 
@@ -522,13 +570,13 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     a = _a(system, overrides)
     rent = _rent(rent_usd_per_gpu_hour)
     shape, b, r = _flat_terms(a, rent)
-    lv = _levels(b, r)
+    lv = _levels(ProjectTerms(**b), r)
     n = r.size
     L, N, T = b["L"], b["N"], b["T"]
     d_end = L + b["dep_whole_months"]
     stub_m = d_end + 1
     has_stub = (b["dep_stub_frac"] > 0) & (stub_m <= N)
-    c0, lag, M, D, Z = lv["c0"], lv["lag"], lv["M"], lv["D"], lv["Z"]
+    c0, lag, M, D, Z = lv.month0, lv.lag, lv.service, lv.shield, lv.end
     S = b["dep_stub_frac"] * D
     # levels in time order (0 = absent): month 0, lag, service with shield, stub, service, last month
     last = M + np.where(d_end >= N, D, 0.0) + np.where(has_stub & (stub_m == N), S, 0.0) + Z
