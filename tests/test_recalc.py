@@ -489,3 +489,68 @@ def test_functions_without_arguments(tmp_path: Path) -> None:
     got = book.named_values([]) or {k: book.values[k] for k in [(0, r, 2) for r in range(1, 5)]}
     assert str(got[(0, 1, 2)]) == "#N/A"
     assert got[(0, 2, 2)] == pytest.approx(2 * math.pi) and got[(0, 3, 2)] is True and got[(0, 4, 2)] is True
+
+
+def test_udf_list_is_the_excel_functions_list() -> None:
+    """recalc keeps no list of its own: the UDFs and their column arguments come from gpuecon.excel."""
+    import inspect
+
+    from gpuecon import excel
+    from gpuecon.recalc import UDF_NAMES
+    from gpuecon.recalc.bridge import UDF_VECTOR_ARGS
+
+    assert UDF_NAMES == tuple(excel.FUNCTIONS)
+    assert UDF_VECTOR_ARGS == excel.ELEMENTWISE_ARGS
+    for name, n in excel.ELEMENTWISE_ARGS.items():
+        params = list(inspect.signature(excel.FUNCTIONS[name]).parameters)
+        assert 1 <= n <= len(params) and "assumptions" not in params[:n], name
+
+
+def test_vector_mode_is_an_argument_not_global_state(rich: Path) -> None:
+    """A program evaluated per cell never takes the vectorized UDF path, whatever ran before it."""
+    import numpy as np
+
+    from gpuecon.recalc import bridge
+    from gpuecon.recalc.program import Program
+
+    wb = Workbook.open(rich)
+    wb.calculate()
+    prog = Program("FLOOR_RENT(A1)")
+    f = bridge.fx()
+    col = np.array([["VR NVL72"], ["GB300 NVL72"]], dtype=object).view(f.Array)
+    vec = prog([col], vector=True)
+    assert vec.shape == (2, 1)
+    assert vec[1, 0] == pytest.approx(float(model.floor_rent("GB300 NVL72")))
+    one = prog(["GB300 NVL72"])  # per cell, after a vectorized call
+    assert one == pytest.approx(float(model.floor_rent("GB300 NVL72")))
+    assert not hasattr(bridge, "_VECTOR")
+
+
+def test_request_errors_in_library_and_cli_words(rich: Path, tmp_path: Path) -> None:
+    """The library speaks of inputs and in_place; the CLI words the same errors with its options."""
+    wb = Workbook.open(rich)
+    with pytest.raises(RecalcError, match=r"^input Nope: the workbook has no input named 'Nope'") as info:
+        wb.set_inputs({"Nope": 1})
+    assert info.value.code == "input" and info.value.details["input"] == "Nope"
+    with pytest.raises(RecalcError, match=r"^input rent: the same cell as input Rent \(Inputs!B2\)"):
+        wb.set_inputs({"Rent": 1, "rent": 2})
+    with pytest.raises(RecalcError, match="in-place") as info:
+        recalc(rich, rich)
+    assert info.value.code == "overwrite" and "--" not in str(info.value)
+    with pytest.raises(RecalcError, match="^give an output path or in_place=True$"):
+        recalc(rich)
+    with pytest.raises(RecalcError, match="^output Nope: .*; its named outputs are Floor, Margin"):
+        wb.check_output("Nope")
+    for args, msg in (
+            (["-o", str(tmp_path / "o.xlsm"), "--set", "Rent=1", "--set", "rent=2"],
+             "error: --set rent: the same input as --set Rent (Inputs!B2); give it once"),
+            (["-o", str(tmp_path / "o.xlsm"), "--set", "Nope=1"], "error: --set Nope: the workbook has no input named"),
+            (["-o", str(rich)], f"error: refusing to overwrite the input {rich}; use --in-place"),
+            ([], "error: give an output file (-o OUT.xlsx) or --in-place"),
+            (["--in-place", "-o", str(tmp_path / "o.xlsm")],
+             "error: --in-place writes the workbook itself; do not give -o as well"),
+            (["-o", str(tmp_path / "o.xlsm"), "--outputs", "Nope"],
+             "; `gpuecon recalc BOOK -o OUT` lists the named outputs")):
+        r = CliRunner().invoke(app, ["recalc", str(rich), *args])
+        assert r.exit_code == 2 and msg in " ".join(r.output.split()), (args, r.output)
+        assert not (tmp_path / "o.xlsm").exists()

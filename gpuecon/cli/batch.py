@@ -25,7 +25,22 @@ def register(app: typer.Typer) -> None:
     app.command("recalc")(run(recalc_cmd))
 
 
+#: recalc's request errors (``RecalcError.code``) in the words of this command line's options
+RECALC_WORDING = {
+    "input": "--set {input}: {reason}",
+    "same_input": "--set {input}: the same input as --set {other} ({address}); give it once",
+    "output": "output {output}: {reason}; `gpuecon recalc BOOK -o OUT` lists the named outputs",
+    "in_place_and_output": "--in-place writes the workbook itself; do not give -o as well",
+    "no_output": "give an output file (-o OUT.xlsx) or --in-place",
+    "overwrite": "refusing to overwrite the input {source}; use --in-place",
+}
+
+
 def _fail(err: Exception) -> None:
+    from ..recalc.errors import RecalcError
+
+    if isinstance(err, RecalcError) and err.code in RECALC_WORDING:
+        fail(RECALC_WORDING[err.code].format(**err.details))
     fail(err)
 
 
@@ -91,7 +106,7 @@ def recalc_cmd(
     outputs: Annotated[list[str] | None, typer.Option("--outputs", metavar="NAME", help="Named outputs to print (repeatable or comma-separated; default: all)")] = None,
 ) -> None:
     """Recalculate every formula (native and gpuecon UDFs) without Excel; write values, keep everything else."""
-    from ..recalc.workbook import RecalcError, parse_value, recalc
+    from ..recalc import RecalcError, parse_value, recalc
 
     if book.is_dir():
         raise CliError(f"{book} is a directory, not a workbook; give an .xlsx or .xlsm file")

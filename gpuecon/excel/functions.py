@@ -949,6 +949,13 @@ FUNCTIONS: dict[str, Callable] = {
     "GPUECON_VERSION": version,
 }
 
+#: The functions of :data:`FUNCTIONS` that work element-wise over ranges (one result per row), and
+#: how many leading arguments may be columns (the ``assumptions`` name/value range never is one).
+#: Headless recalculation (``gpuecon.recalc``) evaluates a column of such cells as one call; the
+#: other functions (tables such as ``ONE_CHART``, no-argument ``GPU_SYSTEMS``) are called per cell.
+ELEMENTWISE_ARGS: dict[str, int] = {"GPU_TCO": 2, "FLOOR_RENT": 4, "CEILING_RENT": 3, "SOCAMM_COST": 3,
+                                    "PROJECT_IRR": 4, "RENT_PER_PFLOP": 3, "GPU_SPEC": 2}
+
 
 #: One-line argument descriptions with units, shown by Excel's function wizard (classic
 #: xlwings passes them to ``Application.MacroOptions``, which cuts at 255 characters).
@@ -978,6 +985,6 @@ ARG_DOCS: dict[str, str] = {
 }
 
 
-__all__ = ["ARG_DOCS", "FUNCTIONS", "cache_clear", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error",
+__all__ = ["ARG_DOCS", "ELEMENTWISE_ARGS", "FUNCTIONS", "cache_clear", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error",
            "read_assumptions", "gpu_tco", "floor_rent", "ceiling_rent", "socamm_cost", "project_irr",
            "rent_per_pflop", "gpu_spec", "gpu_systems", "one_chart", "version"]
