@@ -65,8 +65,8 @@ _FORMULAS = """
 import sys, time, json, os
 t = time.perf_counter()
 import formulas
-from gpuecon.recalc.workbook import _fx
-_fx()  # registers the gpuecon UDFs in formulas.get_functions()
+from gpuecon.recalc.bridge import fx as register_udfs
+register_udfs()  # registers the gpuecon UDFs in formulas.get_functions()
 t_load = time.perf_counter()
 xl = formulas.ExcelModel().loads(sys.argv[1]).finish()
 t_calc = time.perf_counter()

@@ -27,8 +27,8 @@ def test_public_engine_functions_have_examples() -> None:
     import inspect
 
     missing = []
-    for name in ("gpuecon.engine.finance", "gpuecon.engine.model", "gpuecon.engine.financing",
-                 "gpuecon.engine.valuation"):
+    for name in ("gpuecon.engine.finance", "gpuecon.engine.costs", "gpuecon.engine.project",
+                 "gpuecon.engine.ceiling", "gpuecon.engine.financing", "gpuecon.engine.valuation"):
         module = importlib.import_module(name)
         for fname, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != name or fname.startswith("_"):

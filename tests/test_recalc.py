@@ -463,9 +463,9 @@ def test_agrees_with_formulas_excelmodel(tmp_path: Path) -> None:
     ours = Workbook.open(book)
     ours.calculate()
     assert not ours.collect_issues()
-    from gpuecon.recalc.workbook import _fx
+    from gpuecon.recalc.bridge import fx as register_udfs
 
-    _fx()  # the UDFs, registered in formulas.get_functions()
+    register_udfs()  # the UDFs, registered in formulas.get_functions()
     sol = formulas.ExcelModel().loads(str(book)).finish().calculate()
     compared = 0
     for key in ours.node_at:

@@ -31,10 +31,11 @@ from .finance import (
     irr,
 )
 from .financing_core import DebtSchedule, equity_flat, schedule_flat
-from .financing_inputs import DebtTerms, check_rent, debt_terms
+from .financing_inputs import DebtTerms, debt_terms
 from .financing_sizing import MaxLTV, Payback, max_ltv, max_ltv_detail, payback_detail, payback_months
 from .model import IRR_CAP_ANNUAL, project_terms
 from .numbers import explicit
+from .project import check_rent
 
 EQUITY_COVERED = ("no equity IRR as a return: the loan and prepay cover the purchase (no equity outlay at "
                   "month 0), so the rate would be a borrowing cost or unbounded")

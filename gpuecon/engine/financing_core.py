@@ -13,8 +13,9 @@ import numpy as np
 from .assumptions import Assumptions, as_assumptions
 from .errors import GpueconError
 from .finance import capital_recovery_factor
-from .financing_inputs import DebtTerms, check_rent
+from .financing_inputs import DebtTerms
 from .model import cash_flows, project_terms
+from .project import check_rent
 
 
 @dataclass(frozen=True)

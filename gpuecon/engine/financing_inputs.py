@@ -75,26 +75,6 @@ def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
     raise GpueconError(name, value, "one of " + ", ".join(repr(a) for a in allowed))
 
 
-def check_rent(value: object, name: str = "rent_usd_per_gpu_hour") -> np.ndarray:
-    """A rent (USD/GPU-hr): finite numbers >= 0, broadcastable."""
-    from .numbers import parse_number
-
-    if isinstance(value, str):
-        value = parse_number(value, name)
-    if value is None:
-        raise GpueconError(name, None, "given")
-    if isinstance(value, bool | np.bool_):
-        raise GpueconError(name, value, "a number >= 0")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise GpueconError(name, value, "a number >= 0") from None
-    bad = ~(np.isfinite(arr) & (arr >= 0))
-    if bad.any():
-        raise GpueconError(name, float(arr.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]]), "a number >= 0")
-    return arr
-
-
 @dataclass(frozen=True)
 class DebtTerms:
     """Validated debt inputs, each broadcastable over scenarios (amortization and lag rule: one per call)."""

@@ -13,8 +13,9 @@ import numpy as np
 from .assumptions import as_assumptions
 from .finance import monthly_rate
 from .financing_core import run, setup
-from .financing_inputs import check, check_rent, debt_terms
+from .financing_inputs import check, debt_terms
 from .model import cash_flows, project_terms
+from .project import check_rent
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from .finance import (
     irr,
     monthly_rate,
 )
-from .financing_inputs import DEPRECIATION_METHODS, check, check_choice, check_rent
+from .financing_inputs import DEPRECIATION_METHODS, check, check_choice
 from .model import capex_usd_per_gpu, opex_usd_per_gpu_hour
+from .project import check_rent
 
 #: US MACRS 5-year property, half-year convention (IRS Pub. 946, table A-1): share of cost by tax year.
 MACRS5_RATES = (0.20, 0.32, 0.192, 0.1152, 0.1152, 0.0576)

@@ -35,7 +35,6 @@ from .refs import Rect, References, a1, quote
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
 
 Key = tuple[int, int, int]  # sheet index, row, column
-_fx = fx  # the name scripts written before the split use (bench/bench_recalc.py) to register the UDFs
 
 
 class Workbook(NamedCells):

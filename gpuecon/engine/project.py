@@ -1,0 +1,505 @@
+"""The project: monthly cash flows per GPU as levels over month ranges, their NPV in closed form,
+the floor rent (the rent at which the project IRR equals the hurdle) and the project IRR with the
+reason where there is none to show. Conventions and Excel equivalents: docs/model.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .assumptions import HOURS_PER_MONTH, Assumptions, as_assumptions
+from .costs import capex_usd_per_gpu, opex_usd_per_gpu_hour
+from .errors import GpueconError
+from .finance import (
+    IRR_ABOVE_CAP,
+    IRR_FINANCING,
+    IRR_NEVER_RECOVERS,
+    IRR_NO_OUTLAY,
+    IRR_NO_SIGN_CHANGE,
+    IRR_NONE_FOUND,
+    IRR_OK,
+    IRR_REASONS,
+    annual_rate,
+    annuity_factor,
+    grow_bracket,
+    irr,
+    monthly_rate,
+    solve_bracketed,
+    x_max,
+)
+from .numbers import explicit, parse_number
+
+__all__ = ['check_rent', 'IRR_CAP_ANNUAL', 'ProjectTerms', 'project_terms', 'flow_annuities', 'npv_coefficients', 'project_npv', 'floor_rent', 'FloorRent', 'floor_rent_detail', 'negative_floor_reason', 'horizon_note', 'FlowLevels', 'flow_levels', 'cash_flows', 'IRR', 'project_irr_detail', 'project_irr']
+
+
+def check_rent(value: object, name: str = "rent_usd_per_gpu_hour") -> np.ndarray:
+    """A rent (USD/GPU-hr) as a float array: finite numbers >= 0 (text such as "8" or "$8" is parsed).
+
+    Examples
+    --------
+    >>> check_rent([4, 8.5]).tolist()
+    [4.0, 8.5]
+    """
+    if isinstance(value, str):
+        value = parse_number(value, name)
+    if value is None:
+        raise GpueconError(name, None, "given")
+    if isinstance(value, bool | np.bool_):
+        raise GpueconError(name, value, "a number >= 0")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise GpueconError(name, value, "a number >= 0") from None
+    bad = ~(np.isfinite(arr) & (arr >= 0))
+    if bad.any():
+        raise GpueconError(name, float(arr.reshape(-1)[np.flatnonzero(bad.reshape(-1))[0]]), "a number >= 0")
+    return arr
+
+
+# --- project cash flows, NPV, IRR, floor -----------------------------------------------------
+
+#: Above this annual IRR a rate is not shown as a return (the outlay is nearly nil).
+IRR_CAP_ANNUAL = 10.0
+
+
+@dataclass(frozen=True)
+class ProjectTerms:
+    """The project's cash flows as levels over month ranges (docs/model.md), rows broadcast.
+
+    Every flow is one of: month 0 (``-capex`` + prepay), the lag months ``1..L`` (colocation
+    only), the service months ``L+1..N`` (revenue − opex), the tax shield of depreciation over
+    months ``L+1..L+dep_whole_months`` plus a pro-rated stub in month ``L+dep_whole_months+1``,
+    and the end value at month ``N``. Closed forms and the explicit schedule both read these.
+    """
+
+    capex: np.ndarray  # USD at month 0
+    L: np.ndarray  # lag months (whole)
+    T: np.ndarray  # billed months (whole)
+    N: np.ndarray  # horizon months L + T
+    life_months: np.ndarray  # useful life, months (may be fractional)
+    tax: np.ndarray
+    prepay_per_rent: np.ndarray  # USD at month 0 per 1 USD/GPU-hr of rent, before tax
+    monthly_per_rent: np.ndarray  # USD per billed month per 1 USD/GPU-hr, before tax
+    opex_month: np.ndarray  # USD per billed month (power, colocation, maintenance, other)
+    lag_cost_month: np.ndarray  # USD per lag month (colocation: the capacity is reserved)
+    dep_month: np.ndarray  # straight-line depreciation per month, capex / life_months
+    dep_whole_months: np.ndarray  # whole months of depreciation within the horizon
+    dep_stub_frac: np.ndarray  # fraction of a month's depreciation in the stub month (0: none)
+    book_end: np.ndarray  # book value at month N
+    end_value: np.ndarray  # residual − tax on (residual − book value), at month N
+
+    @property
+    def dep_stub_month(self) -> np.ndarray:
+        return self.L + self.dep_whole_months + 1
+
+
+def project_terms(system=None, /, **overrides) -> ProjectTerms:
+    """The project flows' levels and months (see :class:`ProjectTerms`), from assumptions.
+
+    Examples
+    --------
+    >>> t = project_terms("VR NVL72")
+    >>> float(t.capex), float(t.N), float(t.prepay_per_rent)  # 60 billed months; 15% x 730 h x 60 per $1 of rent
+    (121920.0, 60.0, 6570.0)
+    """
+    a = as_assumptions(system, **overrides)
+    capex = capex_usd_per_gpu(a)
+    L = np.round(a.deployment_lag_months)
+    T = np.round(a.contract_term_years * 12.0)
+    life = a.useful_life_years * 12.0
+    hours = HOURS_PER_MONTH * a.utilization_frac
+    kw = a.it_w_per_gpu / 1000.0
+    whole_life = np.floor(life)  # Excel: =INT(life_months)
+    frac = life - whole_life
+    dep_whole = np.minimum(whole_life, T)
+    stub = np.where(whole_life < T, frac, 0.0)
+    book_end = capex * np.maximum(0.0, 1.0 - T / life)
+    residual = a.residual_value_frac_capex * capex
+    return ProjectTerms(
+        capex=capex, L=L, T=T, N=L + T, life_months=life, tax=a.tax_rate_frac,
+        prepay_per_rent=a.prepay_frac_contract * hours * T,
+        monthly_per_rent=(1.0 - a.prepay_frac_contract) * hours,
+        opex_month=opex_usd_per_gpu_hour(a) * HOURS_PER_MONTH,
+        lag_cost_month=kw * a.colocation_usd_per_kw_month + 0.0 * capex,
+        dep_month=capex / life, dep_whole_months=dep_whole, dep_stub_frac=stub,
+        book_end=book_end, end_value=residual - a.tax_rate_frac * (residual - book_end),
+    )
+
+
+def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Present value of 1 per month over each month range of the flows: ``(lag, billed, shield)``.
+
+    ``lag = A(L)`` (months 1..L), ``billed = A(N) − A(L)`` (months L+1..N) and
+    ``shield = A(L+d) − A(L) + stub × v^(L+d+1)`` (the depreciated months, the stub month
+    pro-rated), with A(n) the annuity factor at the monthly rate, v = 1/(1+m), d the whole
+    months depreciated. :func:`npv_coefficients` is built from them.
+    Excel: ``=PV(m,L,-1)``, ``=PV(m,N,-1)-PV(m,L,-1)``, ``=PV(m,L+d,-1)-PV(m,L,-1)+stub*(1+m)^-(L+d+1)``.
+
+    >>> t = project_terms("VR NVL72", deployment_lag_months=0, contract_term_years=1, useful_life_years=1)
+    >>> [round(float(x), 6) for x in flow_annuities(t, 0.0)]
+    [0.0, 12.0, 12.0]
+    """
+    t, i = terms, np.asarray(rate_monthly, float)
+    aL = annuity_factor(i, t.L)
+    billed = annuity_factor(i, t.N) - aL
+    shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * np.power(1.0 + i, -t.dep_stub_month)
+    return aL, billed, shield
+
+
+def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray]:
+    """``(K0, K1)`` with project NPV = K0 + rent × K1 at a monthly rate (docs/model.md).
+
+    ``K1 = (1−τ)[prepay_per_rent + monthly_per_rent (A(N) − A(L))]``;
+    ``K0 = −capex − (1−τ)[lag_cost A(L) + opex (A(N) − A(L))] + τ dep [A(L+d) − A(L) + stub v^(L+d+1)]
+    + end_value v^N``, A(n) the annuity factor ``=PV(m, n, -1)``, v = 1/(1+m).
+
+    Examples
+    --------
+    >>> from .finance import monthly_rate
+    >>> k0, k1 = npv_coefficients(project_terms("VR NVL72"), monthly_rate(0.156))
+    >>> round(float(-k0 / k1), 6)  # the floor rent: NPV = 0 at the hurdle
+    4.925244
+    """
+    t, i = terms, np.asarray(rate_monthly, float)
+    aL, billed, shield = flow_annuities(t, i)
+    k1 = (1.0 - t.tax) * (t.prepay_per_rent + t.monthly_per_rent * billed)
+    k0 = (-t.capex - (1.0 - t.tax) * (t.lag_cost_month * aL + t.opex_month * billed)
+          + t.tax * t.dep_month * shield + t.end_value * np.power(1.0 + i, -t.N))
+    return k0, k1
+
+
+def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **overrides) -> np.ndarray:
+    """Project NPV per GPU (USD) at a rent, discounted monthly at ``rate_annual`` (default: the hurdle).
+
+    ``NPV = K0 + rent × K1`` (:func:`npv_coefficients`). Excel: ``=CF0+NPV(m, CF1:CFn)``.
+
+    Excel: ``=CF0 + NPV(hurdle_monthly, CF1:CFN)`` over :func:`cash_flows`.
+
+    Examples
+    --------
+    >>> round(float(project_npv("VR NVL72", 8.0)), 2)
+    101138.5
+    >>> abs(float(project_npv("VR NVL72", float(floor_rent("VR NVL72"))))) < 1e-6  # zero at the floor rent
+    True
+    """
+    a = as_assumptions(system, **overrides)
+    rent = check_rent(rent_usd_per_gpu_hour)
+    rate = a.hurdle_irr_annual if rate_annual is None else np.asarray(rate_annual, float)
+    k0, k1 = npv_coefficients(project_terms(a), monthly_rate(rate))
+    return k0 + rent * k1
+
+
+def floor_rent(system=None, /, **overrides) -> np.ndarray:
+    """Floor rent (USD/GPU-hr): the rent at which project IRR = ``hurdle_irr_annual``.
+
+    NPV is linear in rent, NPV(r) = K0 + r K1, so the floor is exactly ``-K0 / K1`` at the
+    hurdle's monthly rate. Negative where the residual value and tax shield alone earn the
+    hurdle (see :func:`floor_rent_detail`). Excel: ``=-K0/K1``, check ``=(1+IRR(cf))^12-1``.
+
+    Examples
+    --------
+    >>> round(float(floor_rent("VR NVL72")), 4)  # seed 001: VR NVL72 needs about $4.90/GPU-hr
+    4.9252
+    >>> round(float(project_irr("VR NVL72", floor_rent("VR NVL72"))), 12)  # IRR at the floor = the hurdle
+    0.156
+    """
+    a = as_assumptions(system, **overrides)
+    k0, k1 = npv_coefficients(project_terms(a), monthly_rate(a.hurdle_irr_annual))
+    return -k0 / k1
+
+
+@dataclass(frozen=True)
+class FloorRent:
+    """Floor rent with, per row, why it is not a usable rent ("" where it is) and a note."""
+
+    usd_per_gpu_hour: np.ndarray
+    reason: np.ndarray  # "" or why the number is not a rent (negative floor)
+    note: np.ndarray  # "" or a convention the number rests on (contract past the useful life)
+
+
+def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
+    """:func:`floor_rent` plus a reason where it is below zero and a note where the contract outlives the life.
+
+    Examples
+    --------
+    >>> d = floor_rent_detail("VR NVL72", contract_term_years=30)
+    >>> round(float(d.usd_per_gpu_hour), 4), str(d.note)[:40]
+    (2.2119, 'contract runs 288 months past the 6-year')
+    """
+    a = as_assumptions(system, **overrides)
+    f = np.asarray(floor_rent(a), float)
+    reason = np.full(f.shape, "", dtype=object)
+    neg = f < 0
+    for i in zip(*np.nonzero(neg), strict=True) if f.ndim else ([()] if neg else []):
+        reason[i] = negative_floor_reason(float(f[i]))
+    return FloorRent(f, reason, horizon_note(a, f.shape))
+
+
+def negative_floor_reason(usd_per_gpu_hour: float) -> str:
+    """Why a floor rent below zero is not a rent to quote.
+
+    Examples
+    --------
+    >>> negative_floor_reason(-0.46)[:42]
+    'floor rent below zero (-0.46 USD/GPU-hr): '
+    """
+    return (f"floor rent below zero ({usd_per_gpu_hour:.2f} USD/GPU-hr): at the hurdle the residual value "
+            "and depreciation tax shield alone cover the capex and costs, so any rent >= 0 earns the hurdle")
+
+
+def horizon_note(a: Assumptions, shape=()) -> np.ndarray:
+    """Per row, "" or the convention used when the contract runs past the useful life.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> str(horizon_note(Assumptions("VR NVL72", contract_term_years=30)))[:52]
+    'contract runs 288 months past the 6-year useful life'
+    """
+    t = project_terms(a)
+    over = np.broadcast_to(t.T - t.life_months, shape) if shape else t.T - t.life_months
+    note = np.full(np.shape(over), "", dtype=object)
+    for i in zip(*np.nonzero(over > 1e-9), strict=True) if np.ndim(over) else ([()] if over > 1e-9 else []):
+        note[i] = (f"contract runs {float(over[i]):g} months past the {float(np.broadcast_to(t.life_months, np.shape(over))[i]) / 12:g}-year "
+                   "useful life: the GPUs serve it to the end with no re-buy; depreciation stops at the life")
+    return note
+
+
+
+def _flat_terms(a: Assumptions, rent) -> tuple[tuple, dict[str, np.ndarray], np.ndarray]:
+    t = project_terms(a)
+    fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
+    shape = np.broadcast_shapes(np.shape(rent), *(np.shape(v) for v in fields.values()))
+    b = {k: np.broadcast_to(v, shape).reshape(-1).astype(float) for k, v in fields.items()}
+    return shape, b, np.broadcast_to(rent, shape).reshape(-1).astype(float)
+
+
+@dataclass(frozen=True)
+class FlowLevels:
+    """The project's after-tax cash flows at a rent as levels (USD per GPU), rows broadcast.
+
+    Month 0 is ``month0``; each lag month 1..L is ``lag``; each service month L+1..N is
+    ``service``, plus ``shield`` in each depreciated month (``shield × dep_stub_frac`` in the
+    stub month); month N adds ``end``. :func:`cash_flows` lays them out month by month.
+    """
+
+    month0: np.ndarray  # −capex + (1−τ) rent prepay_per_rent
+    lag: np.ndarray  # −(1−τ) lag_cost_month
+    service: np.ndarray  # (1−τ)(rent monthly_per_rent − opex_month), before the tax shield
+    shield: np.ndarray  # τ dep_month: the tax saved by a month of depreciation
+    end: np.ndarray  # end_value: residual − tax on (residual − book value)
+
+
+def flow_levels(terms: ProjectTerms, rent_usd_per_gpu_hour) -> FlowLevels:
+    """After-tax flow levels at a rent (see :class:`FlowLevels`) from :func:`project_terms`.
+
+    Excel: ``=-capex+(1-tax)*rent*prepay_per_rent``, ``=-(1-tax)*lag_cost``,
+    ``=(1-tax)*(rent*monthly_per_rent-opex)``, ``=tax*dep_month``, ``=end_value``.
+
+    >>> t = project_terms("VR NVL72")
+    >>> lv = flow_levels(t, 8.0)
+    >>> cf = cash_flows("VR NVL72", 8.0)
+    >>> bool(np.isclose(lv.month0, cf[0])), bool(np.isclose(lv.service + lv.shield, cf[int(t.L) + 1]))
+    (True, True)
+    """
+    return _levels(terms, check_rent(rent_usd_per_gpu_hour))
+
+
+def _levels(t: ProjectTerms, r: np.ndarray) -> FlowLevels:
+    tax = t.tax
+    return FlowLevels(
+        month0=-t.capex + (1.0 - tax) * r * t.prepay_per_rent,
+        lag=-(1.0 - tax) * t.lag_cost_month,
+        service=(1.0 - tax) * (r * t.monthly_per_rent - t.opex_month),
+        shield=tax * t.dep_month,
+        end=t.end_value,
+    )
+
+
+def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
+    """Monthly project cash flows per GPU (USD), months 0..N (N = lag + term), rows = scenarios.
+
+    Month 0: −capex + (1−τ) prepay; lag months 1..L: −(1−τ) colocation; months L+1..N:
+    (1−prepay) rent 730 util − opex − tax, tax = τ (revenue − opex − depreciation), straight-line
+    from the first billed month, the last fraction of a month pro-rated; month N adds the
+    residual after tax on (residual − book value). Shorter scenarios are padded with zeros.
+
+    Excel: the Model (native) sheet's schedule, column ``cash_flow``.
+
+    Examples
+    --------
+    >>> cf = cash_flows("VR NVL72", 8.0)
+    >>> len(cf), float(cf[0]), round(float(cf[1]), 3)  # -capex + prepay (15% x 8 x 730 x 60), then a billed month
+    (61, -69360.0, 4019.056)
+    """
+    a = as_assumptions(system, **overrides)
+    rent = check_rent(rent_usd_per_gpu_hour)
+    shape, b, r = _flat_terms(a, rent)
+    lv = _levels(ProjectTerms(**b), r)
+    N, L = b["N"].astype(int), b["L"][:, None]
+    m = np.arange(int(N.max()) + 1)[None, :]
+    inside = m <= N[:, None]
+    service = (m > L) & inside
+    dep_end = L + b["dep_whole_months"][:, None]
+    cf = np.where(service, lv.service[:, None], 0.0)
+    cf += np.where((m >= 1) & (m <= L), lv.lag[:, None], 0.0)
+    cf += np.where((m > L) & (m <= dep_end) & inside, lv.shield[:, None], 0.0)
+    cf += np.where((m == dep_end + 1) & inside, (lv.shield * b["dep_stub_frac"])[:, None], 0.0)
+    cf[:, 0] = lv.month0
+    cf[np.arange(len(N)), N] += lv.end
+    return cf.reshape(shape + (cf.shape[1],)) if shape else cf[0]
+
+
+@dataclass(frozen=True)
+class IRR:
+    """Annual project IRR with a reason where there is none to show as a return."""
+
+    annual: np.ndarray
+    reason: np.ndarray  # "" where an IRR exists and is meaningful
+
+
+def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> IRR:
+    """Project IRR (annual effective) and, where there is none to show, why. Excel: ``=(1+IRR(cf))^12-1``.
+
+    The flows are levels over month ranges (:class:`ProjectTerms`), so the NPV is a closed
+    form in x = 1/(1+m). The count of sign changes is read from the levels in time order:
+    one change from an outflow first gives one IRR (Descartes), solved by safeguarded Newton
+    on the closed form; other rows go through :func:`gpuecon.finance.irr` on the explicit
+    flows. No rate is shown (NaN with a reason, NPV at the hurdle in the text) where the flows
+    are financing-type (inflow first: a borrowing cost, not a return), where the prepay covers
+    the investment (no outlay: unbounded), or above ``IRR_CAP_ANNUAL`` (1,000% a year).
+
+    Examples
+    --------
+    >>> d = project_irr_detail("VR NVL72", 18.6, prepay_frac_contract=0.95)
+    >>> float(d.annual), str(d.reason)[:52]
+    (nan, 'no IRR as a return: the flows are financing-type (th')
+    """
+    a = as_assumptions(system, **overrides)
+    rent = check_rent(rent_usd_per_gpu_hour)
+    shape, b, r = _flat_terms(a, rent)
+    lv = _levels(ProjectTerms(**b), r)
+    n = r.size
+    L, N, T = b["L"], b["N"], b["T"]
+    d_end = L + b["dep_whole_months"]
+    stub_m = d_end + 1
+    has_stub = (b["dep_stub_frac"] > 0) & (stub_m <= N)
+    c0, lag, M, D, Z = lv.month0, lv.lag, lv.service, lv.shield, lv.end
+    S = b["dep_stub_frac"] * D
+    # levels in time order (0 = absent): month 0, lag, service with shield, stub, service, last month
+    last = M + np.where(d_end >= N, D, 0.0) + np.where(has_stub & (stub_m == N), S, 0.0) + Z
+    seq = np.stack([
+        c0,
+        np.where(L >= 1, lag, 0.0),
+        np.where((b["dep_whole_months"] >= 1) & (T >= 2), M + D, 0.0),
+        np.where(has_stub & (stub_m < N), M + S, 0.0),
+        np.where(np.maximum(d_end + has_stub, L) + 1 <= N - 1, M, 0.0),
+        last,
+    ], axis=1)
+    s = np.sign(seq)
+    nz = s != 0
+    changes = np.zeros(n, int)
+    prev = s[:, 0].copy()
+    for j in range(1, seq.shape[1]):
+        flip = nz[:, j] & (prev != 0) & (s[:, j] != prev)
+        changes += flip
+        prev = np.where(nz[:, j], s[:, j], prev)
+    first = s[np.arange(n), np.argmax(nz, axis=1)]
+    rate = np.full(n, np.nan)
+    code = np.full(n, IRR_NO_SIGN_CHANGE, dtype=np.int8)
+    code[(changes == 0) & (first > 0)] = IRR_NO_OUTLAY
+    code[(changes == 0) & (first < 0)] = IRR_NEVER_RECOVERS
+    code[(changes >= 1) & (first > 0)] = IRR_FINANCING
+    one = np.flatnonzero((changes == 1) & (first < 0))
+    if one.size:
+        p = {k: v[one] for k, v in dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end, sm=stub_m,
+                                           hs=has_stub.astype(float)).items()}
+
+        def fun(x, rows=None):
+            q = p if rows is None else {k: v[rows] for k, v in p.items()}
+            near = x == 1.0  # exact limit; elsewhere expm1/log1p keep full precision near 1
+            close = np.abs(1.0 - x) < 1e-6  # derivative by its series there
+            xs = np.where(near, 0.5, x)
+            lx = np.log1p(xs - 1.0)
+            inv = 1.0 / (1.0 - xs)
+            e = x - 1.0
+
+            def Sn(k):  # sum_{t=1..k} x^t and its derivative in x
+                em = np.expm1(k * lx)
+                val = -xs * em * inv
+                der = ((-em - k * (em + 1.0)) * (1.0 - xs) - xs * em) * inv * inv
+                der_series = k * (k + 1.0) / 2.0 + e * (k + 1.0) * k * (k - 1.0) / 3.0
+                return np.where(near, k, val), np.where(close, der_series, der)
+
+            def P(k):  # x^k and its derivative
+                return np.power(x, k), k * np.power(x, k - 1.0)
+
+            sN, dN = Sn(q["N"])
+            sL, dL = Sn(q["L"])
+            sd, dd = Sn(q["d"])
+            pS, dpS = P(q["sm"])
+            pN, dpN = P(q["N"])
+            hs = q["hs"]
+            f = q["c0"] + q["lag"] * sL + q["M"] * (sN - sL) + q["D"] * (sd - sL) + hs * q["S"] * pS + q["Z"] * pN
+            fp = q["lag"] * dL + q["M"] * (dN - dL) + q["D"] * (dd - dL) + hs * q["S"] * dpS + q["Z"] * dpN
+            return f, fp
+
+        total = fun(np.ones(one.size))[0]
+        lo, hi = grow_bracket(lambda x: fun(x)[0], total, -np.ones(one.size), x_max=x_max(float(N[one].max())))
+        found = np.isfinite(hi)
+        hi = np.where(found, hi, 1.0)
+        f1, fp1 = fun(np.ones(one.size))  # one Newton step from rate 0 as the start
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            x0 = np.where(fp1 != 0, 1.0 - f1 / fp1, 0.99)
+        x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
+        x = solve_bracketed(fun, lo, hi, x0, -np.ones(one.size))
+        rate[one] = np.where(found, 1.0 / x - 1.0, np.nan)
+        code[one] = np.where(found, IRR_OK, IRR_NONE_FOUND)
+    many = np.flatnonzero((changes > 1) & (first < 0))
+    if many.size:
+        cf = cash_flows(None, rent_usd_per_gpu_hour=r[many], **_overrides_from_terms(a, many, shape))
+        res = irr(cf)
+        rate[many], code[many] = res.rate, res.reason
+    annual = annual_rate(rate)
+    with np.errstate(invalid="ignore"):
+        high = annual > IRR_CAP_ANNUAL
+    annual[high], code[high] = np.nan, IRR_ABOVE_CAP
+    reasons = np.full(n, "", dtype=object)
+    bad = np.flatnonzero(code != IRR_OK)
+    if bad.size:
+        npv = project_npv(None, r[bad], **_overrides_from_terms(a, bad, shape))
+        hurdle = np.broadcast_to(a.hurdle_irr_annual, shape).reshape(-1)[bad]
+        for j, i in enumerate(bad):
+            text = IRR_REASONS[int(code[i])]
+            if code[i] in _WITH_NPV:
+                text += f"; NPV at the {hurdle[j]:.1%} hurdle: {_usd(npv[j])} per GPU"
+            reasons[i] = text
+    return IRR(annual.reshape(shape), reasons.reshape(shape))
+
+
+_WITH_NPV = (IRR_NO_OUTLAY, IRR_FINANCING, IRR_ABOVE_CAP, IRR_NEVER_RECOVERS)
+
+
+def _usd(x: float) -> str:
+    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def _overrides_from_terms(a: Assumptions, rows: np.ndarray, shape) -> dict:
+    """Field values of ``a`` broadcast to ``shape``, flattened and subset to ``rows`` (already validated,
+    so taken as typed: a rate written as '800%' is not re-read as a percent typo)."""
+    return {k: explicit(np.broadcast_to(v, shape).reshape(-1)[rows]) for k, v in a.items()}
+
+
+def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
+    """Project IRR (annual effective; NaN where none, see :func:`project_irr_detail`).
+
+    Excel: ``=(1+IRR(cash_flow))^12-1``.
+
+    Examples
+    --------
+    >>> round(float(project_irr("VR NVL72", 8.0)), 6)
+    0.916479
+    """
+    return project_irr_detail(system, rent_usd_per_gpu_hour, **overrides).annual
