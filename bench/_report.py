@@ -15,3 +15,16 @@ def emit(lines: list[str], record: bool) -> None:
         doc.parent.mkdir(exist_ok=True)
         with doc.open("a", encoding="utf-8") as fh:
             fh.write("\n" + text + "\n")
+
+
+def parser(doc: str | None, **defaults: int):
+    """The bench scripts' common options: each ``name=default`` becomes ``--name`` (an int), plus
+    ``--record`` when ``repeat`` is among them (a timed suite that may append to docs/benchmarks.md)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, default in defaults.items():
+        ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
+    if "repeat" in defaults:
+        ap.add_argument("--record", action="store_true", help="append the section to docs/benchmarks.md")
+    return ap

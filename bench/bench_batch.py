@@ -14,7 +14,6 @@ are bad on purpose (unknown system, PUE out of range, text for a number) and are
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import statistics
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _report import ROOT, emit  # noqa: E402  (sibling module; bench scripts run as files)
+from _report import ROOT, emit, parser  # noqa: E402  (sibling module; bench scripts run as files)
 
 
 def scenario_csv(path: Path, rows: int, seed: int = 0) -> Path:
@@ -58,11 +57,8 @@ def timed(cmd: list[str]) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = parser(__doc__, rows=1_000_000, repeat=3)
     ap.add_argument("--dask", action="store_true", help="also time --engine dask (LocalCluster, one worker per core)")
-    ap.add_argument("--record", action="store_true", help="append the section to docs/benchmarks.md")
     opts = ap.parse_args()
     exe = [sys.executable, "-m", "gpuecon"] if (ROOT / "gpuecon" / "__main__.py").exists() else ["gpuecon"]
     rows: list[tuple[str, list[float], str]] = []

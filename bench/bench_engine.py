@@ -11,8 +11,8 @@ scenarios; per-scenario times are compared. Prints a markdown table.
 
 from __future__ import annotations
 
-import argparse
 import platform
+import sys
 import time
 
 import numpy as np
@@ -20,6 +20,9 @@ import numpy_financial as npf
 import pyxirr
 
 import gpuecon as ge
+
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
+from _report import parser  # noqa: E402  (sibling module; bench scripts run as files)
 
 
 def best(fn, repeat=3):
@@ -32,9 +35,7 @@ def best(fn, repeat=3):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--peer-n", type=int, default=20_000)
+    ap = parser(__doc__, n=1_000_000, peer_n=20_000)
     args = ap.parse_args()
     n = args.n
     rng = np.random.default_rng(42)

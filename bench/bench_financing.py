@@ -12,8 +12,8 @@ compared and the two answers checked against each other. Prints a markdown table
 
 from __future__ import annotations
 
-import argparse
 import platform
+import sys
 import time
 
 import numpy as np
@@ -21,11 +21,12 @@ import pyxirr
 
 from gpuecon.engine.financing import equity_cash_flows, equity_irr
 
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
+from _report import parser  # noqa: E402  (sibling module; bench scripts run as files)
+
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--peer-n", type=int, default=20_000)
+    ap = parser(__doc__, n=1_000_000, peer_n=20_000)
     args = ap.parse_args()
     n = args.n
     rng = np.random.default_rng(7)

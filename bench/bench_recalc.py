@@ -20,7 +20,6 @@ The scenario book has one UDF and three native formulas per row (``FLOOR_RENT``,
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -31,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _report import ROOT, emit  # noqa: E402  (sibling module; bench scripts run as files)
+from _report import ROOT, emit, parser  # noqa: E402  (sibling module; bench scripts run as files)
 
 SYSTEMS = ["H100 SXM", "H200", "B200", "GB300 NVL72", "VR NVL72"]
 
@@ -109,11 +108,8 @@ def _best(code: str, args: list[str], repeat: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = parser(__doc__, rows=10_000, repeat=3)
     ap.add_argument("--skip-formulas", action="store_true", help="skip the (slow) formulas package baseline")
-    ap.add_argument("--record", action="store_true", help="append the section to docs/benchmarks.md")
     opts = ap.parse_args()
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="gpuecon-bench-") as tmp:

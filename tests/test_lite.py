@@ -232,3 +232,17 @@ def test_cli_addin_commands(tmp_path):
     reqs = (tmp_path / "requirements.txt").read_text().splitlines()
     assert reqs[-1] == "https://example.org/g.whl" and "numpy" in reqs
     assert list(tmp_path.glob("gpuecon-*-py3-none-any.whl"))
+
+
+def test_addin_modules_are_generated_from_the_one_list(tmp_path):
+    """addin/gpuecon_udfs.py and addin/lite/main.py are what addin/make_udfs.py writes from excel.FUNCTIONS."""
+    proc = subprocess.run([sys.executable, str(ADDIN / "make_udfs.py"), "--check"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    spec = importlib.util.spec_from_file_location("make_udfs_for_test", ADDIN / "make_udfs.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    classic, lite = mod.render("classic"), mod.render("lite")
+    for name in excel.FUNCTIONS:  # every function, in both editions, with its one description
+        assert f"def {name}(" in classic and f"def {name}(" in lite
+        assert excel.FUNCTION_DOCS[name] in classic and excel.FUNCTION_DOCS[name] in lite

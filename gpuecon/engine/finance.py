@@ -218,14 +218,8 @@ def _sign_changes(cf: np.ndarray) -> np.ndarray:
 
 def _horner(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """f(x) = sum c_t x^t and f'(x) for flows given column-major (periods x rows)."""
-    f = np.zeros_like(x)
-    fp = np.zeros_like(x)
-    for col in range(cft.shape[0] - 1, -1, -1):
-        fp *= x
-        fp += f
-        f *= x
-        f += cft[col]
-    return f, fp
+    f, d1, _ = _horner2(cft, x)
+    return f, d1
 
 
 _GRID_RATES = np.array([-0.9, -0.7, -0.5, -0.35, -0.2, -0.12, -0.06, -0.03, -0.01, 0.0, 0.01, 0.02, 0.03, 0.045,

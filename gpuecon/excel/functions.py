@@ -430,6 +430,28 @@ ELEMENTWISE_ARGS: dict[str, int] = {"GPU_TCO": 2, "FLOOR_RENT": 4, "CEILING_RENT
                                     "PROJECT_IRR": 4, "RENT_PER_PFLOP": 3, "GPU_SPEC": 2}
 
 
+#: One-line description of each function (Excel's function wizard; the add-ins' docstrings).
+FUNCTION_DOCS: dict[str, str] = {
+    "GPU_TCO": "Total cost of ownership, USD per GPU-hour: the total (default), one item (capital, power, "
+               "colocation, maintenance, other) or a breakdown table.",
+    "FLOOR_RENT": "Floor rent, USD per GPU-hour: the rent at which the project IRR equals the hurdle "
+                  "(defaults 15.6% hurdle, 5-year term, 15% prepay).",
+    "CEILING_RENT": "Ceiling rent, USD per GPU-hour: reference USD per PFLOP-hour x the system's marketed dense "
+                    "PFLOPS at a basis (defaults $0.70, FP8).",
+    "SOCAMM_COST": "SOCAMM memory, USD: GB x USD per GB (cost; default $10/GB), or with a gross margin the price "
+                   "cost / (1 - margin). A system name: per GPU.",
+    "PROJECT_IRR": "Project IRR, annual effective (0.156 = 15.6%), at a rent in USD per GPU-hour; as "
+                   "=(1+IRR(monthly cash flows))^12-1.",
+    "RENT_PER_PFLOP": "Rent per PFLOP-hour, USD: rent per GPU-hour / the system's marketed dense PFLOPS at a basis "
+                      "(default FP8; per TB/s-hour for MEM_BW).",
+    "GPU_SPEC": "A catalog value for a system, per GPU: a figure (TFLOPS, GB, TB/s, W, USD), a flag or a source note.",
+    "GPU_SYSTEMS": "The names of the systems in the gpuecon catalog, spilled as a column.",
+    "ONE_CHART": "The One Chart's data, spilled with a header: rent (USD/GPU-hr), project IRR (annual), floor and "
+                 "ceiling rent (USD/GPU-hr; $0.70/PFLOP-hr FP8).",
+    "GPUECON_VERSION": "The version of the gpuecon engine behind these functions.",
+}
+
+
 #: One-line argument descriptions with units, shown by Excel's function wizard (classic
 #: xlwings passes them to ``Application.MacroOptions``, which cuts at 255 characters).
 ARG_DOCS: dict[str, str] = {
@@ -458,6 +480,6 @@ ARG_DOCS: dict[str, str] = {
 }
 
 
-__all__ = ["ARG_DOCS", "ELEMENTWISE_ARGS", "FUNCTIONS", "cache_clear", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error",
+__all__ = ["ARG_DOCS", "ELEMENTWISE_ARGS", "FUNCTION_DOCS", "FUNCTIONS", "cache_clear", "ERR_VALUE", "ERR_NA", "ERR_NUM", "cell_error", "is_error",
            "read_assumptions", "gpu_tco", "floor_rent", "ceiling_rent", "socamm_cost", "project_irr",
            "rent_per_pflop", "gpu_spec", "gpu_systems", "one_chart", "version"]
