@@ -64,6 +64,7 @@ def test_floor_json_with_override():
     assert higher["floor_rent_usd_per_gpu_hour"] > data["floor_rent_usd_per_gpu_hour"]
 
 
+@pytest.mark.slow
 def test_ceiling_irr_socamm_tco():
     assert json.loads(run("ceiling", "VR NVL72", "--price", "0.55", "--json").stdout)["ceiling_rent_usd_per_gpu_hour"] == pytest.approx(9.625)
     assert json.loads(run("irr", "VR NVL72", "8", "--json").stdout)["project_irr_annual"] > 0.8
@@ -183,6 +184,7 @@ def test_output_path_mistakes(tmp_path, monkeypatch):
     assert list(Path("adir").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_unreachable_dask_scheduler_is_one_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("s.csv").write_text("system,rent\nVR NVL72,8\n")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import distributed  # a dev dependency ([dask] extra): missing means a broken install, not a skip
 import numpy as np
 import pandas as pd
 import pytest
 
-distributed = pytest.importorskip("distributed")
+from gpuecon.batch import evaluate_dask, evaluate_local, read_scenarios, run_batch
 
-from gpuecon.batch import evaluate_dask, evaluate_local, read_scenarios, run_batch  # noqa: E402
+pytestmark = pytest.mark.slow  # a real LocalCluster per test
 
 
 @pytest.fixture(scope="module")

@@ -303,6 +303,7 @@ def test_cached_numbers_have_at_most_15_significant_digits(path: Path) -> None:
     assert all(v == float(f"{v:.15g}") for v in numbers)
 
 
+@pytest.mark.slow
 def test_platform_noise_is_tolerated_and_a_real_change_is_not(tmp_path: Path) -> None:
     """A last-bit change in every engine number leaves the comparison green; a changed input does not."""
     import gpuecon.template.book as ex

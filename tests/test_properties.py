@@ -2,6 +2,7 @@
 
 import numpy as np
 import numpy_financial as npf
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -60,6 +61,7 @@ def test_ceiling_linear_in_price(system, p1, p2, basis):
     assert np.isclose(c(2 * p1), 2 * c(p1), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(-1e5, 1e5).filter(lambda v: v == 0 or abs(v) >= 1e-3), min_size=2, max_size=40))
 def test_vectorized_irr_agrees_with_numpy_financial(flows):

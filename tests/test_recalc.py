@@ -353,7 +353,7 @@ def test_parse_value() -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    exporter = pytest.importorskip("gpuecon.template.exporter")
+    from gpuecon.template import exporter
     return exporter.export_model(tmp_path_factory.mktemp("tpl") / "gpuecon_model.xlsx")
 
 
@@ -365,6 +365,7 @@ def _close(a: object, b: object, rel: float) -> bool:
     return str(a) == str(b)
 
 
+@pytest.mark.slow
 def test_template_recalc_equals_engine(template: Path, tmp_path: Path) -> None:
     """The exporter writes engine-computed cached values; recalc from scratch must reproduce them."""
     out = tmp_path / "recalc.xlsx"
@@ -440,7 +441,7 @@ def test_bench_sized_book_is_vectorized(tmp_path: Path) -> None:
 
 def test_agrees_with_formulas_excelmodel(tmp_path: Path) -> None:
     """The formulas package's own full ExcelModel (no shape compiling, no batching) gives the same values."""
-    formulas = pytest.importorskip("formulas")
+    import formulas
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "M"

@@ -47,6 +47,7 @@ def test_set_hurdle_by_field_name(tmp_path: Path) -> None:
     assert inputs[f"C{row}"].value == f"=IF(ISBLANK(B{row}),E{row},B{row})"
 
 
+@pytest.mark.slow
 def test_set_by_alias_and_any_case(tmp_path: Path) -> None:
     """docs/recalc.md: `--set rent=8 --set system="GB300 NVL72"` (Rent and System work too, as in Excel)."""
     for sets in (("rent=8", "system=GB300 NVL72"), ("Rent=8", "System=GB300 NVL72")):
@@ -100,6 +101,7 @@ def test_native_irr_is_not_shown_for_financing_flows() -> None:
     assert got["checks_summary"] == "OK"  # add-in and native agree that there is no IRR
 
 
+@pytest.mark.slow
 def test_batch_through_the_template(tmp_path: Path) -> None:
     """`gpuecon batch examples/scenarios.csv --workbook workbooks/gpuecon_model.xlsx`: the columns are found by name."""
     out = tmp_path / "res.csv"

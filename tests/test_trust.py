@@ -77,6 +77,7 @@ fields = st.fixed_dictionaries({
 systems = st.sampled_from(["VR NVL72", "GB300 NVL72", "H100 SXM", "MI355X", "B200", "H20"])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(systems, st.floats(0.0, 30.0), fields)
 def test_engine_agrees_with_a_month_by_month_reference(system, rent, kw):
@@ -104,6 +105,7 @@ def test_engine_agrees_with_a_month_by_month_reference(system, rent, kw):
             assert "prepay" in str(detail.reason)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(systems, fields)
 def test_floor_rent_earns_the_hurdle_exactly_for_every_field(system, kw):
