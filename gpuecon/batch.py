@@ -24,7 +24,6 @@ import importlib.util
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from .engine.frame import LABEL_COLUMNS, scenario_columns
 from .engine.frame import evaluate as _evaluate
 from .engine.numbers import parse_value
 from .xlsx.errors import ERROR_CODES
+from .xlsx.zipio import atomic_path
 
 __all__ = ["BatchError", "BatchSummary", "read_scenarios", "write_results", "evaluate_local", "evaluate_dask",
            "evaluate_workbook", "run_batch", "FORMATS"]
@@ -111,38 +111,11 @@ def write_results(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     fmt = _format(out, for_input=False)
     if fmt == "xlsx" and len(df) > XLSX_MAX_ROWS:
         raise BatchError(f"{len(df):,} rows do not fit in one Excel sheet ({XLSX_MAX_ROWS:,}); write CSV or Parquet")
-    with _atomic(out) as tmp:
+    with atomic_path(out, suffix=".tmp" + out.suffix) as tmp:
         writer = _ChunkWriter(tmp, fmt)
         writer.write(df)
         writer.close()
     return out
-
-
-class _atomic:
-    """Context manager yielding a temp path next to ``out``; renamed over ``out`` only on success."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-
-    def __enter__(self) -> Path:
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".tmp" + self.out.suffix, dir=self.out.parent)
-        os.close(fd)
-        self.tmp = Path(name)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            os.chmod(self.tmp, 0o666 & ~_umask())
-            os.replace(self.tmp, self.out)
-        else:
-            self.tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class _ChunkWriter:
@@ -497,7 +470,7 @@ def run_batch(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, engin
             idx = np.flatnonzero(bad.to_numpy())[: 5 - len(summary.error_samples)]
             summary.error_samples += [(summary.rows - len(part) + int(i) + 1, str(part["error"].iloc[i])) for i in idx]
 
-    with _atomic(dst) as tmp:
+    with atomic_path(dst, suffix=".tmp" + dst.suffix) as tmp:
         writer = _ChunkWriter(tmp, fmt)
 
         def sink(part: pd.DataFrame) -> None:

@@ -9,6 +9,8 @@ import re
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import XlsxError
@@ -84,33 +86,43 @@ def _strip_zip64(extra: bytes) -> bytes:
     return out
 
 
-def write_zip_atomic(out: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes], comment: bytes) -> None:
-    """Temp file in the destination folder, then os.replace; on any error nothing is left behind.
+@contextmanager
+def atomic_path(out: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temp path in ``out``'s folder, renamed over ``out`` only if the block succeeds.
 
-    xl/calcChain.xml is kept: formulas are never added or removed, so it stays valid.
+    The one atomic writer (xlsx packages, batch results): a crash or an error never leaves a
+    partial file and never touches an existing ``out``; ``out`` keeps its permissions if it exists.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix, dir=out.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
-                for info in infos:
-                    zi, level = _copy_info(info)
-                    zf.writestr(zi, parts[info.filename], compresslevel=level)
-                zf.comment = comment
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         mode = out.stat().st_mode & 0o7777 if out.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
         os.replace(tmp, out)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_zip_atomic(out: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes], comment: bytes) -> None:
+    """The members written to ``out`` atomically (:func:`atomic_path`), each with its original settings.
+
+    xl/calcChain.xml is kept: formulas are never added or removed, so it stays valid.
+    """
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
+            for info in infos:
+                zi, level = _copy_info(info)
+                zf.writestr(zi, parts[info.filename], compresslevel=level)
+            zf.comment = comment
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
