@@ -247,6 +247,18 @@ def _defaults(name: str | None) -> dict[str, float]:
     return out  # type: ignore[return-value]
 
 
+@cache
+def _checked_defaults(name: str | None) -> dict[str, object]:
+    """A system's defaults, each checked once (the value, or the GpueconError a field raises for it)."""
+    out: dict[str, object] = {}
+    for field_name, value in _defaults(name).items():
+        try:
+            out[field_name] = FIELDS[field_name].check(value)
+        except GpueconError as err:
+            out[field_name] = err
+    return out
+
+
 class Assumptions(Mapping[str, np.ndarray]):
     """Validated inputs for one system or a broadcastable set of scenarios.
 
@@ -262,7 +274,6 @@ class Assumptions(Mapping[str, np.ndarray]):
         unknown = [k for k in overrides if k not in FIELDS]
         if unknown:
             raise GpueconError(unknown[0], overrides[unknown[0]], "a known field", unknown_field_message(unknown[0]))
-        base = defaults(self.system)
         if self.system is None:
             missing = [k for k in REQUIRED_FOR_CUSTOM if k not in overrides]
             if missing:
@@ -270,10 +281,16 @@ class Assumptions(Mapping[str, np.ndarray]):
                     missing[0], None, "given",
                     f"{missing[0]} is required for a system not in the catalog (give a system name or the figure)",
                 )
+        checked = _checked_defaults(self.system.name if self.system is not None else None)
         values: dict[str, np.ndarray] = {}
         for name, field in FIELDS.items():
-            raw = overrides.get(name, base[name])
-            values[name] = field.check(raw)
+            if name in overrides:
+                values[name] = field.check(overrides[name])
+            else:
+                v = checked[name]
+                if isinstance(v, GpueconError):  # a fresh error each time (no traceback kept in the cache)
+                    raise GpueconError(v.field, v.value, v.allowed, str(v))
+                values[name] = v
         self._values = values
 
     def replace(self, **overrides: object) -> Assumptions:

@@ -118,13 +118,21 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
     >>> float(annuity_factor(0.0, 12))
     12.0
     """
+    if np.ndim(rate) == 0 and np.ndim(periods) == 0 and float(rate) > -1.0:  # one cell: plain floats
+        r, n = float(rate), float(periods)
+        return np.float64(n if abs(r) < 1e-12 else _annuity(r, n, np.expm1, np.log1p))  # same ufuncs: same bits
     r = np.asarray(rate, dtype=float)
     n = np.asarray(periods, dtype=float)
     small = np.abs(r) < 1e-12
     safe = np.where(small, 1.0, r)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = -np.expm1(-n * np.log1p(safe)) / safe
+        out = _annuity(safe, n, np.expm1, np.log1p)
     return np.where(small, n, out)
+
+
+def _annuity(r, n, expm1, log1p):
+    """``(1 - (1+r)^-n) / r``, precise for small r: the one formula, for one cell or for arrays."""
+    return -expm1(-n * log1p(r)) / r
 
 
 def capital_recovery_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.ndarray:
