@@ -186,12 +186,53 @@ ALIASES: dict[str, str] = {
 
 
 def normalize_name(name: object) -> str:
-    """The one name normaliser: ``" Hurdle IRR "`` -> ``"hurdle_irr"`` (case, spaces and dashes)."""
+    """The one name normaliser: ``" Hurdle IRR "`` -> ``"hurdle_irr"`` (case, spaces and dashes).
+
+    ``name.strip().lower()`` with spaces and dashes as underscores; used for field names and
+    aliases on every surface (Excel arguments, scenario columns, ``--set``).
+
+    Parameters
+    ----------
+    name : object
+        A name as typed (converted with ``str``).
+
+    Returns
+    -------
+    str
+        The normalised name (not checked against the fields: see :func:`canonical_field`).
+
+    Examples
+    --------
+    >>> normalize_name(" Hurdle IRR "), normalize_name("term-years")
+    ('hurdle_irr', 'term_years')
+    """
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def closest_fields(name: object, extra: tuple[str, ...] = (), n: int = 3) -> list[str]:
-    """Field names and aliases (and ``extra`` names) closest to a misspelt ``name``."""
+    """Field names and aliases (and ``extra`` names) closest to a misspelt ``name``.
+
+    ``difflib.get_close_matches`` (cutoff 0.6) on the normalised name, then names that contain it.
+
+    Parameters
+    ----------
+    name : object
+        The name as typed.
+    extra : tuple of str
+        More names to suggest from (e.g. a table's own columns).
+    n : int
+        Most names returned.
+
+    Returns
+    -------
+    list of str
+        Up to ``n`` names, closest first (empty if none is close).
+
+    Examples
+    --------
+    >>> closest_fields("hurdle_ir")
+    ['hurdle_irr', 'hurdle', 'hurdle_irr_annual']
+    """
     import difflib
 
     key = normalize_name(name)
@@ -202,13 +243,65 @@ def closest_fields(name: object, extra: tuple[str, ...] = (), n: int = 3) -> lis
 
 
 def unknown_field_message(name: object, extra: tuple[str, ...] = ()) -> str:
+    """The error text for an unknown field: the name and the closest names, or where to find the fields.
+
+    Shown as the :class:`~gpuecon.engine.errors.GpueconError` message (in Excel, ``#VALUE! <text>``).
+
+    Parameters
+    ----------
+    name : object
+        The name as typed.
+    extra : tuple of str
+        More names to suggest from (see :func:`closest_fields`).
+
+    Returns
+    -------
+    str
+        ``unknown field '<name>': did you mean ...?`` or a pointer to ``gpuecon assumptions``.
+
+    Examples
+    --------
+    >>> unknown_field_message("hurdle_ir")
+    "unknown field 'hurdle_ir': did you mean hurdle_irr, hurdle, hurdle_irr_annual?"
+    >>> unknown_field_message("zzzz")
+    "unknown field 'zzzz': see `gpuecon assumptions` for the fields"
+    """
     near = closest_fields(name, extra)
     hint = f"did you mean {', '.join(near)}?" if near else "see `gpuecon assumptions` for the fields"
     return f"unknown field {str(name).strip()!r}: {hint}"
 
 
 def canonical_field(name: str) -> str:
-    """Field name from a field name or alias, case- and space-insensitive; error suggests the closest names."""
+    """Field name from a field name or alias, case- and space-insensitive; error suggests the closest names.
+
+    ``ALIASES.get(normalize_name(name), normalize_name(name))``, which must be a field of
+    :data:`FIELDS`. Excel: the names in an add-in ``assumptions`` range are read through it (and
+    ``--set`` names on the CLI).
+
+    Parameters
+    ----------
+    name : str
+        A field name or alias (docs/model.md lists the aliases).
+
+    Returns
+    -------
+    str
+        The field name.
+
+    Raises
+    ------
+    GpueconError
+        Not a field or alias; the message suggests the closest names.
+
+    Examples
+    --------
+    >>> canonical_field("Hurdle IRR"), canonical_field("prepay")
+    ('hurdle_irr_annual', 'prepay_frac_contract')
+    >>> canonical_field("hurdle_ir")
+    Traceback (most recent call last):
+    ...
+    gpuecon.engine.errors.GpueconError: unknown field 'hurdle_ir': did you mean hurdle_irr, ...?
+    """
     key = ALIASES.get(normalize_name(name), normalize_name(name))
     if key not in FIELDS:
         raise GpueconError("assumptions", name, "a known field", unknown_field_message(name))
@@ -224,7 +317,34 @@ _CUSTOM_ZERO = set(CAPEX_FIELDS[1:]) | {"socamm_gb_per_gpu"}
 
 
 def system_defaults(system: System | str | None) -> dict[str, float]:
-    """Per-system defaults from the catalog (empty for a custom system)."""
+    """Per-system defaults from the catalog: specs, capex parts, IT W and SOCAMM GB per GPU.
+
+    ``socamm_gb_per_gpu = cpu_mem_gb_per_gpu`` where the CPU memory is socketed SOCAMM (VR NVL72),
+    else 0 (soldered memory is bundled in compute). For a custom system (None) the specs, compute
+    capex and IT W are NaN (to be given) and the other capex parts and SOCAMM GB are 0. Excel: the
+    Catalog sheet lists the same figures.
+
+    Parameters
+    ----------
+    system : System, str or None
+        A catalog system, its name or alias, or None for a custom system.
+
+    Returns
+    -------
+    dict of str to float
+        Field -> value, units in the names (USD/GPU, W/GPU, TFLOPS, GB/GPU ...); NaN = not marketed.
+
+    Raises
+    ------
+    GpueconError
+        An unknown system name (the message lists the closest names).
+
+    Examples
+    --------
+    >>> d = system_defaults("VR NVL72")
+    >>> d["socamm_gb_per_gpu"], d["it_w_per_gpu"], system_defaults("GB300 NVL72")["socamm_gb_per_gpu"]
+    (768.0, 3200.0, 0.0)
+    """
     if system is None:
         out = {n: math.nan for n in SPEC_FIELDS + REQUIRED_FOR_CUSTOM}
         out.update({n: 0.0 for n in _CUSTOM_ZERO})
@@ -236,7 +356,33 @@ def system_defaults(system: System | str | None) -> dict[str, float]:
 
 
 def defaults(system: System | str | None = None) -> dict[str, float]:
-    """All defaults for a system (catalog row + global defaults)."""
+    """All defaults for a system: the catalog row's figures plus the global defaults (docs/model.md).
+
+    Global defaults (e.g. ``hurdle_irr_annual = 0.156``) come from :data:`FIELDS`; system figures
+    from :func:`system_defaults`. Cached per system; a fresh dict is returned. Excel: the Inputs
+    sheet's Default column (E).
+
+    Parameters
+    ----------
+    system : System, str or None
+        A catalog system, its name or alias, or None for a custom system.
+
+    Returns
+    -------
+    dict of str to float
+        Every field -> its default, units in the names; NaN = to be given or not marketed.
+
+    Raises
+    ------
+    GpueconError
+        An unknown system name.
+
+    Examples
+    --------
+    >>> d = defaults("VR NVL72")
+    >>> len(d), d["hurdle_irr_annual"], d["capex_compute_usd_per_gpu"]
+    (31, 0.156, 85596.0)
+    """
     return dict(_defaults(get_system(system).name if system is not None else None))
 
 
@@ -324,7 +470,42 @@ class Assumptions(Mapping[str, np.ndarray]):
 
 
 def as_assumptions(system: System | str | Assumptions | None = None, **overrides: object) -> Assumptions:
-    """Accept a system name, a System, or Assumptions (then overrides replace fields)."""
+    """Accept a system name, a System, or Assumptions (then overrides replace fields).
+
+    ``Assumptions(system, **overrides)``, or ``system.replace(**overrides)`` when ``system`` is
+    already validated (the same object when there are no overrides). Every engine function reads
+    its ``system`` argument through it; the add-in builds the same object from its arguments.
+
+    Parameters
+    ----------
+    system : str, System, Assumptions or None
+        Catalog name or alias, a catalog row, validated assumptions, or None for a custom system
+        (then ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float, array or str
+        Assumption fields (docs/model.md), each checked against its range and percent-typo rule;
+        arrays broadcast together.
+
+    Returns
+    -------
+    Assumptions
+        Validated inputs.
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, a missing required figure, or a value out of its range (e.g.
+        ``hurdle_irr_annual = 8``, a likely percent typo).
+
+    Examples
+    --------
+    >>> a = as_assumptions("VR NVL72", hurdle_irr_annual=0.2)
+    >>> float(a.hurdle_irr_annual), as_assumptions(a) is a
+    (0.2, True)
+    >>> as_assumptions("VR NVL72", hurdle_irr_annual=8)
+    Traceback (most recent call last):
+    ...
+    gpuecon.engine.errors.GpueconError: hurdle_irr_annual = 8 looks like a percent typed as a whole ...
+    """
     if isinstance(system, Assumptions):
         return system.replace(**overrides) if overrides else system
     return Assumptions(system, **overrides)

@@ -55,13 +55,49 @@ class System:
 
 
 def normalize(name: str) -> str:
-    """Lower-case and drop everything but letters and digits: ``"VR-NVL72 "`` -> ``"vrnvl72"``."""
+    """Lower-case and drop everything but letters and digits: ``"VR-NVL72 "`` -> ``"vrnvl72"``.
+
+    The key systems are looked up by (names and aliases alike), so spelling, spaces and punctuation
+    do not matter; Excel's ``=GPU_SPEC(system, field)`` and every ``system`` argument read names so.
+
+    Parameters
+    ----------
+    name : str
+        A system name or alias as typed.
+
+    Returns
+    -------
+    str
+        The lookup key.
+
+    Examples
+    --------
+    >>> normalize("VR-NVL72 "), normalize("Vera Rubin NVL72")
+    ('vrnvl72', 'verarubinnvl72')
+    """
     return re.sub(r"[^0-9a-z]", "", str(name).lower())
 
 
 @cache
 def catalog_frame() -> pd.DataFrame:
-    """The catalog as a DataFrame (a copy is safe to modify)."""
+    """The catalog as a DataFrame, one row per system (a copy is safe to modify).
+
+    Read once from ``gpuecon/engine/data/catalog.csv`` (cached): numeric figures per GPU as float
+    (blank = NaN, not marketed / not public), ``cpu_mem_socamm`` as bool, source notes as text.
+    Excel: the template's Catalog sheet (Excel Table ``tblCatalog``) holds the same table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``aliases`` (``;``-separated), ``vendor``, ``form_factor``, the figures of
+        ``SYSTEM_NUMERIC_FIELDS`` (units in the names), ``cpu_mem_socamm`` and ``SOURCE_FIELDS``.
+
+    Examples
+    --------
+    >>> f = catalog_frame()
+    >>> f.loc[f["name"] == "VR NVL72", "capex_compute_usd_per_gpu"].item()
+    85596.0
+    """
     text = resources.files("gpuecon.engine").joinpath("data/catalog.csv").read_text(encoding="utf-8")
     frame = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
     for field in SYSTEM_NUMERIC_FIELDS:
@@ -97,12 +133,53 @@ def _index() -> dict[str, str]:
 
 
 def system_names() -> list[str]:
-    """Catalog names in catalog order."""
+    """Catalog names in catalog order.
+
+    Excel: ``=GPU_SYSTEMS()`` returns them as a column.
+
+    Returns
+    -------
+    list of str
+        The canonical names (aliases not included).
+
+    Examples
+    --------
+    >>> system_names()[:3], len(system_names())
+    (['H100 SXM', 'H200', 'H20'], 10)
+    """
     return list(_systems())
 
 
 def get_system(name: str | System) -> System:
-    """Look a system up by name or alias; an unknown name lists the closest names."""
+    """Look a system up by name or alias; an unknown name lists the closest names.
+
+    The match is on :func:`normalize` of the name, so ``"vr-nvl72"`` and ``"Vera Rubin"`` find
+    ``VR NVL72``. Excel: every add-in ``system`` argument is read so.
+
+    Parameters
+    ----------
+    name : str or System
+        A name or alias (a :class:`System` is returned as it is).
+
+    Returns
+    -------
+    System
+        The catalog row: figures per GPU, aliases, sources.
+
+    Raises
+    ------
+    GpueconError
+        An unknown name; the message lists the closest names.
+
+    Examples
+    --------
+    >>> get_system("vr-nvl72").name, get_system("Vera Rubin").name
+    ('VR NVL72', 'VR NVL72')
+    >>> get_system("VR NVL7")
+    Traceback (most recent call last):
+    ...
+    gpuecon.engine.errors.GpueconError: unknown system 'VR NVL7'; closest: VR NVL72
+    """
     if isinstance(name, System):
         return name
     key = normalize(name) if isinstance(name, str) else ""

@@ -26,13 +26,46 @@ DEFAULT_BASIS = "FP8"
 def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR, basis: str = DEFAULT_BASIS, **overrides) -> np.ndarray:
     """Ceiling rent (USD/GPU-hr) = reference price x this system's marketed dense performance.
 
-    FLOPS bases: ``usd_per_pflop_hour * tflops / 1000``; ``MEM_BW``: the price is USD per
-    TB/s-hour and the figure is memory bandwidth in TB/s. Excel: ``=price*PFLOPS``.
+    FLOPS bases: ``ceiling = usd_per_pflop_hour * tflops / 1000``; ``MEM_BW``: ``ceiling =
+    usd_per_tbps_hour * mem_bw_tb_per_s`` (memory-bound inference, seed 004: H20 valued by bandwidth).
+
+    Excel: ``=price*PFLOPS``; Model (native) ``ceiling_rent_usd_per_gpu_hour``
+    ``=ceiling_usd_per_pflop_hour*perf_at_basis``; add-in ``=CEILING_RENT(system, price, basis)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    usd_per_pflop_hour : float or array
+        Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
+        default 0.70 (seed 001, FP8 dense).
+    basis : str
+        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
+        ignored).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/GPU-hr, broadcast shape of price and fields.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis or a figure the system does not market; an unknown system or field, or a
+        field out of its range.
+        Also a price that is text, negative or not finite.
 
     Examples
     --------
     >>> float(ceiling_rent("VR NVL72"))  # seed 001: $0.70/PFLOP-hour x 17.5 PFLOPS FP8
     12.25
+    >>> float(ceiling_rent("H20", 0.5, "MEM_BW"))  # $0.50 per TB/s-hour x 4 TB/s
+    2.0
     """
     a = as_assumptions(system, **overrides)
     price = np.asarray(usd_per_pflop_hour, float) if not isinstance(usd_per_pflop_hour, str) else None
@@ -43,12 +76,49 @@ def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR
 
 def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per_gpu_hour, basis: str = "FP8",
                                 **overrides) -> np.ndarray:
-    """Ceiling rent at parity with a reference system's rent: ref_rent / ref_perf x this perf.
+    """Ceiling rent (USD/GPU-hr) at parity with a reference system's rent.
+
+    ``ceiling = reference_rent / reference_perf * this_perf`` (performance at ``basis``, as
+    :func:`ceiling_rent`); the reference keeps its catalog figures, ``overrides`` apply to ``system``.
+
+    Excel: ``=ref_rent/ref_PFLOPS*PFLOPS``; with the add-in
+    ``=CEILING_RENT(system, RENT_PER_PFLOP(ref, ref_rent, basis), basis)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    reference_system : str or Assumptions
+        The system whose rent sets the price.
+    reference_rent_usd_per_gpu_hour : float or array
+        Its rent, USD/GPU-hr, >= 0.
+    basis : str
+        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
+        ignored).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/GPU-hr, broadcast shape.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis or a figure the system does not market; an unknown system or field, or a
+        field out of its range.
+        Also a bad reference rent.
 
     Examples
     --------
-    >>> round(float(ceiling_rent_from_reference("VR NVL72", "GB300 NVL72", 3.5)), 4)  # GB300 at $3.50, FP8 parity
+    >>> round(float(ceiling_rent_from_reference("VR NVL72", "GB300 NVL72", 3.5)), 4)  # GB300 at $3.50
     12.25
+    >>> round(float(ceiling_rent_from_reference("VR NVL72", "GB300 NVL72", 3.5, "BF16")), 4)  # 3.5/2.5 x 4
+    5.6
     """
     ref = as_assumptions(reference_system)
     price = rent_per_pflop(ref, reference_rent_usd_per_gpu_hour, basis)
@@ -56,12 +126,46 @@ def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per
 
 
 def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8", **overrides) -> np.ndarray:
-    """Rent per PFLOP-hour (USD) at a basis: rent / marketed dense PFLOPS (per TB/s for MEM_BW).
+    """Rent per PFLOP-hour (USD) at a basis: ``rent / PFLOPS`` (per TB/s-hour for MEM_BW).
+
+    PFLOPS are marketed dense per GPU (``tflops / 1000``).
+
+    Excel: ``=rent/PFLOPS``; Model (native) ``rent_per_unit_hour``
+    ``=rent_usd_per_gpu_hour/perf_at_basis``; add-in ``=RENT_PER_PFLOP(system, rent, basis)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    rent_usd_per_gpu_hour : float, array or str
+        Rent, USD/GPU-hr, >= 0.
+    basis : str
+        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
+        ignored).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/PFLOP-hr (USD per TB/s-hour for MEM_BW), broadcast shape.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis or a figure the system does not market; an unknown system or field, or a
+        field out of its range.
+        Also a missing, negative or non-finite rent.
 
     Examples
     --------
     >>> round(float(rent_per_pflop("VR NVL72", 8.0)), 6)  # $8 / 17.5 PFLOPS FP8
     0.457143
+    >>> round(float(rent_per_pflop("VR NVL72", 8.0, "FP4")), 6)  # $8 / 35 PFLOPS FP4
+    0.228571
     """
     a = as_assumptions(system, **overrides)
     return check_rent(rent_usd_per_gpu_hour) / performance(a, basis)
@@ -74,12 +178,45 @@ def headroom_frac(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOU
     """Largest increase in all-in system price (fraction) at which floor rent <= ceiling rent.
 
     Floor rent is linear in capex (maintenance, depreciation and residual scale with it), so
-    h = (ceiling - floor) / (floor(2 x capex) - floor(capex)). Negative: already above.
+    ``h = (ceiling - floor) / (floor(2 x capex) - floor(capex))``, the doubling taken on
+    ``1 + system_price_uplift_frac``. Negative: the floor is already above the ceiling.
+
+    Excel: Model (native) ``headroom_frac``
+    ``=(ceiling_rent_usd_per_gpu_hour-floor_rent_usd_per_gpu_hour)/floor_increase_per_doubling``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    usd_per_pflop_hour : float or array
+        Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
+        default 0.70 (seed 001, FP8 dense).
+    basis : str
+        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
+        ignored).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        Fraction of the all-in system price (1.0 = +100%), broadcast shape.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis or a figure the system does not market; an unknown system or field, or a
+        field out of its range.
 
     Examples
     --------
-    >>> round(float(headroom_frac("VR NVL72")), 4)  # the system price could rise 182% before floor > ceiling
+    >>> round(float(headroom_frac("VR NVL72")), 4)  # price could rise 182% before floor > ceiling
     1.8157
+    >>> abs(float(headroom_frac("VR NVL72", system_price_uplift_frac=1.8157))) < 1e-4  # none left
+    True
     """
     a = as_assumptions(system, **overrides)
     f0 = floor_rent(a)
@@ -115,11 +252,59 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=REFERENCE_USD_PER_P
               **overrides) -> OneChart:
     """IRR across rents (default: from 0.6 x floor to 1.1 x ceiling), with floor, ceiling and headroom.
 
+    ``irr_annual = project_irr(rents)``; the floor (IRR = hurdle), the ceiling and
+    ``headroom_frac`` as :func:`floor_rent`, :func:`ceiling_rent`, :func:`headroom_frac`;
+    ``repriced_irr_annual`` is the curve at the all-in price ``x (1 + headroom)``, which crosses
+    the hurdle at the ceiling. Default rents: ``points`` evenly from ``0.6 * floor`` to
+    ``1.1 * max(ceiling, floor)``.
+
+    Excel: the One Chart sheet (rents ``=$F$5+$F$7*A5``, IRR
+    ``=(1+IRR(cash_flow_excl_rent+B5*cash_flow_per_rent))^12-1``, ``#N/A`` above ``irr_cap_annual``);
+    add-in ``=ONE_CHART(system)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    rents : array of float, optional
+        Rents, USD/GPU-hr, >= 0; None for the default grid.
+    usd_per_pflop_hour : float or array
+        Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
+        default 0.70 (seed 001, FP8 dense).
+    basis : str
+        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
+        ignored).
+    points : int
+        Number of rents in the default grid (41).
+    **overrides : float
+        Assumption fields (docs/model.md), scalars: the chart is one scenario.
+
+    Returns
+    -------
+    OneChart
+        ``rents_usd_per_gpu_hour``, ``irr_annual`` (NaN where none, reason in ``irr_reason``),
+        ``floor_usd_per_gpu_hour``, ``ceiling_usd_per_gpu_hour``, ``headroom_frac``,
+        ``repriced_irr_annual``, ``hurdle_irr_annual``, ``basis``, ``usd_per_pflop_hour``.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis or a figure the system does not market; an unknown system or field, or a
+        field out of its range.
+        Also a negative or non-finite rent.
+
     Examples
     --------
     >>> c = one_chart("VR NVL72", rents=[4.0, 8.0])
-    >>> [round(float(x), 4) for x in c.irr_annual], round(c.floor_usd_per_gpu_hour, 4), c.ceiling_usd_per_gpu_hour
+    >>> irrs = [round(float(x), 4) for x in c.irr_annual]
+    >>> irrs, round(c.floor_usd_per_gpu_hour, 4), c.ceiling_usd_per_gpu_hour
     ([-0.0141, 0.9165], 4.9252, 12.25)
+    >>> c = one_chart("VR NVL72")
+    >>> ends = c.rents_usd_per_gpu_hour[[0, -1]]
+    >>> len(c.rents_usd_per_gpu_hour), [round(float(r), 4) for r in ends]  # 0.6 x 4.9252, 1.1 x 12.25
+    (41, [2.9551, 13.475])
     """
     a = as_assumptions(system, **overrides)
     floor = float(floor_rent(a))

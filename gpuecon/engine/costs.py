@@ -27,29 +27,40 @@ TCO_ITEMS = ("capital", "power", "colocation", "maintenance", "other")
 # --- capex ---------------------------------------------------------------------------------
 
 def socamm_cost(capacity_gb, usd_per_gb=10.0, gross_margin=0.0) -> np.ndarray:
-    """SOCAMM memory: ``capacity_gb * usd_per_gb / (1 - gross_margin)`` in USD.
+    """SOCAMM memory cost or price, USD: ``capacity_gb * usd_per_gb / (1 - gross_margin)``.
 
-    With ``gross_margin=0`` this is the vendor's cost; with a margin ``m`` it is the price
-    the customer pays at that gross margin. Excel: ``=gb*usd_per_gb/(1-m)``.
+    With ``gross_margin=0`` this is the vendor's cost; with a margin ``m`` it is the price the
+    customer pays at that gross margin. Inputs broadcast.
+
+    Excel: ``=gb*usd_per_gb/(1-m)``; add-in ``=SOCAMM_COST(gb, usd_per_gb, m)``; Model (native)
+    rows ``socamm_cost_usd_per_gpu`` (m = 0) and ``socamm_price_usd_per_gpu``.
 
     Parameters
     ----------
     capacity_gb : float or array
-        SOCAMM capacity, GB (per GPU, or per system).
+        SOCAMM capacity, GB (per GPU, or per system), in [0, 1e5].
     usd_per_gb : float or array
-        Memory cost, USD per GB (seed 001: about $10/GB).
+        Vendor's memory cost, USD/GB (seed 001: about $10/GB), in [0, 1e4].
     gross_margin : float or array
         Seller's gross margin, fraction in [0, 1).
 
     Returns
     -------
     ndarray
-        USD.
+        Cost (or price), USD, broadcast shape of the inputs (0-d for scalars).
+
+    Raises
+    ------
+    GpueconError
+        A value out of its field's range (``socamm_gb_per_gpu``, ``socamm_usd_per_gb``,
+        ``socamm_gross_margin_frac``), e.g. a margin of 1 or more.
 
     Examples
     --------
-    >>> float(socamm_cost(1536, 10)), float(socamm_cost(1536, 10, 0.6))  # cost, then the price at a 60% margin
+    >>> float(socamm_cost(1536, 10)), float(socamm_cost(1536, 10, 0.6))  # cost, then price at a 60% margin
     (15360.0, 38400.0)
+    >>> float(socamm_cost(768, 10, 0.6))  # VR NVL72: 768 GB/GPU x $10 / 0.4, its capex line
+    19200.0
     """
     from .assumptions import FIELDS
 
@@ -60,14 +71,41 @@ def socamm_cost(capacity_gb, usd_per_gb=10.0, gross_margin=0.0) -> np.ndarray:
 
 
 def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.ndarray]:
-    """All-in capex per GPU by part, after the system price uplift; ``total`` is their sum.
+    """All-in capex per GPU (USD) by part, after the system price uplift; ``total`` is their sum.
 
-    Each part is ``figure x (1 + system_price_uplift_frac)``; SOCAMM is priced to the buyer,
-    ``socamm_gb_per_gpu x socamm_usd_per_gb / (1 - socamm_gross_margin_frac)``.
+    ``part = figure * (1 + system_price_uplift_frac)`` for compute, networking, storage and other;
+    ``socamm = socamm_gb_per_gpu * socamm_usd_per_gb / (1 - socamm_gross_margin_frac) * (1 + uplift)``
+    (the price to the buyer). Spent at month 0 (signing).
+
+    Excel: Model (native) rows ``capex_compute`` .. ``capex_other`` and ``capex_total``, e.g.
+    ``=capex_compute_usd_per_gpu*(1+system_price_uplift_frac)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``compute``, ``socamm``, ``networking``, ``storage``, ``other`` and ``total``, USD/GPU,
+        broadcast shape of the fields.
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, or a field out of its range (the message names both).
+        Also where the all-in capex is not above 0.
 
     Examples
     --------
-    >>> {k: float(v) for k, v in capex_breakdown_usd_per_gpu("VR NVL72").items()}  # doctest: +NORMALIZE_WHITESPACE
+    >>> parts = capex_breakdown_usd_per_gpu("VR NVL72")
+    >>> {k: float(v) for k, v in parts.items()}  # doctest: +NORMALIZE_WHITESPACE
     {'compute': 85596.0, 'socamm': 19200.0, 'networking': 12924.0, 'storage': 1800.0, 'other': 2400.0,
      'total': 121920.0}
     """
@@ -88,23 +126,83 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
 
 
 def capex_usd_per_gpu(system=None, /, **overrides) -> np.ndarray:
-    """All-in capex per GPU (USD): compute + SOCAMM price + networking + storage + other, x (1 + uplift).
+    """All-in capex per GPU (USD): (compute + SOCAMM price + networking + storage + other) x (1 + uplift).
+
+    ``capex = (compute + socamm_gb * usd_per_gb / (1 - m) + networking + storage + other)
+    * (1 + system_price_uplift_frac)``; the outflow at month 0. It drives TCO capital recovery
+    and maintenance, depreciation, the residual and so the floor rent (linear in capex).
+
+    Excel: Model (native) ``capex_total``,
+    ``=capex_compute+capex_socamm+capex_networking+capex_storage+capex_other``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/GPU, broadcast shape of the fields (0-d for scalars).
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, or a field out of its range (the message names both).
+        Also where the all-in capex is not above 0.
 
     Examples
     --------
-    >>> float(capex_usd_per_gpu("VR NVL72"))
+    >>> float(capex_usd_per_gpu("VR NVL72"))  # 85,596 + 19,200 SOCAMM + 12,924 + 1,800 + 2,400
     121920.0
+    >>> float(capex_usd_per_gpu("VR NVL72", system_price_uplift_frac=0.4))  # 121,920 x 1.4
+    170688.0
     """
     return capex_breakdown_usd_per_gpu(system, **overrides)["total"]
 
 
 def capex_per_watt(system=None, /, basis: str = "it", **overrides) -> np.ndarray:
-    """All-in capex per watt (USD/W). ``basis="it"``: all-in IT W per GPU (default); ``"chip"``: chip TDP.
+    """All-in capex per watt (USD/W): ``capex / it_w_per_gpu`` (``basis="it"``) or ``capex / chip_tdp_w``.
+
+    The default divides by all-in IT W per GPU (GPU, CPU, memory, networking and storage share);
+    ``basis="chip"`` divides by the GPU chip's TDP.
+
+    Excel: Model (native) ``capex_per_watt_it`` ``=capex_total/it_w_per_gpu`` and
+    ``capex_per_watt_chip`` ``=capex_total/chip_tdp_w``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    basis : {"it", "chip"}
+        Watts to divide by (case and spaces ignored).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/W, broadcast shape of the fields (NaN for ``"chip"`` where no TDP is marketed).
+
+    Raises
+    ------
+    GpueconError
+        ``basis`` not ``"it"`` or ``"chip"``; an unknown system or field, or a field out of range.
 
     Examples
     --------
     >>> float(capex_per_watt("VR NVL72"))  # $121,920 over 3,200 W of IT load
     38.1
+    >>> round(float(capex_per_watt("VR NVL72", basis="chip")), 2)  # $121,920 over a 2,300 W chip TDP
+    53.01
     """
     a = as_assumptions(system, **overrides)
     watts = {"it": a.it_w_per_gpu, "chip": a.chip_tdp_w}.get(str(basis).strip().lower())
@@ -116,19 +214,52 @@ def capex_per_watt(system=None, /, basis: str = "it", **overrides) -> np.ndarray
 # --- TCO -----------------------------------------------------------------------------------
 
 def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
-    """TCO per GPU-hour (USD) by item, and ``total``.
+    """TCO per GPU-hour (USD) by item, and ``total``; the steady state (no deployment lag).
 
-    capital     = capex * CRF(cost_of_capital monthly, life months) / 730
-    power       = it_w / 1000 * pue * usd_per_kwh
-    colocation  = it_w / 1000 * usd_per_kw_month / 730
-    maintenance = maintenance_frac * capex / 8760
-    other       = other_opex_usd_per_gpu_hour
+    ::
+
+        capital     = capex * CRF(m_coc, 12 * useful_life_years) / 730,  CRF(m, n) = m / (1 - (1+m)^-n)
+        power       = it_w_per_gpu / 1000 * pue_ratio * power_usd_per_kwh
+        colocation  = it_w_per_gpu / 1000 * colocation_usd_per_kw_month / 730
+        maintenance = maintenance_frac_capex_per_year * capex / 8760
+        other       = other_opex_usd_per_gpu_hour
+
+    ``m_coc = (1 + cost_of_capital_annual)^(1/12) - 1``; 730 hours a month, 8,760 a year. Power and
+    colocation are charged on all hours (the capacity is reserved); utilization affects revenue only.
+
+    Excel: capital ``=PMT(m_coc, life_months, -capex)/730``; Model (native) rows ``tco_capital``,
+    ``tco_power``, ``tco_colocation``, ``tco_maintenance``, ``tco_other``, ``tco_total``; add-in
+    ``=GPU_TCO(system, "breakdown")``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``capital``, ``power``, ``colocation``, ``maintenance``, ``other`` and ``total``,
+        USD/GPU-hr, each broadcast to the shape of the fields it reads.
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, or a field out of its range (the message names both).
 
     Examples
     --------
-    >>> {k: round(float(v), 4) for k, v in tco_breakdown("VR NVL72").items()}  # doctest: +NORMALIZE_WHITESPACE
+    >>> items = tco_breakdown("VR NVL72")
+    >>> {k: round(float(v), 4) for k, v in items.items()}  # doctest: +NORMALIZE_WHITESPACE
     {'capital': 2.8905, 'power': 0.3328, 'colocation': 0.6137, 'maintenance': 0.3479, 'other': 0.0,
      'total': 4.1849}
+    >>> round(float(tco_breakdown("VR NVL72")["power"]), 4)  # 3.2 kW x 1.3 PUE x $0.08/kWh
+    0.3328
     """
     a = as_assumptions(system, **overrides)
     capex = capex_usd_per_gpu(a)
@@ -147,12 +278,37 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
 def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
     """Total TCO per GPU-hour (USD): capital recovery + power + colocation + maintenance + other.
 
-    Excel: the sum of the items of :func:`tco_breakdown`, capital ``=PMT(m, life_months, -capex)/730``.
+    ``tco = capex * CRF(m_coc, life_months) / 730 + opex`` (items in :func:`tco_breakdown`).
+
+    Excel: the sum of the items, capital ``=PMT(m, life_months, -capex)/730``; Model (native)
+    ``tco_total``; add-in ``=GPU_TCO(system)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/GPU-hr, broadcast shape of the fields (0-d for scalars).
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, or a field out of its range (the message names both).
 
     Examples
     --------
-    >>> round(float(tco_usd_per_gpu_hour("VR NVL72")), 4)
+    >>> round(float(tco_usd_per_gpu_hour("VR NVL72")), 4)  # seed 001: TCO $4.18 for VR NVL72
     4.1849
+    >>> [round(float(x), 2) for x in tco_usd_per_gpu_hour("VR NVL72", useful_life_years=[4, 6])]
+    [5.34, 4.18]
     """
     return tco_breakdown(system, **overrides)["total"]
 
@@ -160,10 +316,26 @@ def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
 def opex_usd_per_gpu_hour(a: Assumptions) -> np.ndarray:
     """Operating cost per GPU-hour (USD): TCO without capital recovery.
 
+    ``opex = power + colocation + maintenance + other`` (:func:`tco_breakdown`); the project
+    charges ``opex * 730`` in each service month.
+
+    Excel: ``=tco_power+tco_colocation+tco_maintenance+tco_other``; Model (native)
+    ``opex_per_month`` is that times ``hours_per_month``.
+
+    Parameters
+    ----------
+    a : Assumptions
+        Validated assumptions (fields may be arrays).
+
+    Returns
+    -------
+    ndarray
+        USD/GPU-hr, broadcast shape of the fields.
+
     Examples
     --------
     >>> from .assumptions import Assumptions
-    >>> round(float(opex_usd_per_gpu_hour(Assumptions("VR NVL72"))), 4)  # power + colocation + maintenance
+    >>> round(float(opex_usd_per_gpu_hour(Assumptions("VR NVL72"))), 4)  # 0.3328 + 0.6137 + 0.3479 + 0
     1.2944
     """
     t = tco_breakdown(a)
@@ -171,13 +343,37 @@ def opex_usd_per_gpu_hour(a: Assumptions) -> np.ndarray:
 
 
 def performance(a: Assumptions, basis: str) -> np.ndarray:
-    """Marketed dense PFLOPS (or TB/s for MEM_BW) per GPU at a basis; error if not marketed.
+    """Marketed dense performance per GPU at a basis: PFLOPS (``tflops / 1000``), or TB/s for MEM_BW.
+
+    ``perf = tflops_<basis> / 1000`` for BF16, FP8, FP4, FP4_SPARSE; ``mem_bw_tb_per_s`` for MEM_BW.
+
+    Excel: Model (native) ``basis_perf`` ``=IF(N(tflops_fp8_dense)>0,tflops_fp8_dense/tflops_per_pflops,
+    "not marketed")`` and ``perf_at_basis`` ``=INDEX(basis_perf,MATCH(ceiling_basis,basis_names,0))``.
+
+    Parameters
+    ----------
+    a : Assumptions
+        Validated assumptions (fields may be arrays).
+    basis : str
+        ``BF16``, ``FP8``, ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (spelling as :func:`normalize_basis`).
+
+    Returns
+    -------
+    ndarray
+        PFLOPS per GPU (TB/s for MEM_BW), shape of the field.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis, or a figure that is not marketed (blank) or not above 0.
 
     Examples
     --------
     >>> from .assumptions import Assumptions
     >>> float(performance(Assumptions("VR NVL72"), "FP8"))  # 17,500 TFLOPS FP8 dense per GPU
     17.5
+    >>> float(performance(Assumptions("VR NVL72"), "mem bw"))  # 22 TB/s of HBM bandwidth
+    22.0
     """
     key = normalize_basis(basis)
     field = BASES[key]
@@ -191,12 +387,35 @@ def performance(a: Assumptions, basis: str) -> np.ndarray:
 
 
 def normalize_basis(basis: str) -> str:
-    """'fp4 sparse', 'FP4-SPARSE', ' fp8 ' -> canonical basis name; error lists the allowed ones.
+    """Canonical basis name: ``'fp4 sparse'``, ``'FP4-SPARSE'``, ``' fp8 '`` -> ``FP4_SPARSE``, ``FP8``.
+
+    Upper-cases, turns spaces and dashes into underscores and maps ``MEMBW``/``BANDWIDTH`` to
+    ``MEM_BW``. Excel: the add-in reads its ``basis`` arguments through it; the Model (native)
+    sheet looks the canonical name up with ``=MATCH(ceiling_basis,basis_names,0)``.
+
+    Parameters
+    ----------
+    basis : str
+        A basis as typed.
+
+    Returns
+    -------
+    str
+        One of ``BF16``, ``FP8``, ``FP4``, ``FP4_SPARSE``, ``MEM_BW`` (:data:`BASES`).
+
+    Raises
+    ------
+    GpueconError
+        Not a basis; the message lists the allowed ones.
 
     Examples
     --------
     >>> normalize_basis("fp4 sparse"), normalize_basis(" fp8 ")
     ('FP4_SPARSE', 'FP8')
+    >>> normalize_basis("FP16")
+    Traceback (most recent call last):
+    ...
+    gpuecon.engine.errors.GpueconError: basis must be one of BF16, FP8, FP4, FP4_SPARSE, MEM_BW, got 'FP16'
     """
     key = str(basis).strip().upper().replace("-", "_").replace(" ", "_")
     key = {"MEMBW": "MEM_BW", "BANDWIDTH": "MEM_BW", "FP4SPARSE": "FP4_SPARSE"}.get(key, key)
@@ -206,7 +425,34 @@ def normalize_basis(basis: str) -> str:
 
 
 def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.ndarray:
-    """TCO per PFLOP-hour (USD) at a precision: TCO per GPU-hour / marketed dense PFLOPS.
+    """TCO per PFLOP-hour (USD) at a basis: ``tco_usd_per_gpu_hour / PFLOPS`` (per TB/s-hour for MEM_BW).
+
+    PFLOPS are marketed dense per GPU (:func:`performance`).
+
+    Excel: ``=tco_total/perf_at_basis``; Model (native) table "TCO per unit-hour",
+    ``=IF(ISNUMBER(B<perf>),tco_total/B<perf>,"n/a")``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    basis : str
+        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW``.
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/PFLOP-hr (USD per TB/s-hour for MEM_BW), broadcast shape of the fields.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis or a figure not marketed; an unknown system or field, or a field out of range.
 
     Examples
     --------

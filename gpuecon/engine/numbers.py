@@ -31,21 +31,88 @@ class ExplicitArray(np.ndarray):
 
 
 def explicit(values) -> np.ndarray:
-    """Mark an array (or scalar) as typed as meant, so the percent-typo guard lets it through."""
+    """Mark an array (or scalar) as typed as meant, so the percent-typo guard lets it through.
+
+    A scalar becomes a :class:`Percent`, an array an :class:`ExplicitArray` view; the values are
+    unchanged. In Python this is how to pass ``hurdle_irr_annual = 8`` meaning 800%, as typing
+    ``800%`` does in Excel or ``--set``.
+
+    Parameters
+    ----------
+    values : float or array
+        The values, as decimals (8.0 = 800%).
+
+    Returns
+    -------
+    Percent or ExplicitArray
+        The same values, marked (a ``float`` or ``ndarray`` subclass).
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> float(Assumptions("VR NVL72", hurdle_irr_annual=explicit(8.0)).hurdle_irr_annual)  # 800%, as meant
+    8.0
+    >>> explicit([0.1, 8.0]).tolist()
+    [0.1, 8.0]
+    """
     if np.ndim(values) == 0:
         return Percent(float(values))
     return np.asarray(values, dtype=float).view(ExplicitArray)
 
 
 def is_explicit(value: object) -> bool:
+    """True if ``value`` was typed as meant: a :class:`Percent` or an :class:`ExplicitArray`.
+
+    Parameters
+    ----------
+    value : object
+        Any value.
+
+    Returns
+    -------
+    bool
+        Whether the percent-typo guard is to let it through.
+
+    Examples
+    --------
+    >>> is_explicit(parse_number("800%")), is_explicit(8.0), is_explicit(explicit([8.0]))
+    (True, False, True)
+    """
     return isinstance(value, Percent | ExplicitArray)
 
 
 def parse_number(text: str, name: str = "value") -> float:
-    """Text -> float; ``"x%"`` -> :class:`Percent`; thousands separators allowed; error names ``name``.
+    """Text -> float; ``"x%"`` -> :class:`Percent` (``x / 100``); thousands separators allowed.
 
+    Spaces (also non-breaking) are dropped, ``"1,250.5"`` -> 1250.5 (commas only as thousands
+    groups), ``"15%"`` -> 0.15. The one parser for ``--set``, scenario cells, Excel cells and recalc
+    inputs; Excel's own reading of ``15%`` typed in a cell gives the same 0.15.
+
+    Parameters
+    ----------
+    text : str
+        The number as typed.
+    name : str
+        Field name for the error message.
+
+    Returns
+    -------
+    float
+        The value; a :class:`Percent` (a ``float``) if typed with ``%``.
+
+    Raises
+    ------
+    GpueconError
+        Not a finite number (the message names ``name`` and shows an example).
+
+    Examples
+    --------
     >>> parse_number("15%"), parse_number("1,250.5")
     (0.15, 1250.5)
+    >>> parse_number("abc", "hurdle_irr_annual")
+    Traceback (most recent call last):
+    ...
+    gpuecon.engine.errors.GpueconError: hurdle_irr_annual must be a number (e.g. 0.15 or 15%), got 'abc'
     """
     s = str(text).strip().replace("\u00a0", "").replace(" ", "")
     if _GROUPED.match(s):
@@ -64,7 +131,25 @@ def parse_number(text: str, name: str = "value") -> float:
 
 
 def try_number(value: object) -> object:
-    """Text that reads as a number -> the number (``Percent`` for '%'); anything else unchanged."""
+    """Text that reads as a number -> the number (``Percent`` for '%'); anything else unchanged.
+
+    :func:`parse_number` without the error: for cells that may hold a number or text (a system name).
+
+    Parameters
+    ----------
+    value : object
+        A cell value.
+
+    Returns
+    -------
+    object
+        The number if ``value`` is text that parses, else ``value`` itself.
+
+    Examples
+    --------
+    >>> try_number("15%"), try_number("GB300 NVL72"), try_number(3)
+    (0.15, 'GB300 NVL72', 3)
+    """
     if isinstance(value, str):
         try:
             return parse_number(value)
@@ -77,8 +162,20 @@ def parse_value(text: str) -> object:
     """Typed text as a spreadsheet input: a number (``15%`` -> 0.15), TRUE/FALSE, or the text itself.
 
     Quotes around the text are removed (``'"GB300 NVL72"'`` -> ``GB300 NVL72``); the same reading
-    for ``recalc --set`` and scenario cells sent to a workbook.
+    for ``recalc --set`` and scenario cells sent to a workbook, as Excel reads what is typed in a cell.
 
+    Parameters
+    ----------
+    text : str
+        The value as typed.
+
+    Returns
+    -------
+    float, bool or str
+        The number (a :class:`Percent` if typed with ``%``), the boolean, or the text.
+
+    Examples
+    --------
     >>> parse_value("15%"), parse_value("TRUE"), parse_value('"VR NVL72"')
     (0.15, True, 'VR NVL72')
     """
@@ -97,7 +194,26 @@ def parse_cells(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A column of cells -> (floats, typed-with-'%' mask, not-a-number mask); blanks are NaN, not bad.
 
     Numbers pass as they are; text goes through :func:`parse_number` (so "20%", "1,250" and
-    " 8 " read as on every other surface); booleans and other text are not numbers.
+    " 8 " read as on every other surface); booleans, other text and infinities are not numbers.
+    Used for scenario tables and Excel ranges alike.
+
+    Parameters
+    ----------
+    cells : pandas.Series, sequence or scalar
+        The cells (object, numeric or boolean dtype).
+
+    Returns
+    -------
+    tuple of ndarray, each (n,)
+        ``(values, typed_with_percent, bad)``: floats (NaN for blanks and bad cells), True where
+        typed with '%', True where the cell is not a number.
+
+    Examples
+    --------
+    >>> vals, pct, bad = parse_cells(["20%", "1,250", None, "abc", True])
+    >>> vals.tolist(), pct.tolist(), bad.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ([0.2, 1250.0, nan, nan, nan], [True, False, False, False, False],
+     [False, False, False, True, True])
     """
     import pandas as pd
 

@@ -35,12 +35,37 @@ __all__ = ['check_rent', 'IRR_CAP_ANNUAL', 'ProjectTerms', 'project_terms', 'flo
 
 
 def check_rent(value: object, name: str = "rent_usd_per_gpu_hour") -> np.ndarray:
-    """A rent (USD/GPU-hr) as a float array: finite numbers >= 0 (text such as "8" or "$8" is parsed).
+    """A rent (USD/GPU-hr) as a float array: finite numbers >= 0; text goes through the number parser.
+
+    Text such as ``"8"`` or ``"1,250"`` is read by :func:`gpuecon.engine.numbers.parse_number`;
+    booleans and None are refused. Excel: the add-in's rent arguments (``=PROJECT_IRR(system, rent)``,
+    ``=RENT_PER_PFLOP(system, rent)``) are held to the same rule; a bad one gives ``#VALUE! <reason>``.
+
+    Parameters
+    ----------
+    value : float, array or str
+        Rent, USD/GPU-hr.
+    name : str
+        Name used in the error message.
+
+    Returns
+    -------
+    ndarray
+        The rent as float, shape of ``value``.
+
+    Raises
+    ------
+    GpueconError
+        None, a boolean, text that is not a number, or a value that is negative or not finite.
 
     Examples
     --------
     >>> check_rent([4, 8.5]).tolist()
     [4.0, 8.5]
+    >>> check_rent(-1)
+    Traceback (most recent call last):
+    ...
+    gpuecon.engine.errors.GpueconError: rent_usd_per_gpu_hour must be a number >= 0, got -1
     """
     if isinstance(value, str):
         value = parse_number(value, name)
@@ -96,13 +121,49 @@ class ProjectTerms:
 
 
 def project_terms(system=None, /, **overrides) -> ProjectTerms:
-    """The project flows' levels and months (see :class:`ProjectTerms`), from assumptions.
+    """The project flows' levels and month counts (see :class:`ProjectTerms`), from assumptions.
+
+    ``L = round(deployment_lag_months)``, ``T = round(12 * contract_term_years)``, ``N = L + T``,
+    ``life_months = 12 * useful_life_years``; per 1 USD/GPU-hr of rent ``prepay_per_rent =
+    prepay_frac * 730 * u * T`` and ``monthly_per_rent = (1 - prepay_frac) * 730 * u``;
+    ``opex_month = opex_usd_per_gpu_hour * 730``; ``lag_cost_month = it_kw * colocation_usd_per_kw_month``;
+    ``dep_month = capex / life_months`` over ``min(floor(life), T)`` whole months plus a stub of
+    ``life - floor(life)`` (when ``floor(life) < T``); ``book_end = capex * max(0, 1 - T / life)``;
+    ``end_value = residual - tax * (residual - book_end)``. Levels are USD per GPU before tax.
+
+    Excel: Model (native) section "Project terms": ``term_months`` ``=ROUND(contract_term_years*12,0)``,
+    ``prepay_per_rent``, ``monthly_per_rent``, ``opex_per_month``, ``lag_cost_per_month``,
+    ``depreciation_per_month``, ``depreciation_months`` ``=MIN(INT(life_months),term_months)``,
+    ``depreciation_stub_frac``, ``book_value_end``, ``residual_after_tax``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ProjectTerms
+        Every level and month count, each broadcast to the shape of the fields it reads.
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, or a field out of its range (the message names both).
 
     Examples
     --------
     >>> t = project_terms("VR NVL72")
-    >>> float(t.capex), float(t.N), float(t.prepay_per_rent)  # 60 billed months; 15% x 730 h x 60 per $1 of rent
+    >>> float(t.capex), float(t.N), float(t.prepay_per_rent)  # 60 months; 15% x 730 h x 60 per $1 of rent
     (121920.0, 60.0, 6570.0)
+    >>> t = project_terms("VR NVL72", useful_life_years=4.3, deployment_lag_months=3)
+    >>> float(t.N), float(t.dep_whole_months), round(float(t.dep_stub_frac), 6)  # 51.6 months: 51, then 0.6
+    (63.0, 51.0, 0.6)
     """
     a = as_assumptions(system, **overrides)
     capex = capex_usd_per_gpu(a)
@@ -131,15 +192,35 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
 def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Present value of 1 per month over each month range of the flows: ``(lag, billed, shield)``.
 
-    ``lag = A(L)`` (months 1..L), ``billed = A(N) − A(L)`` (months L+1..N) and
-    ``shield = A(L+d) − A(L) + stub × v^(L+d+1)`` (the depreciated months, the stub month
-    pro-rated), with A(n) the annuity factor at the monthly rate, v = 1/(1+m), d the whole
-    months depreciated. :func:`npv_coefficients` is built from them.
-    Excel: ``=PV(m,L,-1)``, ``=PV(m,N,-1)-PV(m,L,-1)``, ``=PV(m,L+d,-1)-PV(m,L,-1)+stub*(1+m)^-(L+d+1)``.
+    ``lag = A(L)`` (months 1..L), ``billed = A(N) - A(L)`` (months L+1..N) and
+    ``shield = A(L+d) - A(L) + stub * v^(L+d+1)`` (the depreciated months, the stub month
+    pro-rated), with ``A(n) = (1 - (1+m)^-n) / m`` the annuity factor at the monthly rate m,
+    ``v = 1/(1+m)``, d the whole months depreciated (month-end flows). :func:`npv_coefficients`
+    is built from them.
 
+    Excel: ``=PV(m,L,-1)``, ``=PV(m,N,-1)-PV(m,L,-1)``, ``=PV(m,L+d,-1)-PV(m,L,-1)+stub*(1+m)^-(L+d+1)``;
+    Model (native) ``billed_annuity`` and ``depreciation_annuity`` at ``hurdle_monthly``.
+
+    Parameters
+    ----------
+    terms : ProjectTerms
+        From :func:`project_terms`.
+    rate_monthly : float or array
+        Discount rate per month (``monthly_rate(annual)``); broadcasts with the terms.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(lag, billed, shield)``, in months of present value (USD per 1 USD a month).
+
+    Examples
+    --------
     >>> t = project_terms("VR NVL72", deployment_lag_months=0, contract_term_years=1, useful_life_years=1)
-    >>> [round(float(x), 6) for x in flow_annuities(t, 0.0)]
+    >>> [round(float(x), 6) for x in flow_annuities(t, 0.0)]  # at rate 0, A(n) = n months
     [0.0, 12.0, 12.0]
+    >>> from .finance import monthly_rate
+    >>> [round(float(x), 6) for x in flow_annuities(project_terms("VR NVL72"), monthly_rate(0.156))]
+    [0.0, 42.422525, 42.422525]
     """
     t, i = terms, np.asarray(rate_monthly, float)
     aL = annuity_factor(i, t.L)
@@ -149,11 +230,30 @@ def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.nd
 
 
 def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray]:
-    """``(K0, K1)`` with project NPV = K0 + rent × K1 at a monthly rate (docs/model.md).
+    """``(K0, K1)`` with project NPV = K0 + rent * K1 at a monthly rate (docs/model.md).
 
-    ``K1 = (1−τ)[prepay_per_rent + monthly_per_rent (A(N) − A(L))]``;
-    ``K0 = −capex − (1−τ)[lag_cost A(L) + opex (A(N) − A(L))] + τ dep [A(L+d) − A(L) + stub v^(L+d+1)]
-    + end_value v^N``, A(n) the annuity factor ``=PV(m, n, -1)``, v = 1/(1+m).
+    ::
+
+        K1 = (1 - tax) * [prepay_per_rent + monthly_per_rent * (A(N) - A(L))]
+        K0 = -capex - (1 - tax) * [lag_cost * A(L) + opex * (A(N) - A(L))]
+             + tax * dep * [A(L+d) - A(L) + stub * v^(L+d+1)] + end_value * v^N
+
+    A(n) the annuity factor ``=PV(m, n, -1)``, v = 1/(1+m); month-end flows, month 0 undiscounted.
+    K0 is the NPV at zero rent (USD/GPU), K1 the NPV per 1 USD/GPU-hr of rent.
+
+    Excel: Model (native) ``npv_k0`` and ``npv_k1`` (the formulas above at ``hurdle_monthly``).
+
+    Parameters
+    ----------
+    terms : ProjectTerms
+        From :func:`project_terms`.
+    rate_monthly : float or array
+        Discount rate per month; broadcasts with the terms.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(K0, K1)``: USD per GPU, and USD per GPU per 1 USD/GPU-hr of rent.
 
     Examples
     --------
@@ -161,6 +261,8 @@ def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.
     >>> k0, k1 = npv_coefficients(project_terms("VR NVL72"), monthly_rate(0.156))
     >>> round(float(-k0 / k1), 6)  # the floor rent: NPV = 0 at the hurdle
     4.925244
+    >>> round(float(k1), 2)  # 6,570 prepay + 620.5 a month x A(60) = 42.4225 at 15.6%
+    32893.18
     """
     t, i = terms, np.asarray(rate_monthly, float)
     aL, billed, shield = flow_annuities(t, i)
@@ -173,9 +275,40 @@ def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.
 def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **overrides) -> np.ndarray:
     """Project NPV per GPU (USD) at a rent, discounted monthly at ``rate_annual`` (default: the hurdle).
 
-    ``NPV = K0 + rent × K1`` (:func:`npv_coefficients`). Excel: ``=CF0+NPV(m, CF1:CFn)``.
+    ``NPV = K0 + rent * K1`` (:func:`npv_coefficients`) = ``sum_t CF_t / (1+m)^t`` over
+    :func:`cash_flows`, ``m = (1 + rate_annual)^(1/12) - 1``.
+    Flows are per GPU, USD, at month ends: month 0 = signing (capex out, prepay in), outflows
+    negative.
 
-    Excel: ``=CF0 + NPV(hurdle_monthly, CF1:CFN)`` over :func:`cash_flows`.
+    Excel: ``=CF0+NPV(m, CF1:CFN)`` over the schedule; Model (native) ``project_npv``
+    ``=P5+NPV(hurdle_monthly,P6:P485)`` and ``project_npv_closed_form``
+    ``=npv_k0+rent_usd_per_gpu_hour*npv_k1``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    rent_usd_per_gpu_hour : float, array or str
+        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
+        fields.
+    rate_annual : float or array, optional
+        Discount rate, annual effective; None uses ``hurdle_irr_annual``.
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD per GPU, broadcast shape of rent, rate and fields.
+
+    Raises
+    ------
+    GpueconError
+        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
+        of its range.
 
     Examples
     --------
@@ -183,6 +316,8 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
     101138.5
     >>> abs(float(project_npv("VR NVL72", float(floor_rent("VR NVL72"))))) < 1e-6  # zero at the floor rent
     True
+    >>> round(float(project_npv("VR NVL72", 8.0, rate_annual=0.0)), 2)  # (8 x 730 - 944.944) x 60 - 121,920
+    171783.36
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
@@ -192,11 +327,34 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
 
 
 def floor_rent(system=None, /, **overrides) -> np.ndarray:
-    """Floor rent (USD/GPU-hr): the rent at which project IRR = ``hurdle_irr_annual``.
+    """Floor rent (USD/GPU-hr): the rent at which the project IRR equals ``hurdle_irr_annual``.
 
-    NPV is linear in rent, NPV(r) = K0 + r K1, so the floor is exactly ``-K0 / K1`` at the
-    hurdle's monthly rate. Negative where the residual value and tax shield alone earn the
-    hurdle (see :func:`floor_rent_detail`). Excel: ``=-K0/K1``, check ``=(1+IRR(cf))^12-1``.
+    NPV is linear in rent, NPV(r) = K0 + r K1, so the floor is exactly ``floor = -K0 / K1`` at the
+    hurdle's monthly rate ``m = (1 + hurdle)^(1/12) - 1`` (no iteration). Negative where the residual
+    value and tax shield alone earn the hurdle (see :func:`floor_rent_detail`). Linear in capex.
+
+    Excel: ``=-K0/K1``; Model (native) ``floor_rent_usd_per_gpu_hour`` ``=-npv_k0/npv_k1``, checked
+    by ``irr_at_floor`` ``=(1+IRR(cf))^12-1`` = hurdle; add-in ``=FLOOR_RENT(system)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        USD/GPU-hr, broadcast shape of the fields (0-d for scalars).
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, or a field out of its range (the message names both).
 
     Examples
     --------
@@ -204,6 +362,8 @@ def floor_rent(system=None, /, **overrides) -> np.ndarray:
     4.9252
     >>> round(float(project_irr("VR NVL72", floor_rent("VR NVL72"))), 12)  # IRR at the floor = the hurdle
     0.156
+    >>> [round(float(x), 4) for x in floor_rent("VR NVL72", hurdle_irr_annual=[0.10, 0.156])]
+    [4.6258, 4.9252]
     """
     a = as_assumptions(system, **overrides)
     k0, k1 = npv_coefficients(project_terms(a), monthly_rate(a.hurdle_irr_annual))
@@ -220,13 +380,43 @@ class FloorRent:
 
 
 def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
-    """:func:`floor_rent` plus a reason where it is below zero and a note where the contract outlives the life.
+    """:func:`floor_rent` with a reason where it is below zero and a note where the term outlives the life.
+
+    ``usd_per_gpu_hour = -K0 / K1`` as :func:`floor_rent`; ``reason`` is
+    :func:`negative_floor_reason` where it is below zero, ``note`` is :func:`horizon_note`.
+
+    Excel: the ``FLOOR_RENT`` add-in cell shows ``#NUM! <reason>`` for a negative floor; Model
+    (native) ``floor_rent_usd_per_gpu_hour`` shows the number.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    FloorRent
+        ``usd_per_gpu_hour`` (USD/GPU-hr), ``reason`` and ``note`` (str, "" where none), one per row,
+        broadcast shape of the fields.
+
+    Raises
+    ------
+    GpueconError
+        An unknown system or field, or a field out of its range (the message names both).
 
     Examples
     --------
     >>> d = floor_rent_detail("VR NVL72", contract_term_years=30)
     >>> round(float(d.usd_per_gpu_hour), 4), str(d.note)[:40]
     (2.2119, 'contract runs 288 months past the 6-year')
+    >>> d = floor_rent_detail("VR NVL72", residual_value_frac_capex="200%", hurdle_irr_annual=0.05)
+    >>> round(float(d.usd_per_gpu_hour), 4), str(d.reason)[:42]
+    (-0.4787, 'floor rent below zero (-0.48 USD/GPU-hr): ')
     """
     a = as_assumptions(system, **overrides)
     f = np.asarray(floor_rent(a), float)
@@ -238,7 +428,21 @@ def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
 
 
 def negative_floor_reason(usd_per_gpu_hour: float) -> str:
-    """Why a floor rent below zero is not a rent to quote.
+    """Why a floor rent below zero is not a rent to quote (the text of the Excel ``#NUM!`` cell).
+
+    At the hurdle the residual value and depreciation tax shield alone cover the capex and costs
+    (K0 > 0 in ``floor = -K0 / K1``), so any rent >= 0 earns the hurdle. Excel: the ``FLOOR_RENT``
+    cell shows ``#NUM! <this text>``.
+
+    Parameters
+    ----------
+    usd_per_gpu_hour : float
+        The (negative) floor rent, USD/GPU-hr; shown to 2 decimals.
+
+    Returns
+    -------
+    str
+        The reason.
 
     Examples
     --------
@@ -252,11 +456,30 @@ def negative_floor_reason(usd_per_gpu_hour: float) -> str:
 def horizon_note(a: Assumptions, shape=()) -> np.ndarray:
     """Per row, "" or the convention used when the contract runs past the useful life.
 
+    A note where ``T - life_months > 0`` (T = 12 x contract term): the GPUs serve the whole
+    contract with no re-buy and depreciation stops at the life (book value 0). Excel: the CLI,
+    batch ``note`` column and :func:`floor_rent_detail` show it; the Model (native) sheet applies
+    the same convention (``depreciation_months`` ``=MIN(INT(life_months),term_months)``).
+
+    Parameters
+    ----------
+    a : Assumptions
+        Validated assumptions (fields may be arrays).
+    shape : tuple of int
+        Shape to broadcast the notes to (``()``: the fields' own shape).
+
+    Returns
+    -------
+    ndarray of str (object)
+        "" or the note, per row.
+
     Examples
     --------
     >>> from .assumptions import Assumptions
     >>> str(horizon_note(Assumptions("VR NVL72", contract_term_years=30)))[:52]
     'contract runs 288 months past the 6-year useful life'
+    >>> [n[:23] for n in horizon_note(Assumptions("VR NVL72", contract_term_years=[5, 7]))]  # 84 - 72 months
+    ['', 'contract runs 12 months']
     """
     t = project_terms(a)
     over = np.broadcast_to(t.T - t.life_months, shape) if shape else t.T - t.life_months
@@ -295,14 +518,40 @@ class FlowLevels:
 def flow_levels(terms: ProjectTerms, rent_usd_per_gpu_hour) -> FlowLevels:
     """After-tax flow levels at a rent (see :class:`FlowLevels`) from :func:`project_terms`.
 
-    Excel: ``=-capex+(1-tax)*rent*prepay_per_rent``, ``=-(1-tax)*lag_cost``,
-    ``=(1-tax)*(rent*monthly_per_rent-opex)``, ``=tax*dep_month``, ``=end_value``.
+    ``month0 = -capex + (1 - tax) * rent * prepay_per_rent``, ``lag = -(1 - tax) * lag_cost_month``,
+    ``service = (1 - tax) * (rent * monthly_per_rent - opex_month)``, ``shield = tax * dep_month``,
+    ``end = end_value``. USD per GPU; month-end flows, outflows negative.
 
+    Excel: ``=-capex+(1-tax)*rent*prepay_per_rent``, ``=-(1-tax)*lag_cost``,
+    ``=(1-tax)*(rent*monthly_per_rent-opex)``, ``=tax*dep_month``, ``=end_value``; the Model (native)
+    schedule's ``cash_flow`` column holds them month by month.
+
+    Parameters
+    ----------
+    terms : ProjectTerms
+        From :func:`project_terms`.
+    rent_usd_per_gpu_hour : float, array or str
+        Rent, USD/GPU-hr of billed time, >= 0; broadcasts with the terms.
+
+    Returns
+    -------
+    FlowLevels
+        ``month0``, ``lag``, ``service``, ``shield``, ``end`` (USD per GPU), broadcast shape.
+
+    Raises
+    ------
+    GpueconError
+        A missing, negative, non-finite or boolean rent.
+
+    Examples
+    --------
     >>> t = project_terms("VR NVL72")
     >>> lv = flow_levels(t, 8.0)
     >>> cf = cash_flows("VR NVL72", 8.0)
     >>> bool(np.isclose(lv.month0, cf[0])), bool(np.isclose(lv.service + lv.shield, cf[int(t.L) + 1]))
     (True, True)
+    >>> float(lv.service)  # 8 x 620.5 billed revenue a month - 944.944 opex
+    4019.056
     """
     return _levels(terms, check_rent(rent_usd_per_gpu_hour))
 
@@ -321,18 +570,52 @@ def _levels(t: ProjectTerms, r: np.ndarray) -> FlowLevels:
 def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
     """Monthly project cash flows per GPU (USD), months 0..N (N = lag + term), rows = scenarios.
 
-    Month 0: −capex + (1−τ) prepay; lag months 1..L: −(1−τ) colocation; months L+1..N:
-    (1−prepay) rent 730 util − opex − tax, tax = τ (revenue − opex − depreciation), straight-line
-    from the first billed month, the last fraction of a month pro-rated; month N adds the
-    residual after tax on (residual − book value). Shorter scenarios are padded with zeros.
+    ::
 
-    Excel: the Model (native) sheet's schedule, column ``cash_flow``.
+        month 0      : -capex + (1 - tax) * prepay * rent * 730 * u * T
+        months 1..L  : -(1 - tax) * colocation per month             (the lag)
+        months L+1..N: (1 - prepay) * rent * 730 * u - opex * 730 - tax_paid,
+                       tax_paid = tax * (revenue - opex - depreciation)
+        month N      : + residual - tax * (residual - book value at N)
+
+    Depreciation is straight-line from the first billed month, the last part-month pro-rated.
+    Flows are per GPU, USD, at month ends: month 0 = signing (capex out, prepay in), outflows
+    negative. Shorter scenarios are padded with zeros.
+
+    Excel: the Model (native) schedule, column ``cash_flow`` (P5:P485, month in F); its NPV
+    ``=P5+NPV(m,P6:P485)`` and IRR ``=(1+IRR(cash_flow))^12-1``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    rent_usd_per_gpu_hour : float, array or str
+        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
+        fields.
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray, (N+1,) or (*shape, max N + 1)
+        USD per GPU; a 1-d row for scalar inputs, else one row per scenario of the broadcast shape.
+
+    Raises
+    ------
+    GpueconError
+        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
+        of its range.
 
     Examples
     --------
     >>> cf = cash_flows("VR NVL72", 8.0)
-    >>> len(cf), float(cf[0]), round(float(cf[1]), 3)  # -capex + prepay (15% x 8 x 730 x 60), then a billed month
+    >>> len(cf), float(cf[0]), round(float(cf[1]), 3)  # -capex + prepay 15% x 8 x 730 x 60; a billed month
     (61, -69360.0, 4019.056)
+    >>> cash_flows("VR NVL72", 8.0, deployment_lag_months=2)[:4].tolist()  # two lag months of colocation
+    [-69360.0, -448.0, -448.0, 4019.056]
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
@@ -361,21 +644,52 @@ class IRR:
 
 
 def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> IRR:
-    """Project IRR (annual effective) and, where there is none to show, why. Excel: ``=(1+IRR(cf))^12-1``.
+    """Project IRR (annual effective) and, where there is none to show, why.
 
-    The flows are levels over month ranges (:class:`ProjectTerms`), so the NPV is a closed
-    form in x = 1/(1+m). The count of sign changes is read from the levels in time order:
-    one change from an outflow first gives one IRR (Descartes), solved by safeguarded Newton
-    on the closed form; other rows go through :func:`gpuecon.finance.irr` on the explicit
-    flows. No rate is shown (NaN with a reason, NPV at the hurdle in the text) where the flows
-    are financing-type (inflow first: a borrowing cost, not a return), where the prepay covers
-    the investment (no outlay: unbounded), or above ``IRR_CAP_ANNUAL`` (1,000% a year).
+    ``irr = (1 + m)^12 - 1`` with m the monthly rate at which the NPV of :func:`cash_flows` is 0.
+    The flows are levels over month ranges (:class:`ProjectTerms`), so the NPV is a closed form in
+    x = 1/(1+m). The count of sign changes is read from the levels in time order: one change from
+    an outflow first gives one IRR (Descartes), solved by safeguarded Newton on the closed form;
+    other rows go through :func:`gpuecon.engine.finance.irr` on the explicit flows. No rate is
+    shown (NaN with a reason, NPV at the hurdle in the text) where the flows are financing-type
+    (inflow first: a borrowing cost, not a return), where the prepay covers the investment (no
+    outlay: unbounded), where they never turn positive, or above ``IRR_CAP_ANNUAL`` (1,000% a year).
+
+    Excel: ``=(1+IRR(cf))^12-1``; Model (native) ``project_irr`` and ``project_irr_note``; add-in
+    ``=PROJECT_IRR(system, rent)`` shows ``#NUM! <reason>`` where there is none.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    rent_usd_per_gpu_hour : float, array or str
+        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
+        fields.
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    IRR
+        ``annual`` (annual effective rate, NaN where none) and ``reason`` (str, "" where shown),
+        broadcast shape of rent and fields.
+
+    Raises
+    ------
+    GpueconError
+        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
+        of its range.
 
     Examples
     --------
     >>> d = project_irr_detail("VR NVL72", 18.6, prepay_frac_contract=0.95)
     >>> float(d.annual), str(d.reason)[:52]
     (nan, 'no IRR as a return: the flows are financing-type (th')
+    >>> str(project_irr_detail("VR NVL72", 1.0).reason)[:41]  # $1 does not cover $1.29 of opex
+    'no IRR: the cash flows never turn positiv'
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
@@ -495,11 +809,42 @@ def _overrides_from_terms(a: Assumptions, rows: np.ndarray, shape) -> dict:
 def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
     """Project IRR (annual effective; NaN where none, see :func:`project_irr_detail`).
 
-    Excel: ``=(1+IRR(cash_flow))^12-1``.
+    ``irr = (1 + m)^12 - 1``, m the monthly IRR of :func:`cash_flows`.
+    Flows are per GPU, USD, at month ends: month 0 = signing (capex out, prepay in), outflows
+    negative.
+
+    Excel: ``=(1+IRR(cash_flow))^12-1``; Model (native) ``project_irr``; One Chart column C;
+    add-in ``=PROJECT_IRR(system, rent)``.
+
+    Parameters
+    ----------
+    system : str, Assumptions or None
+        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
+        (``overrides`` then replace its fields) or None for a custom system (then
+        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    rent_usd_per_gpu_hour : float, array or str
+        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
+        fields.
+    **overrides : float or array
+        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
+        broadcast together.
+
+    Returns
+    -------
+    ndarray
+        Annual effective rate, NaN where no IRR is shown; broadcast shape of rent and fields.
+
+    Raises
+    ------
+    GpueconError
+        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
+        of its range.
 
     Examples
     --------
     >>> round(float(project_irr("VR NVL72", 8.0)), 6)
     0.916479
+    >>> [round(float(x), 4) for x in project_irr("VR NVL72", [4.0, 8.0])]  # the One Chart's curve
+    [-0.0141, 0.9165]
     """
     return project_irr_detail(system, rent_usd_per_gpu_hour, **overrides).annual

@@ -34,6 +34,10 @@ def resolve_rows(codes: np.ndarray, system_defaults: Sequence[Mapping[str, float
                  typed_as_meant: Mapping[str, np.ndarray] | None = None) -> Rows:
     """Each field per row: the default of the row's system, replaced where ``given`` is not NaN.
 
+    ``value[field][i] = given[field][i]`` if not NaN, else ``system_defaults[codes[i]][field]``;
+    then each field's range and percent-typo rule (not applied where typed with '%'). The rows of
+    a scenario table, or of an Excel function called on ranges, resolved at once.
+
     Parameters
     ----------
     codes : int array, one per row
@@ -48,11 +52,13 @@ def resolve_rows(codes: np.ndarray, system_defaults: Sequence[Mapping[str, float
     Returns
     -------
     Rows
-        ``values`` for every field, ``bad`` masks where a field refuses the row's value.
+        ``values`` for every field (units in the names), ``bad`` masks where a field refuses the
+        row's value (only fields with any), ``typed_as_meant`` masks.
 
     Examples
     --------
-    >>> r = resolve_rows(np.array([0, 0]), [defaults("VR NVL72")], {"hurdle_irr_annual": np.array([np.nan, 8.0])})
+    >>> given = {"hurdle_irr_annual": np.array([np.nan, 8.0])}  # row 1: 8 is a likely typo for 8%
+    >>> r = resolve_rows(np.array([0, 0]), [defaults("VR NVL72")], given)
     >>> r.values["hurdle_irr_annual"].tolist(), r.bad["hurdle_irr_annual"].tolist()
     ([0.156, 8.0], [False, True])
     """
@@ -83,8 +89,28 @@ def resolve_rows(codes: np.ndarray, system_defaults: Sequence[Mapping[str, float
 def engine_values(rows: Rows, ok: np.ndarray) -> dict[str, np.ndarray]:
     """The values to compute with: failed rows (``~ok``) hold placeholders, '%'-typed fields are marked.
 
-    A row's own values were checked by :func:`resolve_rows`; the engine then takes values typed
-    with '%' as typed (:func:`gpuecon.engine.numbers.explicit`).
+    A row's own values were checked by :func:`resolve_rows`; rows that failed take the defaults of
+    ``PLACEHOLDER_SYSTEM`` (their results are never shown), and values typed with '%' are passed as
+    typed (:func:`gpuecon.engine.numbers.explicit`), so the engine computes every row in one call.
+
+    Parameters
+    ----------
+    rows : Rows
+        From :func:`resolve_rows`.
+    ok : bool array, one per row
+        Rows to compute with their own values.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Field -> values per row, ready for :class:`~gpuecon.engine.assumptions.Assumptions`.
+
+    Examples
+    --------
+    >>> given = {"hurdle_irr_annual": np.array([np.nan, 8.0])}  # row 1: 8 is a likely typo for 8%
+    >>> r = resolve_rows(np.array([0, 0]), [defaults("VR NVL72")], given)
+    >>> engine_values(r, ~r.bad["hurdle_irr_annual"])["hurdle_irr_annual"].tolist()  # row 1: placeholder
+    [0.156, 0.156]
     """
     values = rows.values
     if not ok.all():
