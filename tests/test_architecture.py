@@ -78,3 +78,12 @@ def test_the_doc_names_every_folder() -> None:
 
 def test_the_package_root_imports_the_engine_only() -> None:
     assert {_layer(m) for m in _imports(PKG / "__init__.py")} == {"engine"}
+
+
+def test_modules_are_small_or_say_why() -> None:
+    """No module above about 500 lines without the reason in its docstring (docs/architecture.md)."""
+    for path in PKG.rglob("*.py"):
+        text = path.read_text()
+        if len(text.splitlines()) > 520:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            assert "Longer than 500 lines" in doc, f"{path.relative_to(PKG)}: {len(text.splitlines())} lines, no reason given"
