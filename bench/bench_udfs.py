@@ -126,6 +126,30 @@ def main(argv=None) -> None:
     for label, cold, warm, direct, over in rows:
         print(f"| `={label}` | {cold:,.1f} | {warm:,.2f} | {direct:,.1f} | {over:,.1f} |")
 
+    # --- fresh inputs on every call (the memo cannot answer), beside one pyxirr.irr call -----------
+    import pyxirr
+
+    flows = [-100_000.0] + [2_500.0 + 10.0 * k for k in range(60)]  # 61 flows
+    peer = per_call(lambda: pyxirr.irr(flows), n_scalar * 10, rep)
+    k_vals = np.linspace(0.10, 0.30, 50_000)  # distinct values, more than the memo holds
+    fresh_cases = [
+        ("FLOOR_RENT(\"VR NVL72\", h)", lambda h: U.FLOOR_RENT(VR, h), lambda h: model.floor_rent(VR, hurdle_irr_annual=h)),
+        ("GPU_TCO(\"VR NVL72\", , {pue})", lambda h: U.GPU_TCO(VR, None, [["pue_ratio", 1.0 + h]]),
+         lambda h: model.tco_usd_per_gpu_hour(VR, pue_ratio=1.0 + h)),
+        ("CEILING_RENT(\"VR NVL72\", p)", lambda h: U.CEILING_RENT(VR, h), lambda h: model.ceiling_rent(VR, h)),
+        ("PROJECT_IRR(\"VR NVL72\", r)", lambda h: U.PROJECT_IRR(VR, 40.0 * h), lambda h: model.project_irr(VR, 40.0 * h)),
+    ]
+    print(f"\nFresh inputs on every call, microseconds per call; one `pyxirr.irr` on 61 flows: {peer * 1e6:.1f} us "
+          "(same run; goal: Excel function <= 2x that):\n")
+    print("| call | Excel function | ratio to pyxirr | engine direct | ratio to pyxirr |")
+    print("|---|---:|---:|---:|---:|")
+    for label, udf, engine in fresh_cases:
+        it = iter(k_vals)
+        t_udf = per_call(lambda f=udf, i=it: f(float(next(i))), n_scalar, rep)
+        it2 = iter(k_vals)
+        t_eng = per_call(lambda f=engine, i=it2: f(float(next(i))), n_scalar, rep)
+        print(f"| `={label}` | {t_udf * 1e6:,.1f} | {t_udf / peer:,.1f}x | {t_eng * 1e6:,.1f} | {t_eng / peer:,.1f}x |")
+
     # --- a 10,000-row column as one formula --------------------------------------------------------
     n = 10_000
     hurdles = np.linspace(0.05, 0.30, n)

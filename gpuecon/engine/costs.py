@@ -119,7 +119,7 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
         "other": a.capex_other_usd_per_gpu * k,
     }
     parts["total"] = sum(parts.values())
-    if np.any(parts["total"] <= 0):
+    if (parts["total"] <= 0).any():  # numpy scalars and arrays alike
         raise GpueconError("capex_compute_usd_per_gpu", float(np.min(parts["total"])), "such that all-in capex > 0",
                            "all-in capex per GPU must be > 0 (set capex_compute_usd_per_gpu)")
     return parts
@@ -263,16 +263,22 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
     """
     a = as_assumptions(system, **overrides)
     capex = capex_usd_per_gpu(a)
+    out = {"capital": capex * capital_recovery_factor(monthly_rate(a.cost_of_capital_annual),
+                                                      a.useful_life_years * 12.0) / HOURS_PER_MONTH,
+           **_opex_items(a, capex)}
+    out["total"] = out["capital"] + out["power"] + out["colocation"] + out["maintenance"] + out["other"]
+    return out
+
+
+def _opex_items(a: Assumptions, capex: np.ndarray) -> dict[str, np.ndarray]:
+    """The operating items of the TCO, USD per GPU-hour (capex given: maintenance scales with it)."""
     kw = a.it_w_per_gpu / 1000.0
-    out = {
-        "capital": capex * capital_recovery_factor(monthly_rate(a.cost_of_capital_annual), a.useful_life_years * 12.0) / HOURS_PER_MONTH,
+    return {
         "power": kw * a.pue_ratio * a.power_usd_per_kwh,
         "colocation": kw * a.colocation_usd_per_kw_month / HOURS_PER_MONTH,
         "maintenance": a.maintenance_frac_capex_per_year * capex / HOURS_PER_YEAR,
-        "other": np.broadcast_to(a.other_opex_usd_per_gpu_hour, np.shape(capex)).astype(float),
+        "other": a.other_opex_usd_per_gpu_hour + 0.0 * capex,  # broadcast to capex's shape
     }
-    out["total"] = out["capital"] + out["power"] + out["colocation"] + out["maintenance"] + out["other"]
-    return out
 
 
 def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
@@ -313,7 +319,7 @@ def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
     return tco_breakdown(system, **overrides)["total"]
 
 
-def opex_usd_per_gpu_hour(a: Assumptions) -> np.ndarray:
+def opex_usd_per_gpu_hour(a: Assumptions, capex: np.ndarray | None = None) -> np.ndarray:
     """Operating cost per GPU-hour (USD): TCO without capital recovery.
 
     ``opex = power + colocation + maintenance + other`` (:func:`tco_breakdown`); the project
@@ -326,6 +332,8 @@ def opex_usd_per_gpu_hour(a: Assumptions) -> np.ndarray:
     ----------
     a : Assumptions
         Validated assumptions (fields may be arrays).
+    capex : ndarray, optional
+        All-in capex per GPU, USD, when the caller has it already (default: computed from ``a``).
 
     Returns
     -------
@@ -338,7 +346,8 @@ def opex_usd_per_gpu_hour(a: Assumptions) -> np.ndarray:
     >>> round(float(opex_usd_per_gpu_hour(Assumptions("VR NVL72"))), 4)  # 0.3328 + 0.6137 + 0.3479 + 0
     1.2944
     """
-    t = tco_breakdown(a)
+    capex = capex_usd_per_gpu(a) if capex is None else capex
+    t = _opex_items(a, capex)
     return t["power"] + t["colocation"] + t["maintenance"] + t["other"]
 
 

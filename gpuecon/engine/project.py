@@ -171,8 +171,8 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     """
     a = as_assumptions(system, **overrides)
     capex = capex_usd_per_gpu(a)
-    L = np.round(a.deployment_lag_months)
-    T = np.round(a.contract_term_years * 12.0)
+    L = np.rint(a.deployment_lag_months)
+    T = np.rint(a.contract_term_years * 12.0)
     life = a.useful_life_years * 12.0
     hours = HOURS_PER_MONTH * a.utilization_frac
     kw = a.it_w_per_gpu / 1000.0
@@ -186,7 +186,7 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
         capex=capex, L=L, T=T, N=L + T, life_months=life, tax=a.tax_rate_frac,
         prepay_per_rent=a.prepay_frac_contract * hours * T,
         monthly_per_rent=(1.0 - a.prepay_frac_contract) * hours,
-        opex_month=opex_usd_per_gpu_hour(a) * HOURS_PER_MONTH,
+        opex_month=opex_usd_per_gpu_hour(a, capex) * HOURS_PER_MONTH,
         lag_cost_month=kw * a.colocation_usd_per_kw_month + 0.0 * capex,
         dep_month=capex / life, dep_whole_months=dep_whole, dep_stub_frac=stub,
         book_end=book_end, end_value=residual - a.tax_rate_frac * (residual - book_end),
