@@ -30,7 +30,7 @@ from .common import CliError, prepare_dir, prepare_file, run, stdout_console
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GPU economics: TCO, floor and ceiling rent, SOCAMM cost, the One Chart.")
 
 #: modules that add commands (each has ``register(app)``)
-_PLUGINS: tuple[str, ...] = ("export", "addin", "batch")
+_PLUGINS: tuple[str, ...] = ("export", "addin", "batch", "finance")
 
 #: image formats ``chart -o`` writes (no extension: .png is added)
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
@@ -84,7 +84,7 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
     return {field: value for field, (_, value) in _set_items(items).items()}
 
 
-def _assumptions(system: str, sets: list[str] | None) -> Assumptions:
+def assumptions_for(system: str, sets: list[str] | None) -> Assumptions:
     """Assumptions for a catalog system, or for ``custom`` / a new name described by ``--set``."""
     overrides = parse_sets(sets)
     missing = [f for f in REQUIRED_FOR_CUSTOM if f not in overrides]
@@ -103,7 +103,7 @@ def _assumptions(system: str, sets: list[str] | None) -> Assumptions:
 
 # --- output -----------------------------------------------------------------------------------
 
-def _emit(data: dict, as_json: bool, title: str, note: str | None = None) -> None:
+def emit(data: dict, as_json: bool, title: str, note: str | None = None) -> None:
     """``data`` as JSON or as a quantity/value table; ``note``: the table's caption, JSON's ``note``."""
     if as_json:
         typer.echo(json.dumps(_jsonable({**data, "note": note} if note else data), indent=2))
@@ -200,7 +200,7 @@ def systems_cmd(as_json: JsonOpt = False) -> None:
 @run
 def tco_cmd(system: SystemArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """TCO per GPU-hour with its breakdown, capex per watt and TCO per PFLOP-hour."""
-    a = _assumptions(system, sets)
+    a = assumptions_for(system, sets)
     data = {f"tco_{k}_usd_per_gpu_hour": float(v) for k, v in model.tco_breakdown(a).items()}
     data["capex_usd_per_gpu"] = float(model.capex_usd_per_gpu(a))
     data["capex_usd_per_w_it"] = float(model.capex_per_watt(a))
@@ -209,19 +209,19 @@ def tco_cmd(system: SystemArg, sets: SetOpt = None, as_json: JsonOpt = False) ->
             data[f"tco_usd_per_pflop_hour_{basis.lower()}"] = float(model.tco_per_pflop_hour(a, basis=basis))
         except GpueconError:
             data[f"tco_usd_per_pflop_hour_{basis.lower()}"] = math.nan
-    _emit(data, as_json, f"TCO: {system}")
+    emit(data, as_json, f"TCO: {system}")
 
 
 @app.command("floor")
 @run
 def floor_cmd(system: SystemArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Floor rent: the rent at which the project IRR equals the hurdle."""
-    a = _assumptions(system, sets)
+    a = assumptions_for(system, sets)
     detail = model.floor_rent_detail(a)
     f = float(detail.usd_per_gpu_hour)
     at_floor = model.project_irr_detail(a, f) if f >= 0 else None
     notes = [str(detail.reason), str(detail.note), str(at_floor.reason) if at_floor is not None else ""]
-    _emit({"floor_rent_usd_per_gpu_hour": f, "hurdle_irr_annual": float(a.hurdle_irr_annual),
+    emit({"floor_rent_usd_per_gpu_hour": f, "hurdle_irr_annual": float(a.hurdle_irr_annual),
            "irr_at_floor_annual": float(at_floor.annual) if at_floor is not None else math.nan,
            "contract_term_years": float(a.contract_term_years), "prepay_frac_contract": float(a.prepay_frac_contract),
            "note": "; ".join(n for n in notes if n) or "ok"}, as_json, f"Floor rent: {system}")
@@ -238,8 +238,8 @@ BasisOpt = Annotated[str, typer.Option("--basis", metavar="BASIS",
 def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = model.REFERENCE_USD_PER_PFLOP_HOUR, basis: BasisOpt = "FP8",
                 sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Ceiling rent: reference $/PFLOP-hour x this system's marketed dense PFLOPS."""
-    a = _assumptions(system, sets)
-    _emit({"ceiling_rent_usd_per_gpu_hour": float(model.ceiling_rent(a, usd_per_pflop_hour, basis)),
+    a = assumptions_for(system, sets)
+    emit({"ceiling_rent_usd_per_gpu_hour": float(model.ceiling_rent(a, usd_per_pflop_hour, basis)),
            "basis": model.normalize_basis(basis), "usd_per_pflop_hour": usd_per_pflop_hour,
            "floor_rent_usd_per_gpu_hour": float(model.floor_rent(a)),
            "headroom_frac": float(model.headroom_frac(a, usd_per_pflop_hour, basis))}, as_json, f"Ceiling rent: {system}")
@@ -250,9 +250,9 @@ def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = model.REFERENC
 def irr_cmd(system: SystemArg, rent: Annotated[float, typer.Argument(metavar="RENT", help="Rent, USD per GPU-hour")],
             sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Project IRR (annual effective) and NPV at the hurdle for a rent."""
-    a = _assumptions(system, sets)
+    a = assumptions_for(system, sets)
     detail = model.project_irr_detail(a, rent)
-    _emit({"rent_usd_per_gpu_hour": rent, "project_irr_annual": float(detail.annual),
+    emit({"rent_usd_per_gpu_hour": rent, "project_irr_annual": float(detail.annual),
            "npv_at_hurdle_usd_per_gpu": float(model.project_npv(a, rent)),
            "rent_usd_per_pflop_hour_fp8": float(model.rent_per_pflop(a, rent, "FP8")) if a.tflops_fp8_dense > 0 else math.nan,
            "note": "; ".join(n for n in (str(detail.reason), str(model.horizon_note(a))) if n) or "ok"},
@@ -310,7 +310,7 @@ def socamm_cmd(
     data = {"socamm_gb": gb, "usd_per_gb": usd, "gross_margin_frac": margin,
             "socamm_cost_usd": float(model.socamm_cost(gb, usd, 0.0)),
             "socamm_price_usd": float(model.socamm_cost(gb, usd, margin))}
-    _emit(data, as_json, f"SOCAMM: {label}", note="capex (tco, floor, report) uses the price, not the cost")
+    emit(data, as_json, f"SOCAMM: {label}", note="capex (tco, floor, report) uses the price, not the cost")
 
 
 @app.command("chart")
@@ -331,7 +331,7 @@ def chart_cmd(
     path = output if output.suffix else output.with_name(output.name + ".png")
     if path.suffix.lower() not in CHART_SUFFIXES:
         raise CliError(f"--output {output}: unsupported extension {path.suffix}; use .png, .svg or .pdf")
-    data = model.one_chart(_assumptions(system, sets), usd_per_pflop_hour=usd_per_pflop_hour, basis=basis)
+    data = model.one_chart(assumptions_for(system, sets), usd_per_pflop_hour=usd_per_pflop_hour, basis=basis)
     prepare_file(path, "--output", "one_chart.png")
     written = draw_one_chart(data, path)
     stdout_console().print(f"wrote {written}", markup=False, highlight=False)
@@ -383,7 +383,7 @@ def report_cmd(
 
     # every input is checked, and everything computed, before anything is written
     overrides = parse_sets(sets)
-    chart_a = _assumptions(chart_system, sets)
+    chart_a = assumptions_for(chart_system, sets)
     chart_data = model.one_chart(chart_a)
     names = system_names()
     res = evaluate(pd.DataFrame({"system": names, **{k: [float(v)] * len(names) for k, v in overrides.items()}}))
