@@ -387,3 +387,20 @@ def test_flow_levels_broadcast_over_rents_and_check_the_rent():
     assert np.allclose(np.diff(lv.service), np.diff(lv.service)[0])  # linear in rent
     with pytest.raises(GpueconError):
         flow_levels(t, -1.0)
+
+
+def test_schedule_lines_sum_to_the_engine_flows():
+    """project_schedule's lines (the Model (native) sheet) add up to cash_flows, and are linear in rent."""
+    from gpuecon.engine.schedule import project_schedule
+
+    for kw in ({}, {"tax_rate_frac": 0.21, "deployment_lag_months": 3, "residual_value_frac_capex": 0.1,
+                    "useful_life_years": 4.3}):
+        s = project_schedule("VR NVL72", 8.0, months=80, **kw)
+        lines = s.capex_usd + s.prepay_usd + s.rent_revenue_usd + s.opex_usd + s.residual_usd + s.tax_usd
+        cf = np.zeros(81)
+        flows = np.asarray(ge.cash_flows("VR NVL72", 8.0, **kw), float)
+        cf[: flows.size] = flows
+        assert np.allclose(lines, cf, rtol=0, atol=1e-8) and np.allclose(s.net_usd, cf, rtol=0, atol=1e-8)
+        assert np.allclose(s.net_excl_rent_usd + 8.0 * s.net_per_rent, cf, rtol=0, atol=1e-8)
+        assert s.tax_usd.iloc[1] == pytest.approx(-kw.get("tax_rate_frac", 0) * (s.rent_revenue_usd.iloc[1] + s.opex_usd.iloc[1]
+                                                                              - s.depreciation_usd.iloc[1]))

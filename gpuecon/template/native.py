@@ -37,6 +37,7 @@ from ..engine.model import (
     tco_breakdown,
 )
 from ..engine.numbers import explicit
+from ..engine.schedule import project_schedule
 from .book import Book, Rows, header, widths
 from .calc import BASIS_FIELD, BASIS_ORDER, SCHEDULE_MONTHS, Calc, irr_annual_any, irr_note_cached, scalar
 from .styles import BOLD, NOTE, NUM2, NUM6, PCT1, PCT3, SECTION, TITLE, USD0, USD2
@@ -182,7 +183,6 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
     R.row("book_value_end", "Book value at the end", "=capex_total*MAX(0,1-term_months/life_months)",
           book_end, "USD/GPU")
     res = float(a.residual_value_frac_capex) * capex
-    tax = float(a.tax_rate_frac)
     R.row("residual_usd", "Residual value at the end", "=residual_value_frac_capex*capex_total", res, "USD/GPU")
     R.row("residual_after_tax", "Residual after tax on the gain over book",
           "=residual_usd-tax_rate_frac*(residual_usd-book_value_end)", scalar(t.end_value), "USD/GPU")
@@ -235,25 +235,14 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
         if col != "F":
             ws.column_dimensions[col].width = 13
     ws.column_dimensions["F"].width = 7
-    months = np.arange(SCHEDULE_MONTHS + 1, dtype=float)
     rent = c.rent
-    billed = ((months > L) & (months <= N)).astype(float)
-    d_end = L + scalar(t.dep_whole_months)
-    depf = np.where((months > L) & (months <= d_end), 1.0,
-                    np.where((months == d_end + 1) & (months <= N), scalar(t.dep_stub_frac), 0.0))
-    capex_col = np.where(months == 0, -capex, 0.0)
-    prepay_col = np.where(months == 0, rent * scalar(t.prepay_per_rent), 0.0)
-    rev = billed * rent * scalar(t.monthly_per_rent)
-    opex = -billed * scalar(t.opex_month) - ((months >= 1) & (months <= L)) * scalar(t.lag_cost_month)
-    dep = depf * scalar(t.dep_month)
-    resid = np.where(months == N, res, 0.0)
-    gain = np.where(months == N, res - book_end, 0.0)
-    taxc = -tax * (prepay_col + rev + opex - dep + gain)
-    cf_engine = np.zeros(SCHEDULE_MONTHS + 1)
-    cfe = np.asarray(cash_flows(a, rent), float).reshape(-1)
-    cf_engine[: len(cfe)] = cfe
-    per_rent = (1.0 - tax) * (np.where(months == 0, scalar(t.prepay_per_rent), 0.0) + billed * scalar(t.monthly_per_rent))
-    excl = capex_col + opex + resid - tax * (opex - dep + gain)
+    sched = project_schedule(a, rent, months=SCHEDULE_MONTHS)  # the engine's lines: the cells' cached values
+    months = sched["month"].to_numpy()
+    billed, depf = sched["billed"].to_numpy(), sched["depreciated_share"].to_numpy()
+    capex_col, prepay_col = sched["capex_usd"].to_numpy(), sched["prepay_usd"].to_numpy()
+    rev, opex, dep = sched["rent_revenue_usd"].to_numpy(), sched["opex_usd"].to_numpy(), sched["depreciation_usd"].to_numpy()
+    resid, taxc, cf_engine = sched["residual_usd"].to_numpy(), sched["tax_usd"].to_numpy(), sched["net_usd"].to_numpy()
+    per_rent, excl = sched["net_per_rent"].to_numpy(), sched["net_excl_rent_usd"].to_numpy()
     for k, mth in enumerate(months):
         r = top + k
         if k == 0:
