@@ -54,10 +54,16 @@ SCHEDULER_CONNECT_TIMEOUT_S = 5  # a Dask scheduler given by address: a typo fai
 
 
 class BatchError(GpueconError):
-    """A batch job cannot run (unknown format, unreadable file, bad option); nothing is written."""
+    """A batch job cannot run (unknown format, unreadable file, bad option); nothing is written.
 
-    def __init__(self, message: str) -> None:
+    ``code`` and ``details`` name the option concerned in this module's own terms (its keyword
+    arguments), so a command line can word the message with its own flags.
+    """
+
+    def __init__(self, message: str, code: str = "", **details: object) -> None:
         super().__init__("batch", None, "", message)
+        self.code = code
+        self.details = details
 
 
 @dataclass
@@ -344,7 +350,8 @@ def evaluate_workbook(df: pd.DataFrame, book: str | os.PathLike[str], inputs: Se
             name, _, col = item.partition("=")
             col = col.strip() or name.strip()
             if col.casefold() not in cols:
-                raise BatchError(f"--inputs {item!r}: the scenario table has no column {col!r}; columns: {list(df.columns)}")
+                raise BatchError(f"inputs {item!r}: the scenario table has no column {col!r}; columns: {list(df.columns)}",
+                                 "inputs", item=item, col=col, columns=list(df.columns))
             mapping[name.strip()] = cols[col.casefold()]
     else:
         mapping, unknown = {}, []
@@ -425,22 +432,24 @@ def check_options(src: Path, dst: Path, *, engine: str = "local", scheduler: str
                   workbook: str | os.PathLike[str] | None = None) -> None:
     """Refuse a batch run's bad options with one line each, before anything is read or written."""
     if engine not in ("local", "dask"):
-        raise BatchError(f"--engine must be local or dask, got {engine!r}")
+        raise BatchError(f"engine must be 'local' or 'dask', got {engine!r}", "engine", engine=engine)
     if scheduler and engine != "dask":
-        raise BatchError("--scheduler needs --engine dask (the local engine has no scheduler)")
+        raise BatchError("a scheduler needs engine='dask' (the local engine has no scheduler)", "scheduler")
     if engine == "dask" and importlib.util.find_spec("distributed") is None:
-        raise BatchError("--engine dask needs Dask: pip install 'gpuecon[dask]' (the local engine needs nothing more)")
+        raise BatchError("engine='dask' needs Dask: pip install 'gpuecon[dask]' (the local engine needs nothing more)",
+                         "dask_missing")
     if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
-        raise BatchError(f"--workers must be a whole number >= 1, got {workers}")
+        raise BatchError(f"workers must be a whole number >= 1, got {workers}", "workers", workers=workers)
     if isinstance(chunk_rows, bool) or int(chunk_rows) < 1:
-        raise BatchError(f"--chunk-rows must be a whole number >= 1, got {chunk_rows}")
+        raise BatchError(f"chunk_rows must be a whole number >= 1, got {chunk_rows}", "chunk_rows", chunk_rows=chunk_rows)
     if workbook is not None and engine == "dask":
-        raise BatchError("--workbook runs on the local engine only")
+        raise BatchError("a workbook runs on the local engine only", "workbook_engine")
     if src.is_dir():
         raise BatchError(f"{src} is a directory; give a scenario file (.csv, .tsv, .xlsx or .parquet)")
     _format(src, for_input=True)
     if dst.is_dir():
-        raise BatchError(f"-o {dst} is a directory; give a results file name such as {dst / 'results.csv'}")
+        raise BatchError(f"the output {dst} is a directory; give a results file name such as {dst / 'results.csv'}",
+                         "output_dir", dst=dst, example=dst / "results.csv")
     _format(dst, for_input=False)
     if dst.exists() and src.exists() and dst.resolve() == src.resolve():
         raise BatchError("the output would overwrite the scenario file; choose another name")

@@ -350,3 +350,19 @@ def test_example_scenarios_file(tmp_path):
     assert got.loc["B300 at $3.06 with 100% prepay", "note"].startswith("no IRR as a return: the flows are financing")
     assert got.loc["typo row: hurdle 8 means 800%", "error"].startswith("hurdle_irr_annual = 8 looks like a percent")
     assert "1 with an error" in res.stdout
+
+
+def test_option_errors_speak_the_library_terms_and_the_cli_words_them(tmp_path):
+    """run_batch(workers=0) names its keyword; `gpuecon batch --workers 0` names the flag."""
+    from typer.testing import CliRunner
+
+    from gpuecon.batch import BatchError, run_batch
+    from gpuecon.cli import app
+
+    src = tmp_path / "s.csv"
+    src.write_text("system,rent\nVR NVL72,8\n")
+    with pytest.raises(BatchError, match=r"^workers must be a whole number >= 1, got 0$"):
+        run_batch(src, tmp_path / "r.csv", workers=0)
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "r.csv"), "--workers", "0"])
+    assert res.exit_code == 2 and "--workers must be a whole number >= 1, got 0" in res.output
+    assert not (tmp_path / "r.csv").exists()

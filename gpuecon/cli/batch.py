@@ -36,11 +36,27 @@ RECALC_WORDING = {
 }
 
 
+#: batch's option errors (``BatchError.code``) in the words of this command line's options
+BATCH_WORDING = {
+    "engine": "--engine must be local or dask, got {engine!r}",
+    "scheduler": "--scheduler needs --engine dask (the local engine has no scheduler)",
+    "dask_missing": "--engine dask needs Dask: pip install 'gpuecon[dask]' (the local engine needs nothing more)",
+    "workers": "--workers must be a whole number >= 1, got {workers}",
+    "chunk_rows": "--chunk-rows must be a whole number >= 1, got {chunk_rows}",
+    "workbook_engine": "--workbook runs on the local engine only",
+    "output_dir": "-o {dst} is a directory; give a results file name such as {example}",
+    "inputs": "--inputs {item!r}: the scenario table has no column {col!r}; columns: {columns}",
+}
+
+
 def _fail(err: Exception) -> None:
+    from ..batch import BatchError
     from ..recalc.errors import RecalcError
 
     if isinstance(err, RecalcError) and err.code in RECALC_WORDING:
         fail(RECALC_WORDING[err.code].format(**err.details))
+    if isinstance(err, BatchError) and err.code in BATCH_WORDING:
+        fail(BATCH_WORDING[err.code].format(**err.details))
     fail(err)
 
 
