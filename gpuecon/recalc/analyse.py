@@ -133,7 +133,7 @@ class Analyser:
         return out
 
     def _analyse(self, node: Node) -> None:
-        spill = _SPILL.search(_strip_strings(node.text))
+        spill = _SPILL.search(_strip_strings(node.text)) if "#" in node.text else None
         if spill:
             node.problem = f"spill reference {spill.group(1)} is not supported"
             return
@@ -142,7 +142,7 @@ class Analyser:
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
-        if any(t[0] == "OPERATOR-PREFIX" for t in items):
+        if "-" in node.text and any(t[0] == "OPERATOR-PREFIX" for t in items):
             items = double_negation(items)
         parts: list[str] = []
         operands: list[object] = []

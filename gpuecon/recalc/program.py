@@ -163,6 +163,8 @@ def _item(v: object) -> object:
 
 
 def _cancel1(r: object, x: object, y: object, sign: float) -> object:
+    if type(r) is float and (r == 0.0 or r > 1e-3 or r < -1e-3):
+        return r  # the common case, decided before anything else
     r0, x, y = r, _item(x), _item(y)
     r = _item(r)
     if type(r) is float and r != 0.0 and type(x) in (float, int) and type(y) in (float, int) \

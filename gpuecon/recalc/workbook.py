@@ -63,6 +63,7 @@ class Workbook(NamedCells):
         self.nodes: list[Node] = cells.nodes
         self.node_at: dict[Key, Node] = cells.node_at  # every cell a formula writes (array ranges too)
         self._cols = cells.cols
+        self._has_saved = any(v is not None for v in self.cached.values())
         self.refs = References(pkg, self.sheet_names, cells.bounds)
         analyser = Analyser(self.refs)
         for node in self.nodes:
@@ -286,7 +287,12 @@ class Workbook(NamedCells):
     def _check(self, node: Node) -> None:
         """Flag a computed cell: volatile, stale, failed, or (inputs unchanged) not the value the book saved."""
         nid = id(node)
-        keys = self.members(node)
+        if not self._has_saved and not self._volatile and not self._stale:
+            if node.note:
+                for key in self.members(node):
+                    self.flags[key] = ("error", node.note)
+            return  # a book with no saved values (written by a generator): nothing to compare
+        keys = self.members(node) if node.area is not None else [(node.sheet, node.row, node.col)]
         flag = None
         if nid in self._volatile:
             flag = ("volatile", "calls a volatile function" if node.volatile else "depends on a volatile cell")
@@ -298,7 +304,7 @@ class Workbook(NamedCells):
             for key in keys:
                 old = self.cached.get(key)
                 new = self.values.get(key)
-                if old is None or close(new, old):
+                if old is None or (new == old and type(new) is type(old)) or close(new, old):
                     continue
                 if flag is None:
                     self.flags[key] = ("mismatch", f"recalculated {show(new)}, the book saved {show(old)}")
