@@ -224,11 +224,11 @@ def test_problems_reported_by_cell_rest_computes(tmp_path: Path) -> None:
     assert out["H1"].value == 15 and out["D1"].value == "#NAME?" and out["A1"].value == "#VALUE!"
     assert out["J1"].value.startswith("#VALUE! unknown system")
     r = CliRunner().invoke(app, ["recalc", str(book), "-o", str(tmp_path / "o2.xlsx")])
-    assert r.exit_code == 1 and "S!D1: unsupported: unsupported function FOOBAR" in r.output
+    assert r.exit_code == 1 and "unsupported: 3" in r.output and "S!D1: unsupported function FOOBAR" in r.output
     assert (tmp_path / "o2.xlsx").exists()  # the rest is still written
 
 
-def _package(path: Path, sheet_xml: str, extra: dict[str, bytes] | None = None) -> Path:
+def _package(path: Path, sheet_xml: str, extra: dict[str, bytes] | None = None, names: str = "") -> Path:
     ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
           '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
           '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -241,7 +241,8 @@ def _package(path: Path, sheet_xml: str, extra: dict[str, bytes] | None = None) 
             'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
     wb = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
           '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-          '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+          '<sheet name="S" sheetId="1" r:id="rId1"/></sheets>'
+          + (f"<definedNames>{names}</definedNames>" if names else "") + '</workbook>')
     wbrels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
               '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
               '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')

@@ -17,7 +17,9 @@ from .common import CliError, fail, run, stdout_console
 
 console = Console(stderr=False)
 
-MAX_ISSUES_SHOWN = 20
+SHOWN_PER_REASON = 5
+#: flagged reasons that exit 1: a written value is neither recomputed nor the one Excel saved
+EXIT_1 = {"unsupported", "circular", "stale", "error"}
 
 
 def register(app: typer.Typer) -> None:
@@ -120,8 +122,15 @@ def recalc_cmd(
     in_place: Annotated[bool, typer.Option("--in-place", metavar="", help="Rewrite BOOK itself (atomically)")] = False,
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print named outputs and issues as JSON")] = False,
     outputs: Annotated[list[str] | None, typer.Option("--outputs", metavar="NAME", help="Named outputs to print (repeatable or comma-separated; default: all)")] = None,
+    report: Annotated[Path | None, typer.Option("--report", metavar="FILE", help="Write the report as JSON: formula count and every flagged cell with its reason")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", metavar="", help="List every flagged cell (default: counts and the first few)")] = False,
 ) -> None:
-    """Recalculate every formula (native and gpuecon UDFs) without Excel; write values, keep everything else."""
+    """Recalculate every formula (native and gpuecon UDFs) without Excel; write values, keep everything else.
+
+    Every formula cell either gets the value Excel computes or is flagged with its reason (kept saved
+    value, external link, circular, stale, volatile, unsupported, error, mismatch); exit 1 when a written
+    value is neither recomputed nor Excel's saved one (unsupported, circular, stale, error).
+    """
     from ..recalc import RecalcError, parse_value, recalc
 
     if book.is_dir():
@@ -140,10 +149,18 @@ def recalc_cmd(
         _fail(err)
         return
     issues = [{"address": i.address, "kind": i.kind, "reason": i.reason} for i in result.issues]
+    flagged = [{"cell": i.address, "reason": i.kind, "detail": i.reason} for i in result.flagged]
+    if report is not None:
+        from ..xlsx.zipio import atomic_path
+
+        with atomic_path(report) as tmp:
+            tmp.write_text(json.dumps({"book": str(book), "output": str(result.output), "formulas": result.formulas,
+                                       "flagged": flagged}, indent=1), encoding="utf-8")
     if as_json:
         typer.echo(json.dumps({"output": str(result.output), "formulas": result.formulas,
                                "cells_written": result.written, "named": _jsonable(result.named),
-                               "issues": issues, "seconds": {k: round(v, 4) for k, v in result.seconds.items()}},
+                               "issues": issues, "flagged": flagged,
+                               "seconds": {k: round(v, 4) for k, v in result.seconds.items()}},
                               indent=2))
     else:
         table = Table(title=f"named outputs: {result.output.name if result.output else ''}")
@@ -156,14 +173,38 @@ def recalc_cmd(
         total = sum(result.seconds.values())
         console.print(f"recalculated {result.formulas:,} formulas in {total:.2f} s; wrote {result.written:,} "
                       f"cached values to {result.output}")
-        if issues:
-            console.print(f"[yellow]{len(issues)} cell(s) with problems:[/yellow]")
-            for issue in result.issues[:MAX_ISSUES_SHOWN]:
-                console.print(f"  {issue.address}: {issue.kind}: {issue.reason}", markup=False, highlight=False)
-            if len(issues) > MAX_ISSUES_SHOWN:
-                console.print(f"  ... and {len(issues) - MAX_ISSUES_SHOWN} more (use --json for all)")
-    if any(i.kind in ("unsupported", "circular") for i in result.issues):
+        _summary(console, result, verbose, report)
+    if any(i.kind in EXIT_1 for i in result.flagged):
         raise typer.Exit(1)
+
+
+def _summary(console, result, verbose: bool, report: Path | None) -> None:
+    """Flagged cells: a count per reason and the first few cells of each (all with ``--verbose``);
+    then error values the book computes, counted (the first few shown)."""
+    from collections import defaultdict
+
+    by_reason: dict[str, list] = defaultdict(list)
+    for i in result.flagged:
+        by_reason[i.kind].append(i)
+    if by_reason:
+        console.print(f"[yellow]{len(result.flagged):,} cell(s) flagged (value may not be what Excel computes):[/yellow]")
+    for kind, items in by_reason.items():
+        shown = items if verbose else items[:SHOWN_PER_REASON]
+        console.print(f"  {kind}: {len(items):,}", markup=False, highlight=False)
+        for i in shown:
+            console.print(f"    {i.address}: {i.reason}", markup=False, highlight=False)
+        if len(items) > len(shown):
+            where = f"see {report}" if report else "--verbose or --report FILE lists all"
+            console.print(f"    ... and {len(items) - len(shown):,} more ({where})", markup=False, highlight=False)
+    flagged = {i.address for i in result.flagged}
+    errors = [i for i in result.issues if i.kind == "error" and i.address.replace("'", "") not in flagged]
+    if errors:
+        console.print(f"{len(errors):,} cell(s) show an error value:", markup=False, highlight=False)
+        for i in errors if verbose else errors[:SHOWN_PER_REASON]:
+            console.print(f"  {i.address}: {i.kind}: {i.reason}", markup=False, highlight=False)
+        if not verbose and len(errors) > SHOWN_PER_REASON:
+            console.print(f"  ... and {len(errors) - SHOWN_PER_REASON:,} more (--verbose lists all)", markup=False,
+                          highlight=False)
 
 
 def _jsonable(v: object) -> object:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .bridge import UDF_NAMES, freeze
+from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
 from .program import Program
 from .refs import References
@@ -19,7 +19,59 @@ __all__ = ["REF_FUNCTIONS", "Analyser", "tokens"]
 
 #: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers
 REF_FUNCTIONS = {"OFFSET", "INDIRECT", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
+#: functions whose value changes at every recalculation (Excel recomputes them whenever anything changes)
+VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "OFFSET", "INDIRECT", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
+_SPILL = re.compile(r"(?:^|[^A-Za-z0-9_.\]])(\$?[A-Za-z]{1,3}\$?\d+#)")
+_PLACEHOLDER = re.compile(r"\bA(\d+)\b")
+
+
+def _primary_end(items: list[tuple[str, str, str]], k: int) -> int:
+    """Index of the last token of the operand starting at ``k`` (a unary minus binds tightest)."""
+    n = len(items)
+    while k < n and items[k][0] in ("OPERATOR-PREFIX", "WHITE-SPACE"):
+        k += 1
+    if k >= n:
+        return n - 1
+    if items[k][1] == "OPEN":
+        depth = 0
+        while k < n:
+            if items[k][1] == "OPEN":
+                depth += 1
+            elif items[k][1] == "CLOSE":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+    while k + 1 < n and items[k + 1][0] == "OPERATOR-POSTFIX":
+        k += 1
+    return min(k, n - 1)
+
+
+def double_negation(items: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """``--X`` -> ``-(-X)``: the ``formulas`` parser reads ``--`` as ``+`` and so never turns TRUE into 1
+    (``SUMPRODUCT(--(A1:A4=x),B1:B4)`` came out 0)."""
+    out = list(items)
+    for i in range(len(out) - 2, -1, -1):
+        if out[i][:2] == ("OPERATOR-PREFIX", "") and out[i][2] == "-" and out[i + 1][0] == "OPERATOR-PREFIX" \
+                and out[i + 1][2] == "-":
+            end = _primary_end(out, i + 1)
+            out.insert(end + 1, ("PAREN", "CLOSE", ")"))
+            out.insert(i + 1, ("PAREN", "OPEN", "("))
+    return out
+
+
+def intersect(rect: tuple, row: int, col: int) -> tuple:
+    """Excel's implicit intersection of a range read as one value by a formula at ``row``, ``col``:
+    the cell on the formula's row (a column range) or column (a row range); ``#VALUE!`` otherwise."""
+    si, r1, c1, r2, c2 = rect
+    if r1 == r2 and c1 == c2:
+        return rect
+    if c1 == c2 and r1 <= row <= r2:
+        return (si, row, c1, row, c1)
+    if r1 == r2 and c1 <= col <= c2:
+        return (si, r1, col, r1, col)
+    return ("value", "#VALUE!")
 
 
 def tokens(text: str, shapes: dict[str, object]) -> list[tuple[str, str, str]]:
@@ -60,23 +112,52 @@ class Analyser:
         self.shapes: dict[str, object] = {}
 
     def analyse(self, node: Node) -> None:
-        """Tokenize, resolve references, pick or compile the shape's program; or set ``node.problem``."""
+        """Tokenize, resolve references, pick or compile the shape's program; or set ``node.problem``
+        (and then still find the cells it reads, so that a change to them makes it stale)."""
+        self._analyse(node)
+        if node.problem:
+            node.operands = self.references(node)
+
+    def references(self, node: Node) -> list[object]:
+        """The cells a formula reads, as far as they resolve (for a cell that cannot be evaluated)."""
+        try:
+            items = tokens(node.text, self.shapes)
+        except Exception:  # noqa: BLE001
+            return []
+        out: list[object] = []
+        for t, st, v in items:
+            if (t, st) == ("OPERAND", "RANGE"):
+                res = self.refs.resolve(v, node.sheet)
+                if isinstance(res, tuple) and res[0] != "value" and res not in out:
+                    out.append(res)
+        return out
+
+    def _analyse(self, node: Node) -> None:
+        spill = _SPILL.search(_strip_strings(node.text)) if "#" in node.text else None
+        if spill:
+            node.problem = f"spill reference {spill.group(1)} is not supported"
+            return
         try:
             items = tokens(node.text, self.shapes)
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
+        if "-" in node.text and any(t[0] == "OPERATOR-PREFIX" for t in items):
+            items = double_negation(items)
         parts: list[str] = []
         operands: list[object] = []
         slots: dict[object, int] = {}
+        texts: list[str] = []  # each placeholder's text in the formula
 
-        def slot(operand: object) -> str:
+        def slot(operand: object, text: str) -> str:
             k = slots.get(operand)
             if k is None:
                 k = slots[operand] = len(operands)
                 operands.append(operand)
+                texts.append(text)
             return f"A{k + 1}"
 
+        extent = (1, 1) if node.area is None else (node.area[2] - node.area[0] + 1, node.area[3] - node.area[1] + 1)
         i = 0
         n = len(items)
         while i < n:
@@ -84,6 +165,8 @@ class Analyser:
             if t == "FUNC" and st == "OPEN":
                 fname = v[:-1].upper()
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
+                if bare in VOLATILE:
+                    node.volatile = True
                 if bare in REF_FUNCTIONS:
                     node.problem = f"unsupported function {bare} (needs the reference, not its values)"
                     return
@@ -104,7 +187,7 @@ class Analyser:
                             val = [[float(r)] for r in range(r1, r2 + 1)] if r2 > r1 else float(r1)
                         else:
                             val = [[float(c) for c in range(c1, c2 + 1)]] if c2 > c1 else float(c1)
-                        parts.append(slot(("value", freeze(val))))
+                        parts.append(slot(("value", freeze(val)), f"{bare}({target or ''})"))
                         i = j + 1
                         continue
                     node.problem = f"unsupported use of {bare}()"
@@ -114,11 +197,11 @@ class Analyser:
                 if udf in UDF_NAMES:
                     node.udf = True
             elif t == "OPERAND" and st == "RANGE":
-                res = self.refs.resolve(v, node.sheet)
+                res = self.refs.resolve(v, node.sheet, extent)
                 if isinstance(res, str):
                     node.problem = res
                     return
-                parts.append(slot(res))
+                parts.append(slot(res, v))
             elif t == "WHITE-SPACE":
                 parts.append(" ")
             else:
@@ -128,9 +211,25 @@ class Analyser:
         prog = self.programs.get(canonical)
         if prog is None:
             prog = self.programs[canonical] = Program(canonical)
-        if prog.problem:
-            node.problem = prog.problem
+        if prog.problem:  # in the book's own words, not the shape's placeholders
+            node.problem = _PLACEHOLDER.sub(lambda m: _nth(texts, int(m.group(1)) - 1, m.group(0)), prog.problem)
             return
+        if node.area is None and prog.scalar_slots:
+            for k in prog.scalar_slots:
+                op = operands[k]
+                if op[0] != "value":
+                    operands[k] = intersect(op, node.row, node.col)  # type: ignore[arg-type]
+            if any(op == ("value", "#VALUE!") for op in operands):
+                operands = [("value", fx().errors["#VALUE!"]) if op == ("value", "#VALUE!") else op
+                            for op in operands]
         node.key = canonical
         node.program = prog
         node.operands = operands
+
+
+def _nth(texts: list[str], k: int, default: str) -> str:
+    return texts[k] if 0 <= k < len(texts) else default
+
+
+def _strip_strings(text: str) -> str:
+    return re.sub(r'"(?:[^"]|"")*"', '""', text)

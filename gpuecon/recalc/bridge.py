@@ -22,7 +22,7 @@ import numpy as np
 from ..excel.functions import ELEMENTWISE_ARGS, FUNCTIONS, is_error
 
 __all__ = ["UDF_NAMES", "UDF_VECTOR_ARGS", "Formulas", "fx", "udf_call", "to_py", "from_py", "load_value",
-           "scalar", "writable", "plain", "same", "freeze", "thaw"]
+           "as_array", "scalar", "writable", "plain", "same", "freeze", "thaw"]
 
 #: the gpuecon Excel functions, as :data:`gpuecon.excel.FUNCTIONS` names them
 UDF_NAMES: tuple[str, ...] = tuple(FUNCTIONS)
@@ -194,11 +194,36 @@ def load_value(v: object, t: str, errors) -> object:
     return v
 
 
-def scalar(result: object, f: Formulas) -> object:
-    """A formula's result -> the one value its cell shows (top-left of an array, 0 for a blank)."""
+def as_array(result: object, f: Formulas) -> object:
+    """Any function result as a cell value or a 2-D array: a list (``MODE.MULT``) is a column, a
+    ``Ranges`` its values; anything of more than two dimensions is ``#VALUE!``."""
     v = result
+    if hasattr(v, "ranges") and hasattr(v, "value"):  # formulas' Ranges
+        v = v.value
+    if isinstance(v, list | tuple):
+        try:
+            arr = np.empty(len(v), dtype=object)
+            arr[:] = list(v)
+            v = arr.reshape(-1, 1)
+        except (ValueError, TypeError):
+            return f.errors["#VALUE!"]
+    if isinstance(v, np.ndarray):
+        if v.ndim == 0:
+            return v.item()
+        if v.ndim == 1:
+            return v.reshape(1, -1)
+        if v.ndim > 2:
+            return f.errors["#VALUE!"]
+    return v
+
+
+def scalar(result: object, f: Formulas) -> object:
+    """A formula's result -> the one value its cell shows (top-left of an array, 0 for a blank); a
+    complex number (a negative base to a fractional power) is ``#NUM!`` as in Excel, and any other
+    value that is not a number, text, logical or error is ``#VALUE!``."""
+    v = as_array(result, f)
     while isinstance(v, np.ndarray):
-        v = v.reshape(-1)[0] if v.size else f.EMPTY
+        v = as_array(v.reshape(-1)[0], f) if v.size else f.EMPTY
     if v is f.EMPTY or v is None:
         return 0.0  # a formula that points at a blank cell shows 0
     if isinstance(v, np.bool_):
@@ -209,6 +234,10 @@ def scalar(result: object, f: Formulas) -> object:
         return float(v)
     if isinstance(v, float) and not math.isfinite(v):
         return f.errors["#NUM!"]
+    if isinstance(v, complex):
+        return f.errors["#NUM!"]
+    if not isinstance(v, float | str | bool | f.XlError):
+        return f.errors["#VALUE!"]
     return v
 
 

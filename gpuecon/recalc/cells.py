@@ -24,7 +24,7 @@ class Node:
     """A formula cell (an array formula: the top-left cell of its range)."""
 
     __slots__ = ("sheet", "row", "col", "text", "key", "operands", "program", "area", "problem", "note",
-                 "users", "value", "cached", "udf")
+                 "users", "value", "cached", "udf", "volatile")
 
     def __init__(self, sheet: int, row: int, col: int, text: str) -> None:
         self.sheet, self.row, self.col, self.text = sheet, row, col, text
@@ -38,6 +38,7 @@ class Node:
         self.value: object = None
         self.cached: object = None
         self.udf = False
+        self.volatile = False  # calls RAND, NOW, TODAY, ...
 
 
 @dataclass

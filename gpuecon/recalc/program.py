@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from .bridge import UDF_NAMES, UDF_VECTOR_ARGS, fx
 
 __all__ = ["ELEMENTWISE", "Program"]
@@ -20,13 +22,20 @@ __all__ = ["ELEMENTWISE", "Program"]
 ELEMENTWISE = {"+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">=", "U-", "U+", "%", "IF", "IFERROR",
                "ROUND", "ROUNDUP", "ROUNDDOWN", "ABS", "SQRT", "EXP", "LN", "INT", "MOD", "POWER", "ISNUMBER",
                "ISERROR", "ISBLANK", "NOT"}
+#: functions that ignore text and logicals reached through a reference (not typed in the formula):
+#: their single-cell arguments are passed as 1x1 ranges, as Excel passes references
+REFERENCE_ARGS = {"SUM", "SUMSQ", "PRODUCT", "AVERAGE", "AVERAGEA", "COUNT", "COUNTA", "MAX", "MAXA", "MIN", "MINA",
+                  "MEDIAN", "STDEV", "STDEV.S", "STDEV.P", "STDEVA", "STDEVP", "STDEVPA", "VAR", "VAR.S", "VAR.P",
+                  "VARA", "VARP", "VARPA", "MODE", "MODE.SNGL", "MODE.MULT", "GEOMEAN", "HARMEAN", "AVEDEV",
+                  "DEVSQ", "KURT", "SKEW", "NPV"}
 _NODE_KEYS = {"type", "function", "inputs", "outputs", "wait_inputs", "index", "solve_cycle", "extra_inputs"}
 
 
 class Program:
     """A compiled formula shape: placeholders in, one value out."""
 
-    __slots__ = ("inputs", "slots", "consts", "ops", "vector_ops", "out", "vector_ok", "problem")
+    __slots__ = ("inputs", "slots", "consts", "ops", "vector_ops", "out", "vector_ok", "problem", "scalar_slots",
+                 "range_slots", "cancel")
 
     def __init__(self, canonical: str) -> None:
         f = fx()
@@ -38,6 +47,9 @@ class Program:
         self.vector_ops: list[tuple[object, list[str], str]] = []  # the same, UDFs called over columns
         self.out = ""
         self.vector_ok = True
+        self.scalar_slots: set[int] = set()  # placeholders Excel reads by implicit intersection
+        self.range_slots: set[int] = set()  # placeholders passed as ranges (REFERENCE_ARGS)
+        self.cancel: tuple[str, str, float] | None = None  # the final + or -: its operands (see cancel())
         try:
             _, builder = f.formulas.Parser().ast("=" + canonical)
             builder.finish()
@@ -45,6 +57,7 @@ class Program:
             self.problem = f"cannot parse formula ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
             return
         dsp = builder.dsp
+        names: list[str] = []
         for key, node in dsp.nodes.items():
             if node["type"] == "data":
                 if key in dsp.default_values:
@@ -69,6 +82,7 @@ class Program:
                     self.vector_ok = False
             elif name not in ELEMENTWISE:
                 self.vector_ok = False
+            names.append(bare.removeprefix("_XLFN.").removeprefix("_XLWS."))
             self.ops.append((fn, inputs, node["outputs"][0]))
             self.vector_ops.append((vfn, inputs, node["outputs"][0]))
         self.out = builder.get_node_id(builder[-1])
@@ -78,13 +92,100 @@ class Program:
                 self.problem = f"cannot map formula input {name}"
                 return
             self.slots.append(int(m.group(1)) - 1)
+        self._contexts(names, _wrapped(canonical))
+
+    def _contexts(self, names: list[str], wrapped: bool) -> None:
+        """Which placeholders are read as a scalar (only element-wise operations between them and the
+        result: Excel intersects a range there with the formula's row or column), which are arguments
+        of a function that ignores text in references, and whether the result is a final + or -."""
+        users: dict[str, list[int]] = {}
+        for k, (_, ins, _) in enumerate(self.ops):
+            for i in ins:
+                users.setdefault(i, []).append(k)
+        memo: dict[str, bool] = {}
+
+        def scalar(data: str) -> bool:
+            if data not in memo:
+                memo[data] = data == self.out or bool(users.get(data)) and all(
+                    names[k] in ELEMENTWISE and scalar(self.ops[k][2]) for k in users[data])
+            return memo[data]
+
+        for name, slot in zip(self.inputs, self.slots, strict=True):
+            if scalar(name):
+                self.scalar_slots.add(slot)
+            if any(names[k] in REFERENCE_ARGS for k in users.get(name, ())):
+                self.range_slots.add(slot)
+        last = next((k for k, op in enumerate(self.ops) if op[2] == self.out), None)
+        if last is not None and names[last] in ("+", "-") and len(self.ops[last][1]) == 2 and not wrapped:
+            self.cancel = (self.ops[last][1][0], self.ops[last][1][1], 1.0 if names[last] == "+" else -1.0)
 
     def __call__(self, operands: Sequence[object], *, vector: bool = False) -> object:
         """``operands``: the values of the placeholders A1, A2, ... in order; ``vector``: they are
         columns of one value per cell, and the UDFs are called once over all of them."""
         env = dict(self.consts)
         for name, k in zip(self.inputs, self.slots, strict=True):
-            env[name] = operands[k]
+            v = operands[k]
+            if k in self.range_slots and not isinstance(v, np.ndarray):
+                v = np.array([[v]], dtype=object).view(fx().Array)
+            env[name] = v
         for fn, ins, out in self.vector_ops if vector else self.ops:
             env[out] = fn(*[env[i] for i in ins])
+        if self.cancel is not None:
+            x, y, sign = self.cancel
+            return cancel(env[self.out], env[x], env[y], sign)
         return env[self.out]
+
+
+def _wrapped(text: str) -> bool:
+    """The whole formula is in parentheses: ``(1-0.9-0.1)``."""
+    text = text.strip()
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth, quoted = 0, False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "()":
+            depth += 1 if ch == "(" else -1
+            if depth == 0 and i < len(text) - 1:
+                return False
+    return True
+
+
+def _digits15(x: float) -> float:
+    return float(f"{x:.14e}")
+
+
+def _item(v: object) -> object:
+    if isinstance(v, np.ndarray) and v.ndim == 0 or isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _cancel1(r: object, x: object, y: object, sign: float) -> object:
+    if type(r) is float and (r == 0.0 or r > 1e-3 or r < -1e-3):
+        return r  # the common case, decided before anything else
+    r0, x, y = r, _item(x), _item(y)
+    r = _item(r)
+    if type(r) is float and r != 0.0 and type(x) in (float, int) and type(y) in (float, int) \
+            and abs(r) <= 1e-14 * max(abs(x), abs(y)) and _digits15(x) == _digits15(-sign * y):
+        return 0.0
+    return r0
+
+
+def cancel(result: object, x: object, y: object, sign: float) -> object:
+    """Excel's final addition or subtraction: a result whose operands are equal to 15 significant
+    digits (``=G1-G2-G3`` with G1 = G2 + G3 in decimal) is 0, not the binary remainder (-1.16e-10).
+    Excel does this for the last operation of a formula only (``=(1-0.9-0.1)`` keeps -2.8e-17);
+    ``sign``: +1 for ``x + y``, -1 for ``x - y``."""
+    if isinstance(result, np.ndarray) and result.ndim:
+        if result.dtype != object or result.ndim != 2:
+            return result
+        xs = x if isinstance(x, np.ndarray) and x.shape == result.shape else None
+        ys = y if isinstance(y, np.ndarray) and y.shape == result.shape else None
+        out = result.copy()
+        for idx, r in np.ndenumerate(result):
+            out[idx] = _cancel1(r, xs[idx] if xs is not None else x, ys[idx] if ys is not None else y, sign)
+        return out
+    return _cancel1(result, x, y, sign)
+

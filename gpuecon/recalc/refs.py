@@ -51,9 +51,10 @@ class References:
         self._sheet_index = {s.casefold(): i for i, s in enumerate(sheet_names)}
         self._names: dict[tuple[str, int], object] = {}
 
-    def resolve(self, text: str, sheet: int) -> Rect | tuple | str:
+    def resolve(self, text: str, sheet: int, extent: tuple[int, int] = (1, 1)) -> Rect | tuple | str:
         """A reference or defined name, as written on ``sheet`` -> Rect (or ("value", v)); a string is
-        the reason it is unsupported."""
+        the reason it is unsupported. A whole column or row covers the used range, and at least
+        ``extent`` (rows, columns): the size of the array formula that reads it (blank cells, 0)."""
         m = _REF_RE.match(text)
         if m:
             name = m.group("qs").replace("''", "'") if m.group("qs") else m.group("s")
@@ -65,10 +66,10 @@ class References:
                 r2, c2 = cell_rc(m.group("c2")) if m.group("c2") else (r1, c1)
             elif m.group("col1"):
                 c1, c2 = col_index(m.group("col1").lstrip("$")), col_index(m.group("col2").lstrip("$"))
-                r1, r2 = 1, max(self.bounds[si][0] if si < len(self.bounds) else _MAX_ROWS, 1)
+                r1, r2 = 1, max(self.bounds[si][0] if si < len(self.bounds) else _MAX_ROWS, extent[0], 1)
             else:
                 r1, r2 = int(m.group("row1").lstrip("$")), int(m.group("row2").lstrip("$"))
-                c1, c2 = 1, max(self.bounds[si][1] if si < len(self.bounds) else _MAX_COLS, 1)
+                c1, c2 = 1, max(self.bounds[si][1] if si < len(self.bounds) else _MAX_COLS, extent[1], 1)
             r1, r2, c1, c2 = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
             if not (1 <= r1 and r2 <= _MAX_ROWS and 1 <= c1 and c2 <= _MAX_COLS):
                 return f"reference {text} is outside the sheet"
@@ -78,8 +79,10 @@ class References:
         m = _NAME_RE.match(text)
         if m and m.group("name").upper() not in ("TRUE", "FALSE"):
             return self.resolve_name(m.group("name"), sheet)
+        if re.match(r"^'?\[[^\]]*\]", text) or re.match(r"^'?[^\[]*\[[^\]]*\][^\]]*!", text):
+            return f"external link {text} (a reference to another workbook)"
         if "[" in text:
-            return f"reference {text}: structured (table) and external references are not supported"
+            return f"structured reference {text} (table references are not supported)"
         if ":" in text.split("!")[0] and "!" in text:
             return f"reference {text}: 3-D references across sheets are not supported"
         return f"reference {text} is not supported"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,17 +25,19 @@ import numpy as np
 from ..engine.numbers import parse_value
 from ..xlsx.package import XlsxError, open_package
 from .analyse import Analyser
-from .bridge import UDF_NAMES, from_py, fx, load_value, plain, same, scalar, thaw, writable
+from .bridge import UDF_NAMES, as_array, from_py, fx, load_value, plain, same, scalar, thaw, writable
 from .cells import Node, read_cells
 from .errors import Issue, RecalcError
 from .graph import schedule
 from .names import NamedCells, check_field_value
 from .program import Program
 from .refs import Rect, References, a1, quote
+from .report import close, collect_issues, problem_reason, show
 
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
 
 Key = tuple[int, int, int]  # sheet index, row, column
+_PLACEHOLDER = re.compile(r"\bA(\d+)\b")
 
 
 class Workbook(NamedCells):
@@ -48,7 +51,11 @@ class Workbook(NamedCells):
         self.issues: list[Issue] = []
         self._ranges: dict[Rect, object] = {}
         self._order: list[list[Node]] = []
-        self._cyclic: set[int] = set()
+        self.cyclic: set[int] = set()  # ids of the nodes in a circular reference
+        self._volatile: set[int] = set()  # ids of volatile nodes and what depends on them
+        self._dirty: set[int] = set()  # ids of the nodes downstream of a changed input
+        self._stale: set[int] = set()  # ids of the nodes downstream of a changed cell that cannot be evaluated
+        self.flags: dict[Key, tuple[str, str]] = {}  # cell -> (reason, detail): see .report
         self._calculated = False
         cells = read_cells(pkg, self.sheet_names, fx().errors)
         self.values: dict[Key, object] = cells.values
@@ -56,6 +63,7 @@ class Workbook(NamedCells):
         self.nodes: list[Node] = cells.nodes
         self.node_at: dict[Key, Node] = cells.node_at  # every cell a formula writes (array ranges too)
         self._cols = cells.cols
+        self._has_saved = any(v is not None for v in self.cached.values())
         self.refs = References(pkg, self.sheet_names, cells.bounds)
         analyser = Analyser(self.refs)
         for node in self.nodes:
@@ -127,7 +135,28 @@ class Workbook(NamedCells):
             for k in comp:
                 nodes[k].problem = nodes[k].problem or f"circular reference ({path})"
         self._order = [[nodes[i] for i in batch] for batch in order]
-        self._cyclic = {id(nodes[k]) for comp in comps for k in comp}
+        self.cyclic = {id(nodes[k]) for comp in comps for k in comp}
+        self._volatile = self._downstream(n for n in nodes if n.volatile)
+
+    @staticmethod
+    def _downstream(start: Iterable[Node]) -> set[int]:
+        """Ids of ``start`` and of every node that depends on them, directly or not."""
+        seen: set[int] = set()
+        stack = list(start)
+        while stack:
+            n = stack.pop()
+            if id(n) not in seen:
+                seen.add(id(n))
+                stack.extend(n.users)
+        return seen
+
+    def members(self, node: Node) -> list[Key]:
+        """The cells a formula writes: itself, or the cells of its array range it owns."""
+        if node.area is None:
+            return [(node.sheet, node.row, node.col)]
+        r1, c1, r2, c2 = node.area
+        return [(node.sheet, r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+                if self.node_at.get((node.sheet, r, c)) is node]
 
     def address(self, node_or_key: Node | Key) -> str:
         """``Sheet!A1`` of a formula cell or a (sheet, row, column) key."""
@@ -168,26 +197,20 @@ class Workbook(NamedCells):
 
     def calculate(self, only: Iterable[Node] | None = None) -> None:
         """Evaluate every formula (or only ``only`` and what depends on them) in dependency order."""
-        f = fx()
         self._ranges.clear()
-        todo = None
-        if only is not None:
-            todo = set()
-            stack = list(only)
-            while stack:
-                n = stack.pop()
-                if id(n) in todo:
-                    continue
-                todo.add(id(n))
-                stack.extend(n.users)
+        todo = None if only is None else self._downstream(only)
+        self._dirty = self._downstream(n for key in self.inputs_set for n in self._readers(key))
+        self._stale = self._downstream(n for n in self.nodes if n.problem and id(n) in self._dirty)
         for level in self._order:
             groups: dict[str, list[Node]] = defaultdict(list)
             for node in level:
                 if todo is not None and id(node) not in todo:
                     continue
                 node.note = ""
+                for key in self.members(node):
+                    self.flags.pop(key, None)
                 if node.problem:
-                    self._store(node, f.errors["#VALUE!" if id(node) in self._cyclic else "#NAME?"])
+                    self._keep_saved(node)
                     continue
                 groups[node.key].append(node)
             for nodes in groups.values():
@@ -204,8 +227,20 @@ class Workbook(NamedCells):
             with np.errstate(all="ignore"):
                 return prog([self._operand_value(op) for op in node.operands])
         except Exception as exc:  # noqa: BLE001 - one cell's failure must not stop the rest
-            node.note = f"evaluation failed ({type(exc).__name__}: {' '.join(str(exc).split())[:160]})"
+            text = _PLACEHOLDER.sub(lambda m: self._operand_text(node, int(m.group(1)) - 1), " ".join(str(exc).split()))
+            node.note = f"evaluation failed ({type(exc).__name__}: {text[:160]})"
             return fx().errors["#VALUE!"]
+
+    def _operand_text(self, node: Node, k: int) -> str:
+        """The k-th operand of a cell as the book would write it (never the shape's placeholder)."""
+        if not 0 <= k < len(node.operands):
+            return "?"
+        op = node.operands[k]
+        if op[0] == "value":
+            return str(op[1])
+        si, r1, c1, r2, c2 = op  # type: ignore[misc]
+        ref = a1(r1, c1) + ("" if (r1, c1) == (r2, c2) else ":" + a1(r2, c2))
+        return ref if si == node.sheet else f"{quote(self.sheet_names[si])}!{ref}"
 
     def _vector(self, prog: Program, nodes: list[Node]) -> bool:
         """One array call for a whole group; False (and nothing stored) if the result is not a column."""
@@ -229,16 +264,73 @@ class Workbook(NamedCells):
             self._store(node, v)
         return True
 
-    def _store(self, node: Node, result: object) -> None:
+    def _keep_saved(self, node: Node) -> None:
+        """A cell the tool cannot evaluate keeps the value Excel saved (stale if a precedent changed)."""
         f = fx()
+        keys = self.members(node)
+        cyclic = id(node) in self.cyclic
+        if self.cached.get(keys[0]) is None:
+            self._store(node, f.errors["#VALUE!" if cyclic else "#NAME?"], check=False)
+            flag = ("circular" if cyclic else "unsupported", node.problem)
+        else:
+            for key in keys:
+                old = self.cached.get(key)
+                self.values[key] = f.errors["#N/A"] if old is None else old
+            node.value = self.values[keys[0]]
+            if id(node) in self._dirty:
+                flag = ("stale", f"a precedent changed, kept the saved value; {node.problem}")
+            else:
+                flag = (problem_reason(node.problem, cyclic), f"kept the saved value; {node.problem}")
+        for key in keys:
+            self.flags[key] = flag
+
+    def _check(self, node: Node) -> None:
+        """Flag a computed cell: volatile, stale, failed, or (inputs unchanged) not the value the book saved."""
+        nid = id(node)
+        if not self._has_saved and not self._volatile and not self._stale:
+            if node.note:
+                for key in self.members(node):
+                    self.flags[key] = ("error", node.note)
+            return  # a book with no saved values (written by a generator): nothing to compare
+        keys = self.members(node) if node.area is not None else [(node.sheet, node.row, node.col)]
+        flag = None
+        if nid in self._volatile:
+            flag = ("volatile", "calls a volatile function" if node.volatile else "depends on a volatile cell")
+        elif nid in self._stale:
+            flag = ("stale", "depends on a cell that cannot be recalculated after the change")
+        elif node.note:
+            flag = ("error", node.note)
+        if nid not in self._dirty and nid not in self._volatile:
+            for key in keys:
+                old = self.cached.get(key)
+                new = self.values.get(key)
+                if old is None or (new == old and type(new) is type(old)) or close(new, old):
+                    continue
+                if flag is None:
+                    self.flags[key] = ("mismatch", f"recalculated {show(new)}, the book saved {show(old)}")
+        if flag is not None:
+            for key in keys:
+                self.flags[key] = flag
+
+    def _store(self, node: Node, result: object, check: bool = True) -> None:
+        f = fx()
+        try:
+            self._put(node, result, f)
+        except Exception as exc:  # noqa: BLE001 - one cell's odd result is that cell's problem
+            node.note = f"unusable result ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
+            self._put(node, f.errors["#VALUE!"], f)
+        if check:
+            self._check(node)
+
+    def _put(self, node: Node, result: object, f) -> None:
         if node.area is None:
             node.value = scalar(result, f)
             self.values[(node.sheet, node.row, node.col)] = node.value
             return
         r1, c1, r2, c2 = node.area
-        arr = result if isinstance(result, np.ndarray) else np.asarray([[result]], dtype=object)
-        if arr.ndim < 2:
-            arr = arr.reshape(1, -1) if arr.ndim == 1 else arr.reshape(1, 1)
+        arr = as_array(result, f)
+        if not isinstance(arr, np.ndarray):
+            arr = np.asarray([[arr]], dtype=object)
         h, w = arr.shape
         na = f.errors["#N/A"]
         for r in range(r1, r2 + 1):
@@ -260,42 +352,18 @@ class Workbook(NamedCells):
 
     def collect_issues(self) -> list[Issue]:
         """Problems by cell: unsupported, circular, and error results (with where an error came from)."""
-        from ..excel.functions import is_error
+        return collect_issues(self)
 
-        xl_error = fx().XlError
-        out: list[Issue] = []
+    def flagged(self) -> list[Issue]:
+        """Every cell whose value may not be what Excel computes, once, with its reason (``.report``);
+        the address is ``Sheet name!A1`` as the book names the sheet, unquoted."""
+        out = []
         for node in self.nodes:
-            addr = self.address(node)
-            if node.problem:
-                kind = "circular" if id(node) in self._cyclic else "unsupported"
-                out.append(Issue(addr, kind, node.problem))
-                continue
-            if node.note:
-                out.append(Issue(addr, "error", node.note))
-                continue
-            v = node.value
-            if isinstance(v, xl_error):
-                src = self._error_source(node)
-                out.append(Issue(addr, "error", f"{v}" + (f" (from {src})" if src else "")))
-            elif is_error(v):
-                out.append(Issue(addr, "error", str(v)))
+            for key in self.members(node):
+                flag = self.flags.get(key)
+                if flag is not None:
+                    out.append(Issue(f"{self.sheet_names[key[0]]}!{a1(key[1], key[2])}", *flag))
         return out
-
-    def _error_source(self, node: Node) -> str:
-        xl_error = fx().XlError
-        for op in node.operands:
-            if op[0] == "value":
-                continue
-            for p in self.formula_cells_in(op):
-                if isinstance(p.value, xl_error) or p.problem:
-                    return self.address(p)
-            si, r1, c1, r2, c2 = op
-            if (r2 - r1 + 1) * (c2 - c1 + 1) <= 4096:
-                for r in range(r1, r2 + 1):
-                    for c in range(c1, c2 + 1):
-                        if isinstance(self.values.get((si, r, c)), xl_error) and (si, r, c) not in self.node_at:
-                            return self.address((si, r, c))
-        return ""
 
     def resolve(self, name: str) -> Rect:
         """A defined name (or a Sheet!A1 reference) -> its cells; RecalcError if it is not a plain reference."""
@@ -388,6 +456,7 @@ class RecalcResult:
     written: int
     issues: list[Issue]
     named: dict[str, object]
+    flagged: list[Issue] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -428,4 +497,4 @@ def recalc(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = No
     named = wb.named_values(names)
     path, written = wb.write(dst, in_place=in_place)
     seconds["write"] = time.perf_counter() - t2
-    return RecalcResult(path, len(wb.nodes), written, issues, named, seconds)
+    return RecalcResult(path, len(wb.node_at), written, issues, named, flagged=wb.flagged(), seconds=seconds)

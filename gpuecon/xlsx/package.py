@@ -207,7 +207,10 @@ class Package:
             value = _xdecode(text_of(text, *loc.children["is"], inside="t"))
         elif "v" in loc.children:
             raw = text_of(text, *loc.children["v"])
-            value = _decode_value(raw, t, self.shared_strings)
+            try:
+                value = _decode_value(raw, t, self.shared_strings)
+            except XlsxError as exc:
+                raise XlsxError(f"{_sheet_of_text(self, text)}!{a1(loc.row, loc.col)}: {exc}") from None
         fa = loc.f_attrs
         kind = fa.get("t", "normal") if formula is not None else None
         return Cell(a1(loc.row, loc.col), formula, value, t, kind, fa.get("si"), fa.get("ref"))
@@ -299,6 +302,10 @@ class Package:
         return data
 
 
+def _sheet_of_text(pkg: Package, text: str) -> str:
+    return next((name for name, part in pkg.sheets.items() if pkg._text.get(part) is text), "?")
+
+
 def _sheet_of(pkg: Package, part: str) -> str:
     return next(name for name, p in pkg.sheets.items() if p == part)
 
@@ -308,21 +315,28 @@ def _xdecode(s: str) -> str:
 
 
 def _decode_value(raw: str, t: str, sst: list[str]) -> object:
+    """A ``<v>`` by its cell's ``t``: an empty ``<v/>`` is no value; ``inlineStr`` (LibreOffice writes
+    formula results so) and ``str`` are text."""
     if t == "s":
+        if not raw.strip():
+            return None
         try:
             return sst[int(raw)]
         except (ValueError, IndexError):
             raise XlsxError(f"shared string index {raw!r} is invalid") from None
     if t == "b":
         return raw.strip() in ("1", "true")
-    if t == "str":
+    if t in ("str", "inlineStr"):
         return _xdecode(raw)
     if t in ("e", "d"):
         return raw
     raw = raw.strip()
     if not raw:
         return None
-    return int(raw) if re.fullmatch(r"[-+]?\d+", raw) else float(raw)
+    try:
+        return int(raw) if re.fullmatch(r"[-+]?\d+", raw) else float(raw)
+    except ValueError:
+        raise XlsxError(f"value {raw[:40]!r} is not a number (t={t!r})") from None
 
 
 # --- open and write -----------------------------------------------------------------------
