@@ -41,6 +41,8 @@ CONSTANTS = {
     "chart_rent_low_frac_floor": (0.6, "x floor", "One Chart: lowest rent as a multiple of the floor rent"),
     "chart_rent_high_frac_ceiling": (1.1, "x ceiling", "One Chart: highest rent as a multiple of max(ceiling, floor)"),
     "check_tolerance": (1e-9, "relative", "Checks: largest relative difference that reads OK"),
+    "difference_decimals": (9.0, "decimals", "Checks: the Difference column is rounded to this many decimals "
+                            "(native and add-in agree to ~1e-15; the noise is not shown)"),
     "irr_cap_annual": (IRR_CAP_ANNUAL, "annual rate", "Largest IRR shown as a return; above it #N/A (docs/model.md)"),
 }
 GLOBAL_FIELDS = tuple(n for n, f in FIELDS.items() if f.default is not None)

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font
 
 from ..engine.model import TCO_ITEMS, project_irr_detail, project_terms
 from .book import Book, header, widths
-from .calc import SCHEDULE_MONTHS, Calc, scalar
+from .calc import CONSTANTS, SCHEDULE_MONTHS, Calc, scalar
 from .styles import BOLD, NOTE, PCT1, PCT3, SECTION, TITLE, USD0, USD2
 
 
@@ -82,7 +82,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
                         "consistency checks. Without the add-in its rows read \"add-in not loaded\", not an error.",
               NOTE)
     book.text(ws, "A4", "Summary", BOLD)
-    header(ws, 6, ["Check", "Add-in", "Native", "Difference", "Status"])
+    header(ws, 6, ["Check", "Add-in", "Native", "Difference (to 1e-9)", "Status"])
     ma = "'Model (add-in)'"
     r = 7
     tco = res["tco"]
@@ -98,7 +98,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
         book.text(ws, f"A{r}", label)
         book.formula(ws, f"B{r}", f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', value, fmt)
         book.formula(ws, f"C{r}", f"={nname}", value, fmt)
-        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),B{r}-C{r},"")', 0.0, "0.0E+00")
+        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
         # both give a number and agree, or neither gives one (add-in reason text, native #N/A)
         book.formula(ws, f"E{r}", f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
                                   f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
@@ -115,7 +115,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
         book.text(ws, f"A{r}", label + " (all rows)")
         book.formula(ws, f"B{r}", f'=IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",SUM({ar}))', sc[key], fmt)
         book.formula(ws, f"C{r}", f"=SUM({nr})", sc[key], fmt)
-        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),B{r}-C{r},"")', 0.0, "0.0E+00")
+        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
         book.formula(ws, f"E{r}", f'=IFERROR(IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",'
                                   f'IF(SUMPRODUCT((ABS({ar}-{nr})>check_tolerance*ABS({nr}))*1)=0,"OK","ERROR")),"ERROR")',
                      "OK")
@@ -123,7 +123,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
     r += 1
     book.text(ws, f"A{r}", "Native consistency", SECTION)
     r += 1
-    header(ws, r, ["Check", "Value", "Target", "Difference", "Status"])
+    header(ws, r, ["Check", "Value", "Target", "Difference (to 1e-9)", "Status"])
     r += 1
     native = [
         ("Capex parts add up", "=capex_compute+capex_socamm+capex_networking+capex_storage+capex_other",
@@ -142,7 +142,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
             va = float(scalar(project_terms(c.a).N))
         book.formula(ws, f"B{r}", fa, va, fmt)
         book.formula(ws, f"C{r}", fb, vb, fmt)
-        book.formula(ws, f"D{r}", f"=B{r}-C{r}", va - vb, "0.0E+00")
+        book.formula(ws, f"D{r}", f"=ROUND(B{r}-C{r},difference_decimals)", round(va - vb, int(CONSTANTS["difference_decimals"][0])) + 0.0, "0.0E+00")
         if kind == "le":
             status = f'=IF(B{r}<=C{r},"OK","ERROR")'
         elif kind == "npv":  # NPV is a difference of large flows: tolerance relative to capex
