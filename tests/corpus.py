@@ -7,6 +7,7 @@ per-reason counts that docs/recalc.md quotes::
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "workbooks-corpus"
+CORPUS = Path(os.environ.get("GPUECON_CORPUS") or ROOT.parent / "shared" / "workbooks-corpus")  # GPUECON_CORPUS: elsewhere
 
 
 def books() -> list[Path]:
