@@ -57,3 +57,15 @@ def test_payback_discounted_is_later():
 def test_bad_input_is_one_line_and_exit_2(args, message):
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
+
+
+def test_debt_fields_are_assumptions_everywhere():
+    """debt_ltv_frac is one field: --ltv, --set debt_ltv_frac and the engine's keyword give the same result."""
+    by_option = _json("debt", GB300, "3.5", "--ltv", "0.5")
+    by_set = _json("debt", GB300, "3.5", "--set", "debt_ltv_frac=50%")
+    assert by_option["equity_irr_annual"] == pytest.approx(by_set["equity_irr_annual"], rel=1e-15)
+    assert by_set["equity_irr_annual"] == pytest.approx(float(financing.equity_irr(GB300, 3.5, debt_ltv_frac=0.5)), rel=1e-12)
+    from gpuecon.engine.assumptions import Assumptions
+
+    a = Assumptions(GB300, debt_ltv_frac=0.5)  # the one assumptions object carries it
+    assert float(financing.equity_irr(a, 3.5)) == pytest.approx(by_set["equity_irr_annual"], rel=1e-12)

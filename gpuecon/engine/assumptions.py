@@ -17,7 +17,7 @@ from .catalog import CAPEX_FIELDS, SPEC_FIELDS, System, get_system
 from .errors import GpueconError
 from .numbers import ExplicitArray, Percent, parse_number
 
-_PERCENT_UNITS = ("fraction", "fraction/yr", "annual rate")
+_PERCENT_UNITS = ("fraction", "fraction/yr", "annual rate", "nominal/yr")
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,11 @@ FIELDS: dict[str, Field] = {
         _F("deployment_lag_months", "months", 0.0, 0, 120, whole=True, doc="Months from capex and signing to first billed month"),
         _F("residual_value_frac_capex", "fraction", 0.0, 0, 5, doc="Resale value at contract end as a fraction of all-in capex", source="gpuecon default 0 (seed 000: may be understated)", typo_above=1.0),
         _F("tax_rate_frac", "fraction", 0.0, 0, 1, hi_open=True, doc="Income tax rate on cash revenue less opex and straight-line depreciation"),
+        # GPU-backed debt (docs/financing.md)
+        _F("debt_ltv_frac", "fraction", 0.6, 0, 1, hi_open=True, doc="Loan drawn at month 0 as a fraction of all-in capex per GPU", source="illustrative"),
+        _F("debt_rate_annual", "nominal/yr", 0.10, 0, 1, doc="Loan interest rate, nominal annual; monthly rate = rate / 12", source="seed 003: GPU-backed loans at ~10% interest"),
+        _F("debt_tenor_years", "years", 4.0, 0, 30, lo_open=True, whole=True, step=1 / 12, doc="Loan tenor from drawdown; payments at the ends of months 1..12 x tenor", source="illustrative"),
+        _F("debt_min_dscr", "ratio", 1.2, 0, 100, lo_open=True, doc="Minimum DSCR for max LTV and the sculpted target", source="illustrative (a common covenant)"),
         # specs (for systems not in the catalog, and overrides)
         _F("tflops_bf16_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense BF16 TFLOPS per GPU"),
         _F("tflops_fp8_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense FP8 TFLOPS per GPU"),
@@ -381,7 +386,7 @@ def defaults(system: System | str | None = None) -> dict[str, float]:
     --------
     >>> d = defaults("VR NVL72")
     >>> len(d), d["hurdle_irr_annual"], d["capex_compute_usd_per_gpu"]
-    (31, 0.156, 85596.0)
+    (35, 0.156, 85596.0)
     """
     return dict(_defaults(get_system(system).name if system is not None else None))
 

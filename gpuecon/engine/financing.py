@@ -43,8 +43,8 @@ EQUITY_NEVER_POSITIVE = ("no equity IRR: the equity cash flows never turn positi
                          "the costs and the debt service)")
 
 
-def debt_schedule_arrays(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
-                         debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2,
+def debt_schedule_arrays(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
+                         debt_tenor_years=None, debt_amortization="level", debt_min_dscr=None,
                          debt_lag_interest="paid", **overrides) -> DebtSchedule:
     """Loan schedule, CFADS, DSCR and equity flows for every scenario row (see :class:`DebtSchedule`).
 
@@ -61,9 +61,10 @@ def debt_schedule_arrays(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv
     >>> round(float(s.loan_usd), 2), round(float(s.debt_service_usd[1]), 2)
     (22000.0, 557.98)
     """
+    a = as_assumptions(system, **overrides)
     debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
-                      debt_lag_interest)
-    shape, r, loan, cfads, out, dscr, shield, equity = schedule_flat(system, rent_usd_per_gpu_hour, debt, overrides)
+                      debt_lag_interest, assumptions=a)
+    shape, r, loan, cfads, out, dscr, shield, equity = schedule_flat(a, rent_usd_per_gpu_hour, debt, {})
     width = cfads.shape[1]
 
     def m(x):
@@ -81,8 +82,8 @@ def debt_schedule_arrays(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv
     )
 
 
-def debt_schedule(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
-                  debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+def debt_schedule(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
+                  debt_tenor_years=None, debt_amortization="level", debt_min_dscr=None, debt_lag_interest="paid",
                   **overrides):
     """The loan schedule of one scenario as a pandas DataFrame, one row per month 0..H.
 
@@ -124,8 +125,8 @@ def debt_schedule(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0
     })
 
 
-def equity_cash_flows(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
-                      debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+def equity_cash_flows(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
+                      debt_tenor_years=None, debt_amortization="level", debt_min_dscr=None, debt_lag_interest="paid",
                       **overrides) -> np.ndarray:
     """Monthly equity cash flows per GPU (USD), months 0..H, rows = scenarios.
 
@@ -151,8 +152,8 @@ class EquityIRR:
     reason: np.ndarray
 
 
-def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
-                      debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
+                      debt_tenor_years=None, debt_amortization="level", debt_min_dscr=None, debt_lag_interest="paid",
                       **overrides) -> EquityIRR:
     """Equity IRR (annual effective) with a reason per row where none is shown.
 
@@ -168,9 +169,9 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     >>> str(equity_irr_detail("H100", 2.0, debt_ltv_frac=0.9).reason)[:54]
     'no equity IRR as a return: the loan and prepay cover t'
     """
-    debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
-                      debt_lag_interest)
     a = as_assumptions(system, **overrides)
+    debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
+                      debt_lag_interest, assumptions=a)
     rent = check_rent(rent_usd_per_gpu_hour)
     t = project_terms(a)
     debt_arrays = (debt.ltv_frac, debt.rate_annual, debt.tenor_months, debt.min_dscr)
@@ -276,8 +277,8 @@ def _irr_rows(flows: np.ndarray) -> IRRResult:
     return IRRResult(rate, reason)
 
 
-def equity_irr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
-               debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+def equity_irr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
+               debt_tenor_years=None, debt_amortization="level", debt_min_dscr=None, debt_lag_interest="paid",
                **overrides) -> np.ndarray:
     """Equity IRR, annual effective: ``(1 + monthly IRR of the equity flows)^12 − 1``; NaN where none.
 
@@ -293,8 +294,8 @@ def equity_irr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6,
                              debt_lag_interest=debt_lag_interest, **overrides).annual
 
 
-def min_dscr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=0.6, debt_rate_annual=0.10,
-             debt_tenor_years=4.0, debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+def min_dscr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
+             debt_tenor_years=None, debt_amortization="level", debt_min_dscr=None, debt_lag_interest="paid",
              **overrides) -> np.ndarray:
     """Minimum DSCR over the months with debt service: ``min_t CFADS_t / debt service_t``.
 

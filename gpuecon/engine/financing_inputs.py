@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .assumptions import Field
+from .assumptions import FIELDS as ASSUMPTION_FIELDS
+from .assumptions import Assumptions, Field
 from .errors import GpueconError
 
 
@@ -31,15 +32,6 @@ _F = FinanceField
 FIELDS: dict[str, FinanceField] = {
     f.name: f
     for f in [
-        _F("debt_ltv_frac", "fraction", 0.6, 0, 1, hi_open=True,
-           doc="Loan drawn at month 0 as a fraction of all-in capex per GPU", source="illustrative"),
-        _F("debt_rate_annual", "nominal annual rate", 0.10, 0, 1, percent=True,
-           doc="Loan interest rate, nominal annual; monthly rate = rate / 12",
-           source="seed 003: GPU-backed loans at ~10% interest"),
-        _F("debt_tenor_years", "years", 4.0, 0, 30, lo_open=True, whole=True, step=1 / 12,
-           doc="Loan tenor from drawdown; payments at the ends of months 1..12 x tenor", source="illustrative"),
-        _F("debt_min_dscr", "ratio", 1.2, 0, 100, lo_open=True,
-           doc="Minimum DSCR for max LTV and the sculpted target", source="illustrative (a common covenant)"),
         _F("rent_change_annual", "annual rate", 0.0, -1, 10, lo_open=True, typo_above=1.0,
            doc="Annual change in rent in the valuation, applied as (1 + g)^(k/12) in month k",
            source="illustrative; seed 000: H100 rents rose ~10% late 2025 to early 2026"),
@@ -61,7 +53,7 @@ _CHOICE_ALIASES = {"capitalized": "capitalised", "annuity": "level", "equal_prin
 
 def check(name: str, value: object) -> np.ndarray:
     """``value`` as a float (array) checked against field ``name``; GpueconError names field, value, range."""
-    return FIELDS[name].check(value)
+    return (FIELDS.get(name) or ASSUMPTION_FIELDS[name]).check(value)
 
 
 def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
@@ -91,10 +83,22 @@ class DebtTerms:
         return self.rate_annual / 12.0
 
 
-def debt_terms(debt_ltv_frac: object = 0.6, debt_rate_annual: object = 0.10, debt_tenor_years: object = 4.0,
-               debt_amortization: object = "level", debt_min_dscr: object = 1.2,
-               debt_lag_interest: object = "paid") -> DebtTerms:
-    """Check every debt input (GpueconError names the first bad one) and return them as :class:`DebtTerms`."""
+def debt_terms(debt_ltv_frac: object = None, debt_rate_annual: object = None, debt_tenor_years: object = None,
+               debt_amortization: object = "level", debt_min_dscr: object = None,
+               debt_lag_interest: object = "paid", assumptions: Assumptions | None = None) -> DebtTerms:
+    """Check every debt input (GpueconError names the first bad one) and return them as :class:`DebtTerms`.
+
+    A number not given (None) is the ``assumptions``' value of that field (given through ``--set``,
+    an Excel ``assumptions`` range or a scenario column), else the field's default
+    (:data:`gpuecon.engine.assumptions.FIELDS`): the one home of the debt defaults.
+    """
+    def pick(name: str, value: object) -> object:
+        if value is not None:
+            return value
+        return assumptions[name] if assumptions is not None else ASSUMPTION_FIELDS[name].default
+
+    debt_ltv_frac, debt_rate_annual = pick("debt_ltv_frac", debt_ltv_frac), pick("debt_rate_annual", debt_rate_annual)
+    debt_tenor_years, debt_min_dscr = pick("debt_tenor_years", debt_tenor_years), pick("debt_min_dscr", debt_min_dscr)
     return DebtTerms(
         ltv_frac=check("debt_ltv_frac", debt_ltv_frac),
         rate_annual=check("debt_rate_annual", debt_rate_annual),

@@ -33,8 +33,8 @@ class MaxLTV:
     reason: np.ndarray
 
 
-def max_ltv_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annual=0.10, debt_tenor_years=4.0,
-                   debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid",
+def max_ltv_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annual=None, debt_tenor_years=None,
+                   debt_amortization="level", debt_min_dscr=None, debt_lag_interest="paid",
                    **overrides) -> MaxLTV:
     """Max LTV at ``debt_min_dscr`` (default 1.20) with the month that binds and a reason.
 
@@ -52,8 +52,10 @@ def max_ltv_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annu
     >>> round(float(d.frac), 4), int(d.binding_month)
     (0.6325, 1)
     """
-    debt = debt_terms(0.0, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr, debt_lag_interest)
-    shape, a, r, cfads = setup(system, rent_usd_per_gpu_hour, debt, overrides)
+    a = as_assumptions(system, **overrides)
+    debt = debt_terms(0.0, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr, debt_lag_interest,
+                      assumptions=a)
+    shape, a, r, cfads = setup(a, rent_usd_per_gpu_hour, debt, {})
     rows, width = cfads.shape
     i, n, target = r["i"], r["n"], r["dscr"]
     s = r["L"] if debt.lag_interest == "capitalised" else np.zeros(rows)
@@ -114,8 +116,8 @@ def _sculpted_max(c: np.ndarray, i: np.ndarray, n: np.ndarray, s: np.ndarray) ->
     return best, at.astype(int)
 
 
-def max_ltv(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annual=0.10, debt_tenor_years=4.0,
-            debt_amortization="level", debt_min_dscr=1.2, debt_lag_interest="paid", **overrides) -> np.ndarray:
+def max_ltv(system=None, /, rent_usd_per_gpu_hour=None, *, debt_rate_annual=None, debt_tenor_years=None,
+            debt_amortization="level", debt_min_dscr=None, debt_lag_interest="paid", **overrides) -> np.ndarray:
     """Max LTV (loan / all-in capex) at which DSCR >= ``debt_min_dscr`` in every month with debt service.
 
     Formulas: :func:`max_ltv_detail`. Level loan, interest paid from month 1:

@@ -216,7 +216,8 @@ def write_inputs(book: Book, c: Calc) -> dict[str, int]:
         # data validation with the engine's range (open bounds as a custom rule)
         ref = f"B{r}"
         if f.whole and f.step != 1:
-            dv = DataValidation(type="custom", formula1=f"AND(ISNUMBER({ref}),{ref}>=$F${r},{ref}<=$G${r},"
+            lo_op, hi_op = (">" if f.lo_open else ">="), ("<" if f.hi_open else "<=")
+            dv = DataValidation(type="custom", formula1=f"AND(ISNUMBER({ref}),{ref}{lo_op}$F${r},{ref}{hi_op}$G${r},"
                                 f"ROUND({ref}*months_per_year,0)={ref}*months_per_year)")
         elif f.whole:
             dv = DataValidation(type="whole", operator="between", formula1=f"{f.lo:g}", formula2=f"{f.hi:g}")
