@@ -3,6 +3,19 @@ Attribute VB_Name = "xlwings_udfs"
 #Const App = "Microsoft Excel" 'Adjust when using outside of Excel
 'gpuecon Excel functions for a manual import (File > Import File in the VBA editor).
 'Regenerate with: python addin/make_bas.py   (or: gpuecon addin bas)
+Function BOOK_VALUE(system, age_years, Optional method, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        BOOK_VALUE = XLPy.CallUDF("gpuecon_udfs", "BOOK_VALUE", Array(system, age_years, method, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        BOOK_VALUE = XLPy.CallUDF("gpuecon_udfs", "BOOK_VALUE", Array(system, age_years, method, assumptions))
+        Exit Function
+    #End If
+failed:
+    BOOK_VALUE = Err.Description
+End Function
+
 Function CEILING_RENT(system, Optional usd_per_pflop_hour, Optional basis, Optional assumptions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -14,6 +27,32 @@ Function CEILING_RENT(system, Optional usd_per_pflop_hour, Optional basis, Optio
     #End If
 failed:
     CEILING_RENT = Err.Description
+End Function
+
+Function DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, Optional ltv, Optional debt_rate, Optional tenor_years, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        DEBT_SCHEDULE = XLPy.CallUDF("gpuecon_udfs", "DEBT_SCHEDULE", Array(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        DEBT_SCHEDULE = XLPy.CallUDF("gpuecon_udfs", "DEBT_SCHEDULE", Array(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions))
+        Exit Function
+    #End If
+failed:
+    DEBT_SCHEDULE = Err.Description
+End Function
+
+Function EQUITY_IRR(system, rent_usd_per_gpu_hour, Optional ltv, Optional debt_rate, Optional tenor_years, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        EQUITY_IRR = XLPy.CallUDF("gpuecon_udfs", "EQUITY_IRR", Array(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        EQUITY_IRR = XLPy.CallUDF("gpuecon_udfs", "EQUITY_IRR", Array(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions))
+        Exit Function
+    #End If
+failed:
+    EQUITY_IRR = Err.Description
 End Function
 
 Function FLOOR_RENT(system, Optional hurdle_irr, Optional term_years, Optional prepay, Optional assumptions)
@@ -81,6 +120,58 @@ failed:
     GPU_TCO = Err.Description
 End Function
 
+Function GPU_VALUE(system, age_years, Optional rent_usd_per_gpu_hour, Optional discount_rate, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        GPU_VALUE = XLPy.CallUDF("gpuecon_udfs", "GPU_VALUE", Array(system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        GPU_VALUE = XLPy.CallUDF("gpuecon_udfs", "GPU_VALUE", Array(system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions))
+        Exit Function
+    #End If
+failed:
+    GPU_VALUE = Err.Description
+End Function
+
+Function IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, Optional rent_usd_per_gpu_hour, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        IMPLIED_DISCOUNT_RATE = XLPy.CallUDF("gpuecon_udfs", "IMPLIED_DISCOUNT_RATE", Array(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        IMPLIED_DISCOUNT_RATE = XLPy.CallUDF("gpuecon_udfs", "IMPLIED_DISCOUNT_RATE", Array(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions))
+        Exit Function
+    #End If
+failed:
+    IMPLIED_DISCOUNT_RATE = Err.Description
+End Function
+
+Function MAX_LTV(system, rent_usd_per_gpu_hour, Optional min_dscr, Optional debt_rate, Optional tenor_years, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MAX_LTV = XLPy.CallUDF("gpuecon_udfs", "MAX_LTV", Array(system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MAX_LTV = XLPy.CallUDF("gpuecon_udfs", "MAX_LTV", Array(system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions))
+        Exit Function
+    #End If
+failed:
+    MAX_LTV = Err.Description
+End Function
+
+Function MIN_DSCR(system, rent_usd_per_gpu_hour, Optional ltv, Optional debt_rate, Optional tenor_years, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MIN_DSCR = XLPy.CallUDF("gpuecon_udfs", "MIN_DSCR", Array(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MIN_DSCR = XLPy.CallUDF("gpuecon_udfs", "MIN_DSCR", Array(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions))
+        Exit Function
+    #End If
+failed:
+    MIN_DSCR = Err.Description
+End Function
+
 Function ONE_CHART(system, Optional rents, Optional assumptions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -92,6 +183,19 @@ Function ONE_CHART(system, Optional rents, Optional assumptions)
     #End If
 failed:
     ONE_CHART = Err.Description
+End Function
+
+Function PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, Optional discount_rate, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        PAYBACK_MONTHS = XLPy.CallUDF("gpuecon_udfs", "PAYBACK_MONTHS", Array(system, rent_usd_per_gpu_hour, discount_rate, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        PAYBACK_MONTHS = XLPy.CallUDF("gpuecon_udfs", "PAYBACK_MONTHS", Array(system, rent_usd_per_gpu_hour, discount_rate, assumptions))
+        Exit Function
+    #End If
+failed:
+    PAYBACK_MONTHS = Err.Description
 End Function
 
 Function PROJECT_IRR(system, rent_usd_per_gpu_hour, Optional term_years, Optional prepay, Optional assumptions)
@@ -139,6 +243,13 @@ End Function
 Public Sub GpueconRegisterHelp()
     Dim d As String
     Dim a() As Variant
+    d = "Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation."
+    ReDim a(0 To 3)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Age of the GPU in years since purchase. A range gives one result per cell."
+    a(2) = "Optional depreciation method: ""SL"" (default), ""DDB"" or ""MACRS5""."
+    a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="BOOK_VALUE", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Ceiling rent, USD per GPU-hour: reference USD per PFLOP-hour x the system's marketed dense PFLOPS at a basis (defaults $0.70, FP8)."
     ReDim a(0 To 3)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
@@ -146,6 +257,24 @@ Public Sub GpueconRegisterHelp()
     a(2) = "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) or MEM_BW (memory bandwidth, TB/s)."
     a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="CEILING_RENT", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "The monthly debt schedule, spilled with a header: balance, interest, principal, CFADS, DSCR, market value, LTV."
+    ReDim a(0 To 5)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(2) = "Optional loan as a fraction of all-in capex (default: debt_ltv_frac, 0.6). Ranges allowed."
+    a(3) = "Optional loan interest rate, nominal annual (default: debt_rate_annual, 0.10). Ranges allowed."
+    a(4) = "Optional loan tenor in years, whole months (default: debt_tenor_years, 4). Ranges allowed."
+    a(5) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="DEBT_SCHEDULE", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Equity IRR, annual effective, after debt service on a GPU-backed loan (ltv x capex at month 0), at a rent in USD per GPU-hour."
+    ReDim a(0 To 5)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(2) = "Optional loan as a fraction of all-in capex (default: debt_ltv_frac, 0.6). Ranges allowed."
+    a(3) = "Optional loan interest rate, nominal annual (default: debt_rate_annual, 0.10). Ranges allowed."
+    a(4) = "Optional loan tenor in years, whole months (default: debt_tenor_years, 4). Ranges allowed."
+    a(5) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="EQUITY_IRR", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Floor rent, USD per GPU-hour: the rent at which the project IRR equals the hurdle (defaults 15.6% hurdle, 5-year term, 15% prepay)."
     ReDim a(0 To 4)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
@@ -169,12 +298,53 @@ Public Sub GpueconRegisterHelp()
     a(1) = "Optional TCO item: ""total"" (default), ""capital"", ""power"", ""colocation"", ""maintenance"", ""other"", or ""breakdown"" (spills an item/value table). USD per GPU-hour."
     a(2) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="GPU_TCO", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Market value of one GPU (USD) at an age: the rent it can still earn over its life, discounted, plus the residual."
+    ReDim a(0 To 4)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Age of the GPU in years since purchase. A range gives one result per cell."
+    a(2) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(3) = "Optional annual discount rate (payback: none = simple; value: default the hurdle). Ranges allowed."
+    a(4) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="GPU_VALUE", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "The annual discount rate at which GPU_VALUE equals a traded price."
+    ReDim a(0 To 4)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Traded price of one GPU, USD. A range gives one result per cell."
+    a(2) = "Age of the GPU in years since purchase. A range gives one result per cell."
+    a(3) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(4) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="IMPLIED_DISCOUNT_RATE", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Largest loan as a fraction of all-in capex whose DSCR stays >= min_dscr (default 1.20) every month."
+    ReDim a(0 To 5)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(2) = "Optional DSCR covenant (default: debt_min_dscr, 1.20). Ranges allowed."
+    a(3) = "Optional loan interest rate, nominal annual (default: debt_rate_annual, 0.10). Ranges allowed."
+    a(4) = "Optional loan tenor in years, whole months (default: debt_tenor_years, 4). Ranges allowed."
+    a(5) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="MAX_LTV", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Minimum DSCR (cash flow available for debt service / debt service) over the loan's months."
+    ReDim a(0 To 5)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(2) = "Optional loan as a fraction of all-in capex (default: debt_ltv_frac, 0.6). Ranges allowed."
+    a(3) = "Optional loan interest rate, nominal annual (default: debt_rate_annual, 0.10). Ranges allowed."
+    a(4) = "Optional loan tenor in years, whole months (default: debt_tenor_years, 4). Ranges allowed."
+    a(5) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="MIN_DSCR", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "The One Chart's data, spilled with a header: rent (USD/GPU-hr), project IRR (annual), floor and ceiling rent (USD/GPU-hr; $0.70/PFLOP-hr FP8)."
     ReDim a(0 To 2)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
     a(1) = "Optional range of rents, USD per GPU-hour (default: 41 rents from 0.6 x floor to 1.1 x ceiling)."
     a(2) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="ONE_CHART", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Months until the cumulative project cash flow turns positive (discounted when a rate is given)."
+    ReDim a(0 To 3)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(2) = "Optional annual discount rate (payback: none = simple; value: default the hurdle). Ranges allowed."
+    a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="PAYBACK_MONTHS", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Project IRR, annual effective (0.156 = 15.6%), at a rent in USD per GPU-hour; as =(1+IRR(monthly cash flows))^12-1."
     ReDim a(0 To 4)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."

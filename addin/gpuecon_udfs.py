@@ -117,3 +117,93 @@ def ONE_CHART(system, rents=None, assumptions=None):
 def GPUECON_VERSION():
     """The version of the gpuecon engine behind these functions."""
     return excel.version()
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("ltv", doc=D["ltv"], **R)
+@xw.arg("debt_rate", doc=D["debt_rate"], **R)
+@xw.arg("tenor_years", doc=D["tenor_years"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def EQUITY_IRR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """Equity IRR, annual effective, after debt service on a GPU-backed loan (ltv x capex at month 0), at a rent in USD per GPU-hour."""
+    return excel.equity_irr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("ltv", doc=D["ltv"], **R)
+@xw.arg("debt_rate", doc=D["debt_rate"], **R)
+@xw.arg("tenor_years", doc=D["tenor_years"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def MIN_DSCR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """Minimum DSCR (cash flow available for debt service / debt service) over the loan's months."""
+    return excel.min_dscr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("min_dscr", doc=D["min_dscr"], **R)
+@xw.arg("debt_rate", doc=D["debt_rate"], **R)
+@xw.arg("tenor_years", doc=D["tenor_years"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def MAX_LTV(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """Largest loan as a fraction of all-in capex whose DSCR stays >= min_dscr (default 1.20) every month."""
+    return excel.max_ltv(system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("ltv", doc=D["ltv"], **R)
+@xw.arg("debt_rate", doc=D["debt_rate"], **R)
+@xw.arg("tenor_years", doc=D["tenor_years"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """The monthly debt schedule, spilled with a header: balance, interest, principal, CFADS, DSCR, market value, LTV."""
+    return excel.debt_schedule(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("discount_rate", doc=D["discount_rate"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, discount_rate=None, assumptions=None):
+    """Months until the cumulative project cash flow turns positive (discounted when a rate is given)."""
+    return excel.payback_months(system, rent_usd_per_gpu_hour, discount_rate, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("age_years", doc=D["age_years"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("discount_rate", doc=D["discount_rate"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def GPU_VALUE(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None, assumptions=None):
+    """Market value of one GPU (USD) at an age: the rent it can still earn over its life, discounted, plus the residual."""
+    return excel.gpu_value(system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("price_usd_per_gpu", doc=D["price_usd_per_gpu"], **R)
+@xw.arg("age_years", doc=D["age_years"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour=None, assumptions=None):
+    """The annual discount rate at which GPU_VALUE equals a traded price."""
+    return excel.implied_discount_rate(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("age_years", doc=D["age_years"], **R)
+@xw.arg("method", doc=D["method"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def BOOK_VALUE(system, age_years, method=None, assumptions=None):
+    """Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation."""
+    return excel.book_value(system, age_years, method, assumptions)

@@ -23,7 +23,9 @@ def test_irr_increases_with_rent(system, rent, step, prepay, term, lag, tax):
     kw = dict(prepay_frac_contract=prepay, contract_term_years=term, deployment_lag_months=lag, tax_rate_frac=tax)
     lo, hi = ge.project_irr(system, np.array([rent, rent + step]), **kw)
     assume(np.isfinite(lo) and np.isfinite(hi))
-    assert hi > lo
+    assert hi >= lo
+    if lo > -1 + 1e-9:  # near -100% a year (monthly -90%) the annual figure saturates at -1.0
+        assert hi > lo
 
 
 @settings(max_examples=60, deadline=None)

@@ -37,6 +37,15 @@ EXPECTED = {  # the public contract: names, argument order, optional markers
     "GPU_SYSTEMS": [],
     "ONE_CHART": ["system", "rents?", "assumptions?"],
     "GPUECON_VERSION": [],
+    # GPU-backed debt and GPU value (issue 12's names and argument order)
+    "EQUITY_IRR": ["system", "rent_usd_per_gpu_hour", "ltv?", "debt_rate?", "tenor_years?", "assumptions?"],
+    "MIN_DSCR": ["system", "rent_usd_per_gpu_hour", "ltv?", "debt_rate?", "tenor_years?", "assumptions?"],
+    "MAX_LTV": ["system", "rent_usd_per_gpu_hour", "min_dscr?", "debt_rate?", "tenor_years?", "assumptions?"],
+    "DEBT_SCHEDULE": ["system", "rent_usd_per_gpu_hour", "ltv?", "debt_rate?", "tenor_years?", "assumptions?"],
+    "GPU_VALUE": ["system", "age_years", "rent_usd_per_gpu_hour?", "discount_rate?", "assumptions?"],
+    "IMPLIED_DISCOUNT_RATE": ["system", "price_usd_per_gpu", "age_years", "rent_usd_per_gpu_hour?", "assumptions?"],
+    "BOOK_VALUE": ["system", "age_years", "method?", "assumptions?"],
+    "PAYBACK_MONTHS": ["system", "rent_usd_per_gpu_hour", "discount_rate?", "assumptions?"],
 }
 
 

@@ -57,6 +57,7 @@ from ..engine import model as _model
 from ..engine.assumptions import ALIASES, Assumptions
 from ..engine.catalog import System, catalog_frame, get_system, system_names
 from ..engine.errors import GpueconError
+from . import finance_functions
 from .arrays import (
     Batch,
     array_call,
@@ -420,6 +421,14 @@ FUNCTIONS: dict[str, Callable] = {
     "GPU_SYSTEMS": gpu_systems,
     "ONE_CHART": one_chart,
     "GPUECON_VERSION": version,
+    "EQUITY_IRR": finance_functions.equity_irr,
+    "MIN_DSCR": finance_functions.min_dscr,
+    "MAX_LTV": finance_functions.max_ltv,
+    "DEBT_SCHEDULE": finance_functions.debt_schedule,
+    "PAYBACK_MONTHS": finance_functions.payback_months,
+    "GPU_VALUE": finance_functions.gpu_value,
+    "IMPLIED_DISCOUNT_RATE": finance_functions.implied_discount_rate,
+    "BOOK_VALUE": finance_functions.book_value,
 }
 
 #: The functions of :data:`FUNCTIONS` that work element-wise over ranges (one result per row), and
@@ -449,6 +458,17 @@ FUNCTION_DOCS: dict[str, str] = {
     "ONE_CHART": "The One Chart's data, spilled with a header: rent (USD/GPU-hr), project IRR (annual), floor and "
                  "ceiling rent (USD/GPU-hr; $0.70/PFLOP-hr FP8).",
     "GPUECON_VERSION": "The version of the gpuecon engine behind these functions.",
+    "EQUITY_IRR": "Equity IRR, annual effective, after debt service on a GPU-backed loan (ltv x capex at month 0), "
+                  "at a rent in USD per GPU-hour.",
+    "MIN_DSCR": "Minimum DSCR (cash flow available for debt service / debt service) over the loan's months.",
+    "MAX_LTV": "Largest loan as a fraction of all-in capex whose DSCR stays >= min_dscr (default 1.20) every month.",
+    "DEBT_SCHEDULE": "The monthly debt schedule, spilled with a header: balance, interest, principal, CFADS, DSCR, "
+                     "market value, LTV.",
+    "PAYBACK_MONTHS": "Months until the cumulative project cash flow turns positive (discounted when a rate is given).",
+    "GPU_VALUE": "Market value of one GPU (USD) at an age: the rent it can still earn over its life, discounted, "
+                 "plus the residual.",
+    "IMPLIED_DISCOUNT_RATE": "The annual discount rate at which GPU_VALUE equals a traded price.",
+    "BOOK_VALUE": "Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation.",
 }
 
 
@@ -477,6 +497,14 @@ ARG_DOCS: dict[str, str] = {
     "field": "Catalog column, e.g. tflops_fp8_dense, hbm_gb, mem_bw_tb_per_s, chip_tdp_w, it_w_per_gpu, "
              "cpu_mem_gb_per_gpu, market_rent_usd_per_gpu_hour, source_specs.",
     "rents": "Optional range of rents, USD per GPU-hour (default: 41 rents from 0.6 x floor to 1.1 x ceiling).",
+    "ltv": "Optional loan as a fraction of all-in capex (default: debt_ltv_frac, 0.6). Ranges allowed.",
+    "debt_rate": "Optional loan interest rate, nominal annual (default: debt_rate_annual, 0.10). Ranges allowed.",
+    "tenor_years": "Optional loan tenor in years, whole months (default: debt_tenor_years, 4). Ranges allowed.",
+    "min_dscr": "Optional DSCR covenant (default: debt_min_dscr, 1.20). Ranges allowed.",
+    "discount_rate": "Optional annual discount rate (payback: none = simple; value: default the hurdle). Ranges allowed.",
+    "age_years": "Age of the GPU in years since purchase. A range gives one result per cell.",
+    "price_usd_per_gpu": "Traded price of one GPU, USD. A range gives one result per cell.",
+    "method": 'Optional depreciation method: "SL" (default), "DDB" or "MACRS5".',
 }
 
 

@@ -1,0 +1,184 @@
+"""The Excel functions of GPU-backed debt and GPU value: EQUITY_IRR, MIN_DSCR, MAX_LTV, DEBT_SCHEDULE,
+PAYBACK_MONTHS, GPU_VALUE, IMPLIED_DISCOUNT_RATE, BOOK_VALUE (docs/financing.md).
+
+Same shape rules as the other functions: every argument may be a range (broadcast like Excel), a
+bad value fails only its own cell with ``#VALUE! <reason>``, no result is ``#NUM! <reason>``.
+The debt fields also come from the ``assumptions`` range (``debt_ltv_frac``, ``debt_rate_annual``,
+``debt_tenor_years``, ``debt_min_dscr``); an argument given in the cell wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..engine import financing, valuation
+from ..engine.assumptions import Assumptions
+from ..engine.catalog import System
+from ..engine.errors import GpueconError
+from .arrays import array_call, isolate, number_cells, sub, sys_name
+from .errors import ERR_NA, ERR_NUM, cell_error, guarded
+from .reading import is_scalar, read_assumptions, read_system, single_value
+
+#: argument -> the assumption field it sets per row
+_DEBT_ARGS = {"ltv": "debt_ltv_frac", "debt_rate": "debt_rate_annual", "tenor_years": "debt_tenor_years",
+              "min_dscr": "debt_min_dscr"}
+
+
+def _rows(system, assumptions, numbers: dict[str, tuple[object, str | None, bool]],
+          compute: Callable[[Assumptions, dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]],
+          required: tuple[str, ...] = (), market_rent_default: bool = False) -> object:
+    """One vectorized engine call over the broadcast rows; ``numbers``: argument -> (cells, field, nonneg).
+
+    ``compute(a, values)`` returns (result, reason per row); a NaN result shows ``#NUM! reason``.
+    ``market_rent_default``: a blank rent is the row's system's public market rent (``#N/A`` where
+    there is none).
+    """
+    overrides = read_assumptions(assumptions)
+    cells = {name: number_cells(name, raw, field=field, nonneg=nonneg) for name, (raw, field, nonneg) in numbers.items()}
+    batch, fields = array_call(system, overrides, cells, {k: f for k, (_, f, _) in numbers.items() if f})
+    for name in required:
+        batch.fail(np.isnan(batch.values[name]), cell_error(f"{name} is required"))
+    if market_rent_default:
+        rent = batch.values["rent_usd_per_gpu_hour"]
+        systems = batch.values["system"]
+        market = np.array([s.figures.get("market_rent_usd_per_gpu_hour", np.nan) if isinstance(s, System) else np.nan
+                           for s in systems], dtype=float)
+        market = np.where(market > 0, market, np.nan)
+        batch.values["rent_usd_per_gpu_hour"] = rent = np.where(np.isnan(rent), market, rent)
+        batch.fail(np.isnan(rent), lambda i: cell_error(
+            f"{sys_name(systems[i])} has no public market rent in the catalog: give rent_usd_per_gpu_hour", ERR_NA))
+    reasons = np.full(batch.n, "", dtype=object)
+
+    def run(idx: np.ndarray) -> np.ndarray:
+        values = {k: batch.values[k][idx] for k, (_, f, _) in numbers.items() if not f}
+        result, why = compute(Assumptions(None, **sub(fields, idx)), values)
+        reasons[idx] = np.broadcast_to(np.asarray(why, dtype=object), idx.shape)
+        return np.broadcast_to(np.asarray(result, dtype=float), idx.shape)
+
+    result = isolate(batch, np.flatnonzero(batch.ok), run)
+    nan_text = np.array([cell_error(r, ERR_NUM) if r else "" for r in reasons], dtype=object)
+    return batch.output(result, nan_text)
+
+
+def _opt(x: np.ndarray) -> np.ndarray | None:
+    """An optional per-row number: None when no row gives it (the engine's default applies)."""
+    return None if np.all(np.isnan(x)) else x
+
+
+def _debt(ltv, debt_rate, tenor_years, min_dscr=None) -> dict[str, tuple[object, str | None, bool]]:
+    args = {"ltv": ltv, "debt_rate": debt_rate, "tenor_years": tenor_years, "min_dscr": min_dscr}
+    return {k: (v, _DEBT_ARGS[k], False) for k, v in args.items()}
+
+
+@guarded
+def equity_irr(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """Equity IRR (annual effective) after debt service, at a rent in USD per GPU-hour."""
+    def compute(a, v):
+        d = financing.equity_irr_detail(a, v["rent_usd_per_gpu_hour"])
+        return d.annual, d.reason
+    return _rows(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
+                                       **_debt(ltv, debt_rate, tenor_years)}, compute, ("rent_usd_per_gpu_hour",))
+
+
+@guarded
+def min_dscr(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """Minimum DSCR (cash flow available for debt service / debt service) over the months with debt service."""
+    def compute(a, v):
+        d = financing.min_dscr(a, v["rent_usd_per_gpu_hour"])
+        return d, np.where(np.isnan(d), "no debt service (a loan of 0)", "")
+    return _rows(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
+                                       **_debt(ltv, debt_rate, tenor_years)}, compute, ("rent_usd_per_gpu_hour",))
+
+
+@guarded
+def max_ltv(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """Largest loan as a fraction of all-in capex whose DSCR stays >= min_dscr in every month with debt service."""
+    def compute(a, v):
+        d = financing.max_ltv_detail(a, v["rent_usd_per_gpu_hour"])
+        return d.frac, d.reason
+    args = {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True), **_debt(None, debt_rate, tenor_years, min_dscr)}
+    del args["ltv"]
+    return _rows(system, assumptions, args, compute, ("rent_usd_per_gpu_hour",))
+
+
+@guarded
+def payback_months(system, rent_usd_per_gpu_hour, discount_rate=None, assumptions=None):
+    """Months until the cumulative project cash flow turns positive (discounted at discount_rate when given)."""
+    def compute(a, v):
+        d = financing.payback_detail(a, v["rent_usd_per_gpu_hour"], _opt(v["discount_rate"]))
+        return d.months, d.reason
+    return _rows(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
+                                       "discount_rate": (discount_rate, None, False)}, compute,
+                 ("rent_usd_per_gpu_hour",))
+
+
+@guarded
+def gpu_value(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None, assumptions=None):
+    """Market value of one GPU (USD) at an age: the rent it can still earn, discounted, plus the residual."""
+    def compute(a, v):
+        value = valuation.gpu_value(a, v["age_years"], v["rent_usd_per_gpu_hour"], _opt(v["discount_rate"]))
+        return value, ""
+    return _rows(system, assumptions, {"age_years": (age_years, None, True),
+                                       "rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
+                                       "discount_rate": (discount_rate, None, False)}, compute, ("age_years",),
+                 market_rent_default=True)
+
+
+@guarded
+def implied_discount_rate(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour=None, assumptions=None):
+    """The annual discount rate at which GPU_VALUE equals a traded price (the rate the market is paying)."""
+    def compute(a, v):
+        d = valuation.implied_discount_rate_detail(a, v["price_usd_per_gpu"], v["age_years"],
+                                                   v["rent_usd_per_gpu_hour"])
+        return d.annual, d.reason
+    return _rows(system, assumptions, {"price_usd_per_gpu": (price_usd_per_gpu, None, True),
+                                       "age_years": (age_years, None, True),
+                                       "rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True)}, compute,
+                 ("price_usd_per_gpu", "age_years"), market_rent_default=True)
+
+
+@guarded
+def book_value(system, age_years, method=None, assumptions=None):
+    """Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5."""
+    if not is_scalar(method):
+        raise GpueconError("method", "a range", "one method", "method must be a single SL, DDB or MACRS5")
+    m = single_value(method)
+    how = "SL" if m is None or (isinstance(m, str) and not m.strip()) else m
+
+    def compute(a, v):
+        return valuation.book_value(a, v["age_years"], how), ""
+    return _rows(system, assumptions, {"age_years": (age_years, None, True)}, compute, ("age_years",))
+
+
+DEBT_SCHEDULE_HEADER = ["month", "opening_balance_usd", "interest_usd", "principal_usd", "debt_service_usd",
+                        "closing_balance_usd", "cfads_usd", "dscr", "market_value_usd", "ltv"]
+
+
+@guarded
+def debt_schedule(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
+    """The monthly debt schedule with a header: balances, interest, principal, CFADS, DSCR, market value, LTV."""
+    overrides = read_assumptions(assumptions)
+    if not all(is_scalar(x) for x in (system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years)):
+        raise GpueconError("system", "a range", "single values", "DEBT_SCHEDULE takes single values (one schedule)")
+    args = dict(overrides)
+    for name, raw in (("ltv", ltv), ("debt_rate", debt_rate), ("tenor_years", tenor_years)):
+        x = single_value(raw)
+        if x is not None and not (isinstance(x, str) and not x.strip()):
+            args[_DEBT_ARGS[name]] = x
+    rent = single_value(rent_usd_per_gpu_hour)
+    a = Assumptions(read_system(single_value(system), overrides), **args)
+    s = financing.debt_schedule(a, rent)
+    months = s["month"].to_numpy(dtype=float)
+    life_age = months / 12.0
+    value = np.asarray(valuation.gpu_value(a, life_age, rent), dtype=float)
+    out: list[list[object]] = [list(DEBT_SCHEDULE_HEADER)]
+    for i, row in enumerate(s.itertuples(index=False)):
+        dscr = float(row.dscr)
+        ltv_i = float(row.closing_balance_usd) / value[i] if value[i] > 0 else float("nan")
+        out.append([float(row.month), float(row.opening_balance_usd), float(row.interest_usd),
+                    float(row.principal_usd), float(row.debt_service_usd), float(row.closing_balance_usd),
+                    float(row.cfads_usd), dscr if np.isfinite(dscr) else "", float(value[i]),
+                    float(ltv_i) if np.isfinite(ltv_i) else ""])
+    return out
