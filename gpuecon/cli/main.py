@@ -30,7 +30,7 @@ from .common import CliError, prepare_dir, prepare_file, run, stdout_console
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GPU economics: TCO, floor and ceiling rent, SOCAMM cost, the One Chart.")
 
 #: modules that add commands (each has ``register(app)``)
-_PLUGINS: tuple[str, ...] = ("export", "addin", "batch", "finance")
+_PLUGINS: tuple[str, ...] = ("export", "addin", "batch", "finance", "tokens")
 
 #: image formats ``chart -o`` writes (no extension: .png is added)
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
