@@ -64,3 +64,23 @@ def test_series_and_arrays_broadcast():
     irr = ge.project_irr("VR NVL72", rents, prepay_frac_contract=np.array([0.0, 0.15, 0.3]))
     assert irr.shape == (2, 3)
     assert irr[1, 2] == pytest.approx(float(ge.project_irr("VR NVL72", 8.0, prepay_frac_contract=0.3)), abs=1e-12)
+
+
+def test_debt_columns_bring_equity_returns():
+    """A scenario table with debt fields gets equity_irr_annual and min_dscr; without them it does not."""
+    import pandas as pd
+
+    from gpuecon.engine import financing
+    from gpuecon.engine.frame import evaluate
+
+    df = pd.DataFrame({"system": ["GB300 NVL72", "GB300 NVL72"], "rent": [3.5, 3.5],
+                       "debt_ltv_frac": [0.5, "60%"], "debt_rate_annual": [0.12, None]})
+    res = evaluate(df)
+    assert res.equity_irr_annual[0] == pytest.approx(float(financing.equity_irr(
+        "GB300 NVL72", 3.5, debt_ltv_frac=0.5, debt_rate_annual=0.12)), rel=1e-12)
+    assert res.min_dscr[1] == pytest.approx(float(financing.min_dscr("GB300 NVL72", 3.5, debt_ltv_frac=0.6)), rel=1e-12)
+    again = evaluate(res)  # a results file fed back in is recomputed, not refused
+    assert again.equity_irr_annual.tolist() == pytest.approx(res.equity_irr_annual.tolist())
+    assert "equity_irr_annual" not in evaluate(df[["system", "rent"]]).columns
+    bad = evaluate(pd.DataFrame({"system": ["GB300 NVL72"], "rent": [3.5], "debt_rate_annual": [10]}))
+    assert "10 means 1000%" in bad.error[0]

@@ -49,7 +49,10 @@ RESULT_COLUMNS = (
     "headroom_frac", "note", "error",
 )
 _COL_ALIASES = {**ALIASES, "rent": "rent_usd_per_gpu_hour", "price_per_pflop": "usd_per_pflop_hour"}
-OUTPUT_COLUMNS = frozenset(RESULT_COLUMNS)
+#: written when a scenario table gives any debt field (debt_ltv_frac, debt_rate_annual, ...)
+DEBT_RESULT_COLUMNS = ("equity_irr_annual", "min_dscr")
+DEBT_FIELDS = ("debt_ltv_frac", "debt_rate_annual", "debt_tenor_years", "debt_min_dscr")
+OUTPUT_COLUMNS = frozenset(RESULT_COLUMNS + DEBT_RESULT_COLUMNS)
 LABEL_COLUMNS = frozenset({"scenario", "label", "id", "notes", "comment"})  # copied through, never read
 
 
@@ -208,6 +211,14 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None, pass
         "tco_usd_per_pflop_hour": tco["total"] / perf,
         "headroom_frac": (ceiling - floor) / (floor_rent(a.replace(system_price_uplift_frac=explicit((1 + a.system_price_uplift_frac) * 2 - 1))) - floor),
     }
+    if any(f in by_key for f in DEBT_FIELDS):  # the debt columns are inputs: equity returns too
+        from .financing import equity_irr_detail, min_dscr
+
+        eq = equity_irr_detail(a, safe_rent)
+        results["equity_irr_annual"] = np.where(np.isnan(rent), np.nan, eq.annual)
+        results["min_dscr"] = np.where(np.isnan(rent), np.nan, min_dscr(a, safe_rent))
+        eq_note = np.where(np.isnan(rent), "", np.broadcast_to(eq.reason, (n,)))
+        note = np.where(eq_note == "", note, np.where(note == "", eq_note, note + "; " + eq_note))
     for key, arr in results.items():
         out[key] = np.where(ok, np.broadcast_to(arr, (n,)), np.nan)
     out["note"] = np.where(ok, note, "")
