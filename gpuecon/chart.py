@@ -44,3 +44,49 @@ def draw_one_chart(data: OneChart, path: str | Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def draw_debt_chart(a, rent_usd_per_gpu_hour: float, path: str | Path, *, covenant_ltv: float | None = None,
+                    **debt) -> Path:
+    """A lender's chart to a PNG: loan balance, market value and book value over the GPU's life.
+
+    The loan is :func:`gpuecon.engine.financing.debt_schedule` (``debt``: its keywords), the market
+    value :func:`gpuecon.engine.valuation.gpu_value` at each month's age (rent and discount rate as
+    the assumptions give them) and the book value straight-line. The covenant line is
+    ``covenant_ltv x market value`` (default: the loan's LTV at origination): the balance should
+    stay below it.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .engine import financing, valuation
+
+    path = Path(path)
+    sched = financing.debt_schedule(a, rent_usd_per_gpu_hour, **debt)
+    life_months = float(np.asarray(a.useful_life_years)) * 12.0
+    months = np.arange(0.0, np.floor(life_months) + 1.0)
+    ages = months / 12.0
+    market = np.asarray(valuation.gpu_value(a, ages, rent_usd_per_gpu_hour), float)
+    book = np.asarray(valuation.book_value(a, ages, "SL"), float)
+    balance = np.zeros(months.size)
+    k = min(months.size, len(sched))
+    balance[:k] = sched["closing_balance_usd"].to_numpy()[:k]
+    loan0 = float(sched["closing_balance_usd"].iloc[0])
+    ltv0 = covenant_ltv if covenant_ltv is not None else (loan0 / market[0] if market[0] > 0 else np.nan)
+    fig, ax = plt.subplots(figsize=(9, 5.5), dpi=120)
+    ax.plot(ages, market / 1000, color="tab:blue", lw=2.0, label="Market value (rent it can still earn, discounted)")
+    ax.plot(ages, book / 1000, color="grey", lw=1.5, ls="--", label="Book value (straight-line)")
+    ax.plot(ages, balance / 1000, color="tab:red", lw=2.0, label="Loan balance")
+    ax.plot(ages, ltv0 * market / 1000, color="tab:red", lw=1.0, ls=":", label=f"Covenant: {ltv0:.0%} of market value")
+    ax.set_xlabel("Age of the GPU, years")
+    ax.set_ylabel("USD thousands per GPU")
+    name = a.system.name if a.system is not None else "custom"
+    ax.set_title(f"Collateral: {name} at ${rent_usd_per_gpu_hour:.2f}/GPU-hr")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

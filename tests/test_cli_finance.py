@@ -69,3 +69,15 @@ def test_debt_fields_are_assumptions_everywhere():
 
     a = Assumptions(GB300, debt_ltv_frac=0.5)  # the one assumptions object carries it
     assert float(financing.equity_irr(a, 3.5)) == pytest.approx(by_set["equity_irr_annual"], rel=1e-12)
+
+
+def test_lender_chart(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "lender.png"
+    res = CliRunner().invoke(app, ["debt", GB300, "3.5", "--chart", str(out), "--covenant-ltv", "0.7"])
+    assert res.exit_code == 0, res.output
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.size[0] > 600
+    bad = CliRunner().invoke(app, ["debt", GB300, "3.5", "--chart", str(tmp_path / "x.txt")])
+    assert bad.exit_code == 2 and "the chart is a PNG" in bad.output

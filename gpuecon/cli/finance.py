@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .common import prepare_file, run
+from .common import CliError, prepare_file, run
 
 #: option -> engine keyword; every default is the engine's (gpuecon.engine.financing_inputs.FIELDS)
 _DEBT = {"ltv": "debt_ltv_frac", "rate": "debt_rate_annual", "tenor": "debt_tenor_years",
@@ -40,6 +40,8 @@ def register(app: typer.Typer) -> None:
                  amortization: Annotated[str | None, typer.Option("--amortization", metavar="KIND", help="level (default), straight, bullet or sculpted")] = None,
                  min_dscr: Annotated[str | None, typer.Option("--min-dscr", metavar="X", help="DSCR covenant for max LTV and sculpting (default 1.20)")] = None,
                  schedule: Annotated[Path | None, typer.Option("--schedule", metavar="FILE.csv", help="Also write the monthly debt schedule as CSV")] = None,
+                 chart: Annotated[Path | None, typer.Option("--chart", metavar="FILE.png", help="Also draw the lender's chart: loan balance vs market and book value, with the covenant")] = None,
+                 covenant: Annotated[str | None, typer.Option("--covenant-ltv", metavar="X", help="Covenant LTV on the chart (default: the LTV at origination)")] = None,
                  sets: SetOpt = None, as_json: JsonOpt = False) -> None:
         """Equity IRR, DSCR, max LTV and payback of a GPU-backed loan at a rent."""
         a = assumptions_for(system, sets)
@@ -47,6 +49,10 @@ def register(app: typer.Typer) -> None:
                     min_dscr=num("--min-dscr", min_dscr), amortization=amortization)
         if schedule is not None:
             prepare_file(schedule, "--schedule", "the debt schedule")
+        if chart is not None:
+            if chart.suffix.lower() != ".png":
+                raise CliError(f"--chart {chart}: the chart is a PNG; give a path ending in .png")
+            prepare_file(chart, "--chart", "the chart")
         eq = financing.equity_irr_detail(a, rent, **kw)
         sizing = {k: v for k, v in kw.items() if k != "debt_ltv_frac"}
         mx = financing.max_ltv_detail(a, rent, **sizing)
@@ -61,6 +67,11 @@ def register(app: typer.Typer) -> None:
         if schedule is not None:
             financing.debt_schedule(a, rent, **kw).to_csv(schedule, index=False)
             typer.echo(f"wrote {schedule}", err=True)
+        if chart is not None:
+            from ..chart import draw_debt_chart
+
+            draw_debt_chart(a, rent, chart, covenant_ltv=num("--covenant-ltv", covenant), **kw)
+            typer.echo(f"wrote {chart}", err=True)
 
     @app.command("value")
     @run
