@@ -92,7 +92,11 @@ def _function(name: str, func_deco: str, arg_deco: str) -> str:
     head = ", ".join(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}" for p in params)
     lines.append(f"def {name}({head}):")
     lines.append(f'    """{FUNCTION_DOCS[name]}"""')
-    lines.append(f"    return excel.{impl.__name__}({', '.join(p.name for p in params)})")
+    from gpuecon.excel import functions
+
+    call = (f"excel.{impl.__name__}" if getattr(functions, impl.__name__, None) is impl
+            else f'excel.FUNCTIONS["{name}"]')  # functions kept in another module of gpuecon.excel
+    lines.append(f"    return {call}({', '.join(p.name for p in params)})")
     return "\n".join(lines) + "\n"
 
 

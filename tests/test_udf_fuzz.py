@@ -154,3 +154,25 @@ def test_hurdle_errors_name_the_field_value_and_range(h):
         assert out.startswith("#VALUE! hurdle_irr = ") and f"means {h * 100:g}%" in out
     else:
         assert out.startswith("#VALUE! hurdle_irr must be in (-1, 10], got ")
+
+
+DEBT_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+debt_assumptions = st.one_of(assumption_ranges, st.lists(st.tuples(
+    st.sampled_from(["debt_ltv_frac", "debt_rate_annual", "debt_tenor_years", "debt_min_dscr", "ltv"]), scalars
+).map(list), min_size=1, max_size=3))
+
+
+@DEBT_SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), values, values, values, values, debt_assumptions)
+def test_debt_functions(system, rent, a, b, c, assumptions):
+    for fn in (U.EQUITY_IRR, U.MIN_DSCR, U.MAX_LTV, U.DEBT_SCHEDULE):
+        check(fn(system, rent, a, b, c, assumptions))
+    check(U.PAYBACK_MONTHS(system, rent, a, assumptions))
+
+
+@DEBT_SETTINGS
+@given(st.one_of(st.just("H100 SXM"), values), values, values, values, assumption_ranges)
+def test_value_functions(system, age, x, y, assumptions):
+    check(U.GPU_VALUE(system, age, x, y, assumptions))
+    check(U.IMPLIED_DISCOUNT_RATE(system, x, age, y, assumptions))
+    check(U.BOOK_VALUE(system, age, x, assumptions))

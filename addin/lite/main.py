@@ -117,7 +117,7 @@ def GPUECON_VERSION():
 @arg("assumptions", doc=D["assumptions"], **R)
 def EQUITY_IRR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Equity IRR, annual effective, after debt service on a GPU-backed loan (ltv x capex at month 0), at a rent in USD per GPU-hour."""
-    return excel.equity_irr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return excel.FUNCTIONS["EQUITY_IRR"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -129,7 +129,7 @@ def EQUITY_IRR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_ye
 @arg("assumptions", doc=D["assumptions"], **R)
 def MIN_DSCR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Minimum DSCR (cash flow available for debt service / debt service) over the loan's months."""
-    return excel.min_dscr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return excel.FUNCTIONS["MIN_DSCR"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -141,7 +141,7 @@ def MIN_DSCR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_year
 @arg("assumptions", doc=D["assumptions"], **R)
 def MAX_LTV(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Largest loan as a fraction of all-in capex whose DSCR stays >= min_dscr (default 1.20) every month."""
-    return excel.max_ltv(system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions)
+    return excel.FUNCTIONS["MAX_LTV"](system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -153,7 +153,7 @@ def MAX_LTV(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_
 @arg("assumptions", doc=D["assumptions"], **R)
 def DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """The monthly debt schedule, spilled with a header: balance, interest, principal, CFADS, DSCR, market value, LTV."""
-    return excel.debt_schedule(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return excel.FUNCTIONS["DEBT_SCHEDULE"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -163,7 +163,7 @@ def DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor
 @arg("assumptions", doc=D["assumptions"], **R)
 def PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, discount_rate=None, assumptions=None):
     """Months until the cumulative project cash flow turns positive (discounted when a rate is given)."""
-    return excel.payback_months(system, rent_usd_per_gpu_hour, discount_rate, assumptions)
+    return excel.FUNCTIONS["PAYBACK_MONTHS"](system, rent_usd_per_gpu_hour, discount_rate, assumptions)
 
 
 @func
@@ -174,7 +174,7 @@ def PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, discount_rate=None, assumption
 @arg("assumptions", doc=D["assumptions"], **R)
 def GPU_VALUE(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None, assumptions=None):
     """Market value of one GPU (USD) at an age: the rent it can still earn over its life, discounted, plus the residual."""
-    return excel.gpu_value(system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions)
+    return excel.FUNCTIONS["GPU_VALUE"](system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions)
 
 
 @func
@@ -185,7 +185,7 @@ def GPU_VALUE(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None,
 @arg("assumptions", doc=D["assumptions"], **R)
 def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour=None, assumptions=None):
     """The annual discount rate at which GPU_VALUE equals a traded price."""
-    return excel.implied_discount_rate(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions)
+    return excel.FUNCTIONS["IMPLIED_DISCOUNT_RATE"](system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions)
 
 
 @func
@@ -195,4 +195,4 @@ def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu
 @arg("assumptions", doc=D["assumptions"], **R)
 def BOOK_VALUE(system, age_years, method=None, assumptions=None):
     """Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation."""
-    return excel.book_value(system, age_years, method, assumptions)
+    return excel.FUNCTIONS["BOOK_VALUE"](system, age_years, method, assumptions)
