@@ -196,3 +196,75 @@ def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu
 def BOOK_VALUE(system, age_years, method=None, assumptions=None):
     """Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation."""
     return excel.book_value(system, age_years, method, assumptions)
+
+
+@func
+@arg("input_usd_per_mtok", doc=D["input_usd_per_mtok"], **R)
+@arg("output_usd_per_mtok", doc=D["output_usd_per_mtok"], **R)
+@arg("cached_input_usd_per_mtok", doc=D["cached_input_usd_per_mtok"], **R)
+@arg("input_output_ratio", doc=D["input_output_ratio"], **R)
+@arg("cache_hit_frac", doc=D["cache_hit_frac"], **R)
+def TOKEN_PRICE(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok=None, input_output_ratio=None, cache_hit_frac=None):
+    """Blended USD per million tokens over input and output: (ratio x (hit x cached + (1 - hit) x input) + output) / (ratio + 1)."""
+    return excel.token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, input_output_ratio, cache_hit_frac)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("tokens_per_sec_per_gpu", doc=D["tokens_per_sec_per_gpu"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def TOKEN_COST(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour=None, assumptions=None):
+    """USD per million tokens produced: USD per GPU-hour (the rent, or the TCO when blank) / (tokens/s x 3600 x utilization) x 10^6."""
+    return excel.token_cost(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("tokens_per_sec_per_gpu", doc=D["tokens_per_sec_per_gpu"], **R)
+@arg("price_usd_per_mtok", doc=D["price_usd_per_mtok"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def TOKEN_MARGIN(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour=None, assumptions=None):
+    """Gross margin on tokens sold at a price, 1 - TOKEN_COST / price (a fraction; below 0 at a loss)."""
+    return excel.token_margin(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("hurdle_irr", doc=D["hurdle_irr"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def BREAKEVEN_UTILIZATION(system, rent_usd_per_gpu_hour, hurdle_irr=None, assumptions=None):
+    """Utilization (fraction of hours billed) at which a rent in USD per GPU-hour earns exactly the hurdle IRR; #NUM! above 100%."""
+    return excel.breakeven_utilization(system, rent_usd_per_gpu_hour, hurdle_irr, assumptions)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("output", doc=D["output"], **R)
+@arg("swing_frac", doc=D["swing_frac"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def SENSITIVITY(system, output=None, swing_frac=None, rent_usd_per_gpu_hour=None, assumptions=None):
+    """Tornado table, spilled with a header: each numeric input moved -/+ swing_frac (default 0.2), the output (floor, tco, irr, equity_irr) at each, largest swing first."""
+    return excel.sensitivity(system, output, swing_frac, rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("old_system", doc=D["old_system"], **R)
+@arg("new_system", doc=D["new_system"], **R)
+@arg("basis", doc=D["basis"], **R)
+@arg("new_rent_usd_per_gpu_hour", doc=D["new_rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def COMPETITIVE_RENT(old_system, new_system, basis=None, new_rent_usd_per_gpu_hour=None, assumptions=None):
+    """USD per GPU-hour the old system must fall to so its $/PFLOP matches the new one's at new_rent (default the new floor): new_rent / new PFLOPS x old PFLOPS."""
+    return excel.competitive_rent(old_system, new_system, basis, new_rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("basis", doc=D["basis"], **R)
+@arg("year", doc=D["year"], **R)
+def PFLOP_TREND(basis=None, year=None):
+    """The $/PFLOP-hour trend at a year (default the newest launch year): a log-linear fit of public rent / marketed PFLOPS against launch year."""
+    return excel.pflop_trend(basis, year)
