@@ -54,6 +54,19 @@ from .reading import (
     single_value,
 )
 
+OUT_OF_RANGE = "the result is out of floating-point range"
+
+
+def _finite(x) -> tuple[np.ndarray, np.ndarray]:
+    """(result with +/-inf as NaN, the reason per row): extreme inputs never show as an infinite number."""
+    x = np.asarray(x, dtype=float)
+    bad = np.isinf(x)
+    return np.where(bad, np.nan, x), np.where(bad, OUT_OF_RANGE, "").astype(object)
+
+
+def _num_text(reasons: np.ndarray) -> np.ndarray:
+    return np.array([cell_error(r, ERR_NUM) if r else "" for r in reasons], dtype=object)
+
 
 def _rent_or_tco(a: Assumptions, rent: np.ndarray) -> np.ndarray | None:
     """The per-row cost per GPU-hour: the rent where given, the TCO where blank (None: TCO in every row)."""
@@ -83,15 +96,16 @@ def token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mt
     cached = np.where(np.isnan(v["cached_input_usd_per_mtok"]), inp, v["cached_input_usd_per_mtok"])
     result = isolate(batch, np.flatnonzero(batch.ok), lambda idx: tokens.token_price(
         inp[idx], v["output_usd_per_mtok"][idx], cached[idx], v["input_output_ratio"][idx], v["cache_hit_frac"][idx]))
-    return batch.output(result)
+    result, why = _finite(result)
+    return batch.output(result, _num_text(why))
 
 
 @guarded
 def token_cost(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour=None, assumptions=None):
     """USD per million tokens produced: cost per GPU-hour / (tokens/s x 3600 x utilization) x 10^6."""
     def compute(a, v):
-        cost = tokens.token_cost_usd_per_mtok(a, v["tokens_per_sec_per_gpu"], _rent_or_tco(a, v["rent_usd_per_gpu_hour"]))
-        return cost, ""
+        return _finite(tokens.token_cost_usd_per_mtok(a, v["tokens_per_sec_per_gpu"],
+                                                      _rent_or_tco(a, v["rent_usd_per_gpu_hour"])))
     return rows_call(system, assumptions, {"tokens_per_sec_per_gpu": (tokens_per_sec_per_gpu, None, False),
                                        "rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True)}, compute, ("tokens_per_sec_per_gpu",))
 
@@ -100,9 +114,8 @@ def token_cost(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour=None, assum
 def token_margin(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour=None, assumptions=None):
     """Gross margin on tokens sold at a price, 1 - cost / price (below 0 where they cost more)."""
     def compute(a, v):
-        margin = tokens.token_margin(a, v["tokens_per_sec_per_gpu"], v["price_usd_per_mtok"],
-                                     _rent_or_tco(a, v["rent_usd_per_gpu_hour"]))
-        return margin, ""
+        return _finite(tokens.token_margin(a, v["tokens_per_sec_per_gpu"], v["price_usd_per_mtok"],
+                                           _rent_or_tco(a, v["rent_usd_per_gpu_hour"])))
     return rows_call(system, assumptions, {"tokens_per_sec_per_gpu": (tokens_per_sec_per_gpu, None, False),
                                        "price_usd_per_mtok": (price_usd_per_mtok, None, False),
                                        "rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True)}, compute,
@@ -196,8 +209,9 @@ def competitive_rent(old_system, new_system, basis=None, new_rent_usd_per_gpu_ho
                 return np.broadcast_to(decisions.competitive_rent(
                     Assumptions(None, **sub(old_fields, idx)), new, b, _rent_or_floor(new, rent[idx])), idx.shape)
             result[rows] = isolate(batch, rows, run)[rows]
+    result, why = _finite(result)
+    nan_text = _num_text(why)
     neg = batch.ok & (result < 0)
-    nan_text = np.full(batch.n, "", dtype=object)
     for i in np.flatnonzero(neg):
         nan_text[i] = cell_error(f"the new system's {model.negative_floor_reason(float(result[i]))}", ERR_NUM)
     return batch.output(np.where(neg, np.nan, result), nan_text)
