@@ -16,6 +16,19 @@ failed:
     BOOK_VALUE = Err.Description
 End Function
 
+Function BREAKEVEN_UTILIZATION(system, rent_usd_per_gpu_hour, Optional hurdle_irr, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        BREAKEVEN_UTILIZATION = XLPy.CallUDF("gpuecon_udfs", "BREAKEVEN_UTILIZATION", Array(system, rent_usd_per_gpu_hour, hurdle_irr, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        BREAKEVEN_UTILIZATION = XLPy.CallUDF("gpuecon_udfs", "BREAKEVEN_UTILIZATION", Array(system, rent_usd_per_gpu_hour, hurdle_irr, assumptions))
+        Exit Function
+    #End If
+failed:
+    BREAKEVEN_UTILIZATION = Err.Description
+End Function
+
 Function CEILING_RENT(system, Optional usd_per_pflop_hour, Optional basis, Optional assumptions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -27,6 +40,19 @@ Function CEILING_RENT(system, Optional usd_per_pflop_hour, Optional basis, Optio
     #End If
 failed:
     CEILING_RENT = Err.Description
+End Function
+
+Function COMPETITIVE_RENT(old_system, new_system, Optional basis, Optional new_rent_usd_per_gpu_hour, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        COMPETITIVE_RENT = XLPy.CallUDF("gpuecon_udfs", "COMPETITIVE_RENT", Array(old_system, new_system, basis, new_rent_usd_per_gpu_hour, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        COMPETITIVE_RENT = XLPy.CallUDF("gpuecon_udfs", "COMPETITIVE_RENT", Array(old_system, new_system, basis, new_rent_usd_per_gpu_hour, assumptions))
+        Exit Function
+    #End If
+failed:
+    COMPETITIVE_RENT = Err.Description
 End Function
 
 Function DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, Optional ltv, Optional debt_rate, Optional tenor_years, Optional assumptions)
@@ -198,6 +224,19 @@ failed:
     PAYBACK_MONTHS = Err.Description
 End Function
 
+Function PFLOP_TREND(Optional basis, Optional year)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        PFLOP_TREND = XLPy.CallUDF("gpuecon_udfs", "PFLOP_TREND", Array(basis, year), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        PFLOP_TREND = XLPy.CallUDF("gpuecon_udfs", "PFLOP_TREND", Array(basis, year))
+        Exit Function
+    #End If
+failed:
+    PFLOP_TREND = Err.Description
+End Function
+
 Function PROJECT_IRR(system, rent_usd_per_gpu_hour, Optional term_years, Optional prepay, Optional assumptions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -224,6 +263,19 @@ failed:
     RENT_PER_PFLOP = Err.Description
 End Function
 
+Function SENSITIVITY(system, Optional output, Optional swing_frac, Optional rent_usd_per_gpu_hour, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        SENSITIVITY = XLPy.CallUDF("gpuecon_udfs", "SENSITIVITY", Array(system, output, swing_frac, rent_usd_per_gpu_hour, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        SENSITIVITY = XLPy.CallUDF("gpuecon_udfs", "SENSITIVITY", Array(system, output, swing_frac, rent_usd_per_gpu_hour, assumptions))
+        Exit Function
+    #End If
+failed:
+    SENSITIVITY = Err.Description
+End Function
+
 Function SOCAMM_COST(capacity_gb_or_system, Optional usd_per_gb, Optional gross_margin)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -235,6 +287,45 @@ Function SOCAMM_COST(capacity_gb_or_system, Optional usd_per_gb, Optional gross_
     #End If
 failed:
     SOCAMM_COST = Err.Description
+End Function
+
+Function TOKEN_COST(system, tokens_per_sec_per_gpu, Optional rent_usd_per_gpu_hour, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        TOKEN_COST = XLPy.CallUDF("gpuecon_udfs", "TOKEN_COST", Array(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        TOKEN_COST = XLPy.CallUDF("gpuecon_udfs", "TOKEN_COST", Array(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour, assumptions))
+        Exit Function
+    #End If
+failed:
+    TOKEN_COST = Err.Description
+End Function
+
+Function TOKEN_MARGIN(system, tokens_per_sec_per_gpu, price_usd_per_mtok, Optional rent_usd_per_gpu_hour, Optional assumptions)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        TOKEN_MARGIN = XLPy.CallUDF("gpuecon_udfs", "TOKEN_MARGIN", Array(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour, assumptions), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        TOKEN_MARGIN = XLPy.CallUDF("gpuecon_udfs", "TOKEN_MARGIN", Array(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour, assumptions))
+        Exit Function
+    #End If
+failed:
+    TOKEN_MARGIN = Err.Description
+End Function
+
+Function TOKEN_PRICE(input_usd_per_mtok, output_usd_per_mtok, Optional cached_input_usd_per_mtok, Optional input_output_ratio, Optional cache_hit_frac)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        TOKEN_PRICE = XLPy.CallUDF("gpuecon_udfs", "TOKEN_PRICE", Array(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, input_output_ratio, cache_hit_frac), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        TOKEN_PRICE = XLPy.CallUDF("gpuecon_udfs", "TOKEN_PRICE", Array(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, input_output_ratio, cache_hit_frac))
+        Exit Function
+    #End If
+failed:
+    TOKEN_PRICE = Err.Description
 End Function
 
 
@@ -250,6 +341,13 @@ Public Sub GpueconRegisterHelp()
     a(2) = "Optional depreciation method: ""SL"" (default), ""DDB"" or ""MACRS5""."
     a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="BOOK_VALUE", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Utilization (fraction of hours billed) at which a rent in USD per GPU-hour earns exactly the hurdle IRR; #NUM! above 100%."
+    ReDim a(0 To 3)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(2) = "Optional hurdle project IRR, annual fraction (default 0.156 = 15.6%). A range gives one result per cell."
+    a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="BREAKEVEN_UTILIZATION", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Ceiling rent, USD per GPU-hour: reference USD per PFLOP-hour x the system's marketed dense PFLOPS at a basis (defaults $0.70, FP8)."
     ReDim a(0 To 3)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
@@ -257,6 +355,14 @@ Public Sub GpueconRegisterHelp()
     a(2) = "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) or MEM_BW (memory bandwidth, TB/s)."
     a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="CEILING_RENT", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "USD per GPU-hour the old system must fall to so its $/PFLOP matches the new one's at new_rent (default the new floor): new_rent / new PFLOPS x old PFLOPS."
+    ReDim a(0 To 4)
+    a(0) = "The installed system: a catalog name (its marketed PFLOPS). Ranges allowed."
+    a(1) = "The new generation: a catalog name, or blank/custom with the assumptions range. Ranges allowed."
+    a(2) = "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) or MEM_BW (memory bandwidth, TB/s)."
+    a(3) = "Optional rent of the new system, USD per GPU-hour (default: its floor rent). Ranges allowed."
+    a(4) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="COMPETITIVE_RENT", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "The monthly debt schedule, spilled with a header: balance, interest, principal, CFADS, DSCR, market value, LTV."
     ReDim a(0 To 5)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
@@ -345,6 +451,11 @@ Public Sub GpueconRegisterHelp()
     a(2) = "Optional annual discount rate (payback: none = simple; value: default the hurdle). Ranges allowed."
     a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="PAYBACK_MONTHS", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "The $/PFLOP-hour trend at a year (default the newest launch year): a log-linear fit of public rent / marketed PFLOPS against launch year."
+    ReDim a(0 To 1)
+    a(0) = "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) or MEM_BW (memory bandwidth, TB/s)."
+    a(1) = "Optional year for the trend (default: the newest catalog launch year, 2026). Ranges allowed."
+    Application.MacroOptions Macro:="PFLOP_TREND", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Project IRR, annual effective (0.156 = 15.6%), at a rent in USD per GPU-hour; as =(1+IRR(monthly cash flows))^12-1."
     ReDim a(0 To 4)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
@@ -359,10 +470,41 @@ Public Sub GpueconRegisterHelp()
     a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
     a(2) = "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) or MEM_BW (memory bandwidth, TB/s)."
     Application.MacroOptions Macro:="RENT_PER_PFLOP", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Tornado table, spilled with a header: each numeric input moved -/+ swing_frac (default 0.2), the output (floor, tco, irr, equity_irr) at each, largest swing first."
+    ReDim a(0 To 4)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Optional output of the tornado: ""floor"" (default, USD/GPU-hr), ""tco"" (USD/GPU-hr), ""irr"" or ""equity_irr"" (annual, at rent_usd_per_gpu_hour)."
+    a(2) = "Optional move of each input, a fraction of its value in (0, 1] (default 0.2 = -/+20%)."
+    a(3) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(4) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="SENSITIVITY", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "SOCAMM memory, USD: GB x USD per GB (cost; default $10/GB), or with a gross margin the price cost / (1 - margin). A system name: per GPU."
     ReDim a(0 To 2)
     a(0) = "SOCAMM capacity in GB, or a system name (uses its SOCAMM GB per GPU from the catalog). Ranges allowed."
     a(1) = "Optional SOCAMM cost in USD per GB (default 10). Ranges allowed."
     a(2) = "Optional vendor gross margin, fraction (default 0 = cost; 0.6 = price at a 60% margin). Ranges allowed."
     Application.MacroOptions Macro:="SOCAMM_COST", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "USD per million tokens produced: USD per GPU-hour (the rent, or the TCO when blank) / (tokens/s x 3600 x utilization) x 10^6."
+    ReDim a(0 To 3)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Throughput, tokens per second per GPU (> 0). Ranges allowed."
+    a(2) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="TOKEN_COST", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Gross margin on tokens sold at a price, 1 - TOKEN_COST / price (a fraction; below 0 at a loss)."
+    ReDim a(0 To 4)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "Throughput, tokens per second per GPU (> 0). Ranges allowed."
+    a(2) = "Price the tokens sell for, USD per million tokens (> 0; e.g. TOKEN_PRICE). Ranges allowed."
+    a(3) = "Rent in USD per GPU-hour. A range gives one result per cell."
+    a(4) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
+    Application.MacroOptions Macro:="TOKEN_MARGIN", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Blended USD per million tokens over input and output: (ratio x (hit x cached + (1 - hit) x input) + output) / (ratio + 1)."
+    ReDim a(0 To 4)
+    a(0) = "Price of uncached input tokens, USD per million tokens (>= 0). Ranges allowed."
+    a(1) = "Price of output tokens, USD per million tokens (>= 0). Ranges allowed."
+    a(2) = "Optional price of cached input tokens, USD per million tokens (default: the input price). Ranges allowed."
+    a(3) = "Optional input tokens per output token, >= 0 (default 1; agentic work about 300). Ranges allowed."
+    a(4) = "Optional fraction of input tokens served from the cache, in [0, 1] (default 0). Ranges allowed."
+    Application.MacroOptions Macro:="TOKEN_PRICE", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
 End Sub

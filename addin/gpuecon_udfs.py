@@ -24,6 +24,7 @@ overridden by an omitted argument; the engine defaults are in each argument's de
 
 import xlwings as xw
 
+from gpuecon.excel import finance_functions, token_functions
 from gpuecon.excel import functions as excel
 from gpuecon.excel.functions import ARG_DOCS as D
 
@@ -128,7 +129,7 @@ def GPUECON_VERSION():
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def EQUITY_IRR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Equity IRR, annual effective, after debt service on a GPU-backed loan (ltv x capex at month 0), at a rent in USD per GPU-hour."""
-    return excel.FUNCTIONS["EQUITY_IRR"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return finance_functions.equity_irr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @xw.func(category=CATEGORY)
@@ -140,7 +141,7 @@ def EQUITY_IRR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_ye
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def MIN_DSCR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Minimum DSCR (cash flow available for debt service / debt service) over the loan's months."""
-    return excel.FUNCTIONS["MIN_DSCR"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return finance_functions.min_dscr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @xw.func(category=CATEGORY)
@@ -152,7 +153,7 @@ def MIN_DSCR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_year
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def MAX_LTV(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Largest loan as a fraction of all-in capex whose DSCR stays >= min_dscr (default 1.20) every month."""
-    return excel.FUNCTIONS["MAX_LTV"](system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions)
+    return finance_functions.max_ltv(system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions)
 
 
 @xw.func(category=CATEGORY)
@@ -164,7 +165,7 @@ def MAX_LTV(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """The monthly debt schedule, spilled with a header: balance, interest, principal, CFADS, DSCR, market value, LTV."""
-    return excel.FUNCTIONS["DEBT_SCHEDULE"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return finance_functions.debt_schedule(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @xw.func(category=CATEGORY)
@@ -174,7 +175,7 @@ def DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, discount_rate=None, assumptions=None):
     """Months until the cumulative project cash flow turns positive (discounted when a rate is given)."""
-    return excel.FUNCTIONS["PAYBACK_MONTHS"](system, rent_usd_per_gpu_hour, discount_rate, assumptions)
+    return finance_functions.payback_months(system, rent_usd_per_gpu_hour, discount_rate, assumptions)
 
 
 @xw.func(category=CATEGORY)
@@ -185,7 +186,7 @@ def PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, discount_rate=None, assumption
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def GPU_VALUE(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None, assumptions=None):
     """Market value of one GPU (USD) at an age: the rent it can still earn over its life, discounted, plus the residual."""
-    return excel.FUNCTIONS["GPU_VALUE"](system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions)
+    return finance_functions.gpu_value(system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions)
 
 
 @xw.func(category=CATEGORY)
@@ -196,7 +197,7 @@ def GPU_VALUE(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None,
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour=None, assumptions=None):
     """The annual discount rate at which GPU_VALUE equals a traded price."""
-    return excel.FUNCTIONS["IMPLIED_DISCOUNT_RATE"](system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions)
+    return finance_functions.implied_discount_rate(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions)
 
 
 @xw.func(category=CATEGORY)
@@ -206,4 +207,76 @@ def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu
 @xw.arg("assumptions", doc=D["assumptions"], **R)
 def BOOK_VALUE(system, age_years, method=None, assumptions=None):
     """Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation."""
-    return excel.FUNCTIONS["BOOK_VALUE"](system, age_years, method, assumptions)
+    return finance_functions.book_value(system, age_years, method, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("input_usd_per_mtok", doc=D["input_usd_per_mtok"], **R)
+@xw.arg("output_usd_per_mtok", doc=D["output_usd_per_mtok"], **R)
+@xw.arg("cached_input_usd_per_mtok", doc=D["cached_input_usd_per_mtok"], **R)
+@xw.arg("input_output_ratio", doc=D["input_output_ratio"], **R)
+@xw.arg("cache_hit_frac", doc=D["cache_hit_frac"], **R)
+def TOKEN_PRICE(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok=None, input_output_ratio=None, cache_hit_frac=None):
+    """Blended USD per million tokens over input and output: (ratio x (hit x cached + (1 - hit) x input) + output) / (ratio + 1)."""
+    return token_functions.token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, input_output_ratio, cache_hit_frac)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("tokens_per_sec_per_gpu", doc=D["tokens_per_sec_per_gpu"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def TOKEN_COST(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour=None, assumptions=None):
+    """USD per million tokens produced: USD per GPU-hour (the rent, or the TCO when blank) / (tokens/s x 3600 x utilization) x 10^6."""
+    return token_functions.token_cost(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("tokens_per_sec_per_gpu", doc=D["tokens_per_sec_per_gpu"], **R)
+@xw.arg("price_usd_per_mtok", doc=D["price_usd_per_mtok"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def TOKEN_MARGIN(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour=None, assumptions=None):
+    """Gross margin on tokens sold at a price, 1 - TOKEN_COST / price (a fraction; below 0 at a loss)."""
+    return token_functions.token_margin(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("hurdle_irr", doc=D["hurdle_irr"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def BREAKEVEN_UTILIZATION(system, rent_usd_per_gpu_hour, hurdle_irr=None, assumptions=None):
+    """Utilization (fraction of hours billed) at which a rent in USD per GPU-hour earns exactly the hurdle IRR; #NUM! above 100%."""
+    return token_functions.breakeven_utilization(system, rent_usd_per_gpu_hour, hurdle_irr, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("system", doc=D["system"], **R)
+@xw.arg("output", doc=D["output"], **R)
+@xw.arg("swing_frac", doc=D["swing_frac"], **R)
+@xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def SENSITIVITY(system, output=None, swing_frac=None, rent_usd_per_gpu_hour=None, assumptions=None):
+    """Tornado table, spilled with a header: each numeric input moved -/+ swing_frac (default 0.2), the output (floor, tco, irr, equity_irr) at each, largest swing first."""
+    return token_functions.sensitivity(system, output, swing_frac, rent_usd_per_gpu_hour, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("old_system", doc=D["old_system"], **R)
+@xw.arg("new_system", doc=D["new_system"], **R)
+@xw.arg("basis", doc=D["basis"], **R)
+@xw.arg("new_rent_usd_per_gpu_hour", doc=D["new_rent_usd_per_gpu_hour"], **R)
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def COMPETITIVE_RENT(old_system, new_system, basis=None, new_rent_usd_per_gpu_hour=None, assumptions=None):
+    """USD per GPU-hour the old system must fall to so its $/PFLOP matches the new one's at new_rent (default the new floor): new_rent / new PFLOPS x old PFLOPS."""
+    return token_functions.competitive_rent(old_system, new_system, basis, new_rent_usd_per_gpu_hour, assumptions)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("basis", doc=D["basis"], **R)
+@xw.arg("year", doc=D["year"], **R)
+def PFLOP_TREND(basis=None, year=None):
+    """The $/PFLOP-hour trend at a year (default the newest launch year): a log-linear fit of public rent / marketed PFLOPS against launch year."""
+    return token_functions.pflop_trend(basis, year)

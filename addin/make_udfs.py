@@ -92,17 +92,30 @@ def _function(name: str, func_deco: str, arg_deco: str) -> str:
     head = ", ".join(p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}" for p in params)
     lines.append(f"def {name}({head}):")
     lines.append(f'    """{FUNCTION_DOCS[name]}"""')
-    from gpuecon.excel import functions
-
-    call = (f"excel.{impl.__name__}" if getattr(functions, impl.__name__, None) is impl
-            else f'excel.FUNCTIONS["{name}"]')  # functions kept in another module of gpuecon.excel
-    lines.append(f"    return {call}({', '.join(p.name for p in params)})")
+    lines.append(f"    return {_module_alias(impl)}.{impl.__name__}({', '.join(p.name for p in params)})")
     return "\n".join(lines) + "\n"
+
+
+def _module_alias(impl) -> str:
+    """How a generated function names its implementation's module: ``excel`` for gpuecon.excel.functions,
+    else the sibling module (finance_functions, token_functions) imported in the header."""
+    module = sys.modules[impl.__module__]
+    if getattr(module, impl.__name__, None) is not impl:
+        raise SystemExit(f"{impl.__module__}.{impl.__name__} is not the function registered in FUNCTIONS")
+    return "excel" if impl.__module__ == "gpuecon.excel.functions" else impl.__module__.rsplit(".", 1)[1]
+
+
+def _imports() -> str:
+    """The header's import of the sibling modules whose functions are registered in FUNCTIONS."""
+    names = sorted({_module_alias(f) for f in FUNCTIONS.values()} - {"excel"})
+    return f"from gpuecon.excel import {', '.join(names)}\n" if names else ""
 
 
 def render(kind: str) -> str:
     head, func_deco, arg_deco = ((CLASSIC_HEAD, "@xw.func(category=CATEGORY)", "@xw.arg") if kind == "classic"
                                  else (LITE_HEAD, "@func", "@arg"))
+    anchor = "from gpuecon.excel import functions as excel\n"
+    head = head.replace(anchor, _imports() + anchor)
     body = "\n\n".join(_function(name, func_deco, arg_deco) for name in FUNCTIONS)
     return GENERATED + head + "\n\n" + body
 

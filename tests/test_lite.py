@@ -3,7 +3,9 @@ namespace; the engine stays a pure-Python wheel with no xlwings and no file I/O 
 package data (Lite runs it in Pyodide)."""
 
 import ast
+import importlib
 import importlib.util
+import inspect
 import json
 import os
 import shutil
@@ -232,6 +234,32 @@ def test_cli_addin_commands(tmp_path):
     reqs = (tmp_path / "requirements.txt").read_text().splitlines()
     assert reqs[-1] == "https://example.org/g.whl" and "numpy" in reqs
     assert list(tmp_path.glob("gpuecon-*-py3-none-any.whl"))
+
+
+def test_every_generated_function_calls_its_registered_implementation():
+    """Each UDF's body calls the very function FUNCTIONS registers, through a module its header imports
+    (functions kept in excel/finance_functions.py and excel/token_functions.py included)."""
+    import gpuecon.excel as package
+
+    for path in (ADDIN / "gpuecon_udfs.py", ADDIN / "lite" / "main.py"):
+        tree = ast.parse(path.read_text())
+        aliases = {}
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module == "gpuecon.excel":
+                for a in node.names:
+                    aliases[a.asname or a.name] = importlib.import_module(f"gpuecon.excel.{a.name}")
+        defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert set(defs) == set(excel.FUNCTIONS), path
+        for name, node in defs.items():
+            call = node.body[-1].value
+            module, attr = call.func.value.id, call.func.attr
+            assert module in aliases, (path.name, name, module)
+            assert getattr(aliases[module], attr) is excel.FUNCTIONS[name], (path.name, name)
+    classic = _load(ADDIN / "gpuecon_udfs.py", "classic_calls")
+    assert package.FUNCTIONS is excel.FUNCTIONS
+    for name, impl in excel.FUNCTIONS.items():  # and it runs: all blanks give the implementation's own cell
+        n = len(inspect.signature(impl).parameters)
+        assert getattr(classic, name)(*([None] * n)) == impl(*([None] * n)), name
 
 
 def test_addin_modules_are_generated_from_the_one_list(tmp_path):

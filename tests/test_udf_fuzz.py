@@ -124,6 +124,50 @@ def test_one_chart(system, rents, assumptions):
     check(U.ONE_CHART(system, rents, assumptions))
 
 
+@SETTINGS
+@given(values, values, values, values, values)
+def test_token_price(inp, out, cached, ratio, hit):
+    check(U.TOKEN_PRICE(inp, out, cached, ratio, hit))
+
+
+@SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), values, values, assumption_ranges)
+def test_token_cost(system, tps, rent, assumptions):
+    check(U.TOKEN_COST(system, tps, rent, assumptions))
+
+
+@SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), values, values, values, assumption_ranges)
+def test_token_margin(system, tps, price, rent, assumptions):
+    check(U.TOKEN_MARGIN(system, tps, price, rent, assumptions))
+
+
+@SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), values, values, assumption_ranges)
+def test_breakeven_utilization(system, rent, hurdle, assumptions):
+    check(U.BREAKEVEN_UTILIZATION(system, rent, hurdle, assumptions))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(st.just("VR NVL72"), values), st.one_of(st.sampled_from(["floor", "tco", "irr", "equity_irr"]), values),
+       values, values, assumption_ranges)
+def test_sensitivity(system, output, swing, rent, assumptions):
+    check(U.SENSITIVITY(system, output, swing, rent, assumptions))
+
+
+@SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), st.one_of(st.just("VR NVL72"), values), values, values,
+       assumption_ranges)
+def test_competitive_rent(old, new, basis, rent, assumptions):
+    check(U.COMPETITIVE_RENT(old, new, basis, rent, assumptions))
+
+
+@SETTINGS
+@given(values, values)
+def test_pflop_trend(basis, year):
+    check(U.PFLOP_TREND(basis, year))
+
+
 def test_no_argument_functions():
     check(U.GPU_SYSTEMS())
     check(U.GPUECON_VERSION())

@@ -46,6 +46,15 @@ EXPECTED = {  # the public contract: names, argument order, optional markers
     "IMPLIED_DISCOUNT_RATE": ["system", "price_usd_per_gpu", "age_years", "rent_usd_per_gpu_hour?", "assumptions?"],
     "BOOK_VALUE": ["system", "age_years", "method?", "assumptions?"],
     "PAYBACK_MONTHS": ["system", "rent_usd_per_gpu_hour", "discount_rate?", "assumptions?"],
+    # tokens, decisions and the $/PFLOP trend (issue 13's names and argument order)
+    "TOKEN_PRICE": ["input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok?", "input_output_ratio?",
+                    "cache_hit_frac?"],
+    "TOKEN_COST": ["system", "tokens_per_sec_per_gpu", "rent_usd_per_gpu_hour?", "assumptions?"],
+    "TOKEN_MARGIN": ["system", "tokens_per_sec_per_gpu", "price_usd_per_mtok", "rent_usd_per_gpu_hour?", "assumptions?"],
+    "BREAKEVEN_UTILIZATION": ["system", "rent_usd_per_gpu_hour", "hurdle_irr?", "assumptions?"],
+    "SENSITIVITY": ["system", "output?", "swing_frac?", "rent_usd_per_gpu_hour?", "assumptions?"],
+    "COMPETITIVE_RENT": ["old_system", "new_system", "basis?", "new_rent_usd_per_gpu_hour?", "assumptions?"],
+    "PFLOP_TREND": ["basis?", "year?"],
 }
 
 

@@ -14,6 +14,7 @@ NS.FLOOR_RENT and break the template workbooks.
 
 from xlwings import arg, func
 
+from gpuecon.excel import finance_functions, token_functions
 from gpuecon.excel import functions as excel
 from gpuecon.excel.functions import ARG_DOCS as D
 
@@ -117,7 +118,7 @@ def GPUECON_VERSION():
 @arg("assumptions", doc=D["assumptions"], **R)
 def EQUITY_IRR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Equity IRR, annual effective, after debt service on a GPU-backed loan (ltv x capex at month 0), at a rent in USD per GPU-hour."""
-    return excel.FUNCTIONS["EQUITY_IRR"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return finance_functions.equity_irr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -129,7 +130,7 @@ def EQUITY_IRR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_ye
 @arg("assumptions", doc=D["assumptions"], **R)
 def MIN_DSCR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Minimum DSCR (cash flow available for debt service / debt service) over the loan's months."""
-    return excel.FUNCTIONS["MIN_DSCR"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return finance_functions.min_dscr(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -141,7 +142,7 @@ def MIN_DSCR(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_year
 @arg("assumptions", doc=D["assumptions"], **R)
 def MAX_LTV(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_years=None, assumptions=None):
     """Largest loan as a fraction of all-in capex whose DSCR stays >= min_dscr (default 1.20) every month."""
-    return excel.FUNCTIONS["MAX_LTV"](system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions)
+    return finance_functions.max_ltv(system, rent_usd_per_gpu_hour, min_dscr, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -153,7 +154,7 @@ def MAX_LTV(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_
 @arg("assumptions", doc=D["assumptions"], **R)
 def DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_years=None, assumptions=None):
     """The monthly debt schedule, spilled with a header: balance, interest, principal, CFADS, DSCR, market value, LTV."""
-    return excel.FUNCTIONS["DEBT_SCHEDULE"](system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
+    return finance_functions.debt_schedule(system, rent_usd_per_gpu_hour, ltv, debt_rate, tenor_years, assumptions)
 
 
 @func
@@ -163,7 +164,7 @@ def DEBT_SCHEDULE(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor
 @arg("assumptions", doc=D["assumptions"], **R)
 def PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, discount_rate=None, assumptions=None):
     """Months until the cumulative project cash flow turns positive (discounted when a rate is given)."""
-    return excel.FUNCTIONS["PAYBACK_MONTHS"](system, rent_usd_per_gpu_hour, discount_rate, assumptions)
+    return finance_functions.payback_months(system, rent_usd_per_gpu_hour, discount_rate, assumptions)
 
 
 @func
@@ -174,7 +175,7 @@ def PAYBACK_MONTHS(system, rent_usd_per_gpu_hour, discount_rate=None, assumption
 @arg("assumptions", doc=D["assumptions"], **R)
 def GPU_VALUE(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None, assumptions=None):
     """Market value of one GPU (USD) at an age: the rent it can still earn over its life, discounted, plus the residual."""
-    return excel.FUNCTIONS["GPU_VALUE"](system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions)
+    return finance_functions.gpu_value(system, age_years, rent_usd_per_gpu_hour, discount_rate, assumptions)
 
 
 @func
@@ -185,7 +186,7 @@ def GPU_VALUE(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None,
 @arg("assumptions", doc=D["assumptions"], **R)
 def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour=None, assumptions=None):
     """The annual discount rate at which GPU_VALUE equals a traded price."""
-    return excel.FUNCTIONS["IMPLIED_DISCOUNT_RATE"](system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions)
+    return finance_functions.implied_discount_rate(system, price_usd_per_gpu, age_years, rent_usd_per_gpu_hour, assumptions)
 
 
 @func
@@ -195,4 +196,76 @@ def IMPLIED_DISCOUNT_RATE(system, price_usd_per_gpu, age_years, rent_usd_per_gpu
 @arg("assumptions", doc=D["assumptions"], **R)
 def BOOK_VALUE(system, age_years, method=None, assumptions=None):
     """Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation."""
-    return excel.FUNCTIONS["BOOK_VALUE"](system, age_years, method, assumptions)
+    return finance_functions.book_value(system, age_years, method, assumptions)
+
+
+@func
+@arg("input_usd_per_mtok", doc=D["input_usd_per_mtok"], **R)
+@arg("output_usd_per_mtok", doc=D["output_usd_per_mtok"], **R)
+@arg("cached_input_usd_per_mtok", doc=D["cached_input_usd_per_mtok"], **R)
+@arg("input_output_ratio", doc=D["input_output_ratio"], **R)
+@arg("cache_hit_frac", doc=D["cache_hit_frac"], **R)
+def TOKEN_PRICE(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok=None, input_output_ratio=None, cache_hit_frac=None):
+    """Blended USD per million tokens over input and output: (ratio x (hit x cached + (1 - hit) x input) + output) / (ratio + 1)."""
+    return token_functions.token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, input_output_ratio, cache_hit_frac)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("tokens_per_sec_per_gpu", doc=D["tokens_per_sec_per_gpu"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def TOKEN_COST(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour=None, assumptions=None):
+    """USD per million tokens produced: USD per GPU-hour (the rent, or the TCO when blank) / (tokens/s x 3600 x utilization) x 10^6."""
+    return token_functions.token_cost(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("tokens_per_sec_per_gpu", doc=D["tokens_per_sec_per_gpu"], **R)
+@arg("price_usd_per_mtok", doc=D["price_usd_per_mtok"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def TOKEN_MARGIN(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour=None, assumptions=None):
+    """Gross margin on tokens sold at a price, 1 - TOKEN_COST / price (a fraction; below 0 at a loss)."""
+    return token_functions.token_margin(system, tokens_per_sec_per_gpu, price_usd_per_mtok, rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("hurdle_irr", doc=D["hurdle_irr"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def BREAKEVEN_UTILIZATION(system, rent_usd_per_gpu_hour, hurdle_irr=None, assumptions=None):
+    """Utilization (fraction of hours billed) at which a rent in USD per GPU-hour earns exactly the hurdle IRR; #NUM! above 100%."""
+    return token_functions.breakeven_utilization(system, rent_usd_per_gpu_hour, hurdle_irr, assumptions)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("output", doc=D["output"], **R)
+@arg("swing_frac", doc=D["swing_frac"], **R)
+@arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def SENSITIVITY(system, output=None, swing_frac=None, rent_usd_per_gpu_hour=None, assumptions=None):
+    """Tornado table, spilled with a header: each numeric input moved -/+ swing_frac (default 0.2), the output (floor, tco, irr, equity_irr) at each, largest swing first."""
+    return token_functions.sensitivity(system, output, swing_frac, rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("old_system", doc=D["old_system"], **R)
+@arg("new_system", doc=D["new_system"], **R)
+@arg("basis", doc=D["basis"], **R)
+@arg("new_rent_usd_per_gpu_hour", doc=D["new_rent_usd_per_gpu_hour"], **R)
+@arg("assumptions", doc=D["assumptions"], **R)
+def COMPETITIVE_RENT(old_system, new_system, basis=None, new_rent_usd_per_gpu_hour=None, assumptions=None):
+    """USD per GPU-hour the old system must fall to so its $/PFLOP matches the new one's at new_rent (default the new floor): new_rent / new PFLOPS x old PFLOPS."""
+    return token_functions.competitive_rent(old_system, new_system, basis, new_rent_usd_per_gpu_hour, assumptions)
+
+
+@func
+@arg("basis", doc=D["basis"], **R)
+@arg("year", doc=D["year"], **R)
+def PFLOP_TREND(basis=None, year=None):
+    """The $/PFLOP-hour trend at a year (default the newest launch year): a log-linear fit of public rent / marketed PFLOPS against launch year."""
+    return token_functions.pflop_trend(basis, year)

@@ -44,7 +44,7 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
     utilization`` (with the share it would take), a rent of 0, or a floor rent <= 0 (the hurdle
     is earned at any utilization).
 
-    Excel: the add-in's ``BREAKEVEN_UTILIZATION`` shows ``#NUM! <reason>`` (a later step).
+    Excel: the add-in's ``BREAKEVEN_UTILIZATION`` shows ``#NUM! <reason>``.
 
     Parameters
     ----------
@@ -133,8 +133,7 @@ def breakeven_utilization(system=None, /, rent_usd_per_gpu_hour=None, **override
     utilization``), where the rent is 0, or where the floor is <= 0.
 
     Excel: ``=floor_at_full_utilization/rent`` (``=-npv_k0/(rent*npv_k1)`` with the coefficients at
-    utilization 1); add-in ``=BREAKEVEN_UTILIZATION(system, rent, [hurdle_irr], [assumptions])``
-    (a later step).
+    utilization 1); add-in ``=BREAKEVEN_UTILIZATION(system, rent, [hurdle_irr], [assumptions])``.
 
     Parameters
     ----------
@@ -213,7 +212,7 @@ def sensitivity(system=None, /, output: str = "floor", swing_frac=0.2, rent_usd_
     rent), ``equity_irr`` (:func:`gpuecon.engine.financing.equity_irr` at the rent, default debt).
 
     Excel: ``SENSITIVITY(system, [output], [swing_frac], [rent], [assumptions])`` spills the table
-    (a later step); by hand, one ``=FLOOR_RENT(system, field, v*(1-s))`` per row.
+    (without the ``note`` column); by hand, one ``=FLOOR_RENT(system, field, v*(1-s))`` per row.
 
     Parameters
     ----------
@@ -319,7 +318,7 @@ def competitive_rent(old_system, new_system, basis: str = "FP8", new_rent_usd_pe
     old system gives only its performance.
 
     Excel: ``=new_rent/new_PFLOPS*old_PFLOPS``; add-in
-    ``=COMPETITIVE_RENT(old, new, [basis], [new_rent], [assumptions])`` (a later step).
+    ``=COMPETITIVE_RENT(old, new, [basis], [new_rent], [assumptions])``.
 
     Parameters
     ----------

@@ -59,7 +59,7 @@ def token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mt
     served from the cache at the cached price. Defaults: ``cached = input``, ``ratio = 1``, ``hit = 0``.
 
     Excel: ``=(ratio*(hit*cached+(1-hit)*input)+output)/(ratio+1)``; add-in
-    ``=TOKEN_PRICE(input, output, [cached], [ratio], [hit])`` (a later step).
+    ``=TOKEN_PRICE(input, output, [cached], [ratio], [hit])``.
 
     Parameters
     ----------
@@ -175,7 +175,7 @@ def token_cost_usd_per_mtok(system=None, /, tokens_per_sec_per_gpu=None, rent_us
     produces tokens in the fraction ``utilization_frac`` of its hours.
 
     Excel: ``=cost_per_hour/(tps*3600*utilization)*10^6``; add-in
-    ``=TOKEN_COST(system, tps, [rent], [assumptions])`` (a later step).
+    ``=TOKEN_COST(system, tps, [rent], [assumptions])``.
 
     Parameters
     ----------
@@ -221,8 +221,7 @@ def token_margin(system=None, /, tokens_per_sec_per_gpu=None, price_usd_per_mtok
     ``cost`` is :func:`token_cost_usd_per_mtok` (the rent when given, else the TCO). Below zero
     where the tokens cost more than they sell for.
 
-    Excel: ``=1-cost/price``; add-in ``=TOKEN_MARGIN(system, tps, price, [rent], [assumptions])``
-    (a later step).
+    Excel: ``=1-cost/price``; add-in ``=TOKEN_MARGIN(system, tps, price, [rent], [assumptions])``.
 
     Parameters
     ----------

@@ -196,7 +196,7 @@ def pflop_trend(basis: str = "FP8", year=None, table: pd.DataFrame | None = None
 
     Excel: ``=LOGEST(usd_per_pflop, launch_year)`` gives ``exp(slope)`` (1 - that is the decline)
     and ``exp(intercept)``; ``=GROWTH(usd_per_pflop, launch_year, year)`` the fitted value;
-    add-in ``=PFLOP_TREND([basis], [year])`` (a later step).
+    add-in ``=PFLOP_TREND([basis], [year])`` (the fitted value).
 
     Parameters
     ----------

@@ -1,5 +1,6 @@
 """Arrays: argument ranges parsed into cells, broadcast together, the per-row fields (through
-:func:`gpuecon.engine.rows.resolve_rows`), and a failed row isolated from the rest."""
+:func:`gpuecon.engine.rows.resolve_rows`), a failed row isolated from the rest, and
+:func:`rows_call` (all of it around one engine call, for the functions of one system and numbers)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..engine import model as _model
-from ..engine.assumptions import FIELDS, defaults
+from ..engine.assumptions import FIELDS, Assumptions, defaults
 from ..engine.catalog import System
 from ..engine.errors import GpueconError
 from ..engine.numbers import Percent
@@ -24,6 +25,7 @@ from .reading import (
     msg_nonneg,
     msg_range,
     no_nested,
+    read_assumptions,
     read_number,
     read_system,
     show,
@@ -258,3 +260,39 @@ def array_call(system: object, overrides: dict[str, float], cells: dict[str, Cel
 
 def scalars(*args: object) -> bool:
     return all(is_scalar(a) for a in args)
+
+
+def rows_call(system, assumptions, numbers: dict[str, tuple[object, str | None, bool]],
+              compute: Callable[[Assumptions, dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]],
+              required: tuple[str, ...] = (), market_rent_default: bool = False) -> object:
+    """One vectorized engine call over the broadcast rows; ``numbers``: argument -> (cells, field, nonneg).
+
+    ``compute(a, values)`` returns (result, reason per row); a NaN result shows ``#NUM! reason``.
+    ``market_rent_default``: a blank rent is the row's system's public market rent (``#N/A`` where
+    there is none).
+    """
+    overrides = read_assumptions(assumptions)
+    cells = {name: number_cells(name, raw, field=field, nonneg=nonneg) for name, (raw, field, nonneg) in numbers.items()}
+    batch, fields = array_call(system, overrides, cells, {k: f for k, (_, f, _) in numbers.items() if f})
+    for name in required:
+        batch.fail(np.isnan(batch.values[name]), cell_error(f"{name} is required"))
+    if market_rent_default:
+        rent = batch.values["rent_usd_per_gpu_hour"]
+        systems = batch.values["system"]
+        market = np.array([s.figures.get("market_rent_usd_per_gpu_hour", np.nan) if isinstance(s, System) else np.nan
+                           for s in systems], dtype=float)
+        market = np.where(market > 0, market, np.nan)
+        batch.values["rent_usd_per_gpu_hour"] = rent = np.where(np.isnan(rent), market, rent)
+        batch.fail(np.isnan(rent), lambda i: cell_error(
+            f"{sys_name(systems[i])} has no public market rent in the catalog: give rent_usd_per_gpu_hour", ERR_NA))
+    reasons = np.full(batch.n, "", dtype=object)
+
+    def run(idx: np.ndarray) -> np.ndarray:
+        values = {k: batch.values[k][idx] for k, (_, f, _) in numbers.items() if not f}
+        result, why = compute(Assumptions(None, **sub(fields, idx)), values)
+        reasons[idx] = np.broadcast_to(np.asarray(why, dtype=object), idx.shape)
+        return np.broadcast_to(np.asarray(result, dtype=float), idx.shape)
+
+    result = isolate(batch, np.flatnonzero(batch.ok), run)
+    nan_text = np.array([cell_error(r, ERR_NUM) if r else "" for r in reasons], dtype=object)
+    return batch.output(result, nan_text)

@@ -9,57 +9,18 @@ The debt fields also come from the ``assumptions`` range (``debt_ltv_frac``, ``d
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from ..engine import financing, valuation
 from ..engine.assumptions import Assumptions
-from ..engine.catalog import System
 from ..engine.errors import GpueconError
-from .arrays import array_call, isolate, number_cells, sub, sys_name
-from .errors import ERR_NA, ERR_NUM, cell_error, guarded
+from .arrays import rows_call
+from .errors import guarded
 from .reading import is_scalar, read_assumptions, read_system, single_value
 
 #: argument -> the assumption field it sets per row
 _DEBT_ARGS = {"ltv": "debt_ltv_frac", "debt_rate": "debt_rate_annual", "tenor_years": "debt_tenor_years",
               "min_dscr": "debt_min_dscr"}
-
-
-def _rows(system, assumptions, numbers: dict[str, tuple[object, str | None, bool]],
-          compute: Callable[[Assumptions, dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]],
-          required: tuple[str, ...] = (), market_rent_default: bool = False) -> object:
-    """One vectorized engine call over the broadcast rows; ``numbers``: argument -> (cells, field, nonneg).
-
-    ``compute(a, values)`` returns (result, reason per row); a NaN result shows ``#NUM! reason``.
-    ``market_rent_default``: a blank rent is the row's system's public market rent (``#N/A`` where
-    there is none).
-    """
-    overrides = read_assumptions(assumptions)
-    cells = {name: number_cells(name, raw, field=field, nonneg=nonneg) for name, (raw, field, nonneg) in numbers.items()}
-    batch, fields = array_call(system, overrides, cells, {k: f for k, (_, f, _) in numbers.items() if f})
-    for name in required:
-        batch.fail(np.isnan(batch.values[name]), cell_error(f"{name} is required"))
-    if market_rent_default:
-        rent = batch.values["rent_usd_per_gpu_hour"]
-        systems = batch.values["system"]
-        market = np.array([s.figures.get("market_rent_usd_per_gpu_hour", np.nan) if isinstance(s, System) else np.nan
-                           for s in systems], dtype=float)
-        market = np.where(market > 0, market, np.nan)
-        batch.values["rent_usd_per_gpu_hour"] = rent = np.where(np.isnan(rent), market, rent)
-        batch.fail(np.isnan(rent), lambda i: cell_error(
-            f"{sys_name(systems[i])} has no public market rent in the catalog: give rent_usd_per_gpu_hour", ERR_NA))
-    reasons = np.full(batch.n, "", dtype=object)
-
-    def run(idx: np.ndarray) -> np.ndarray:
-        values = {k: batch.values[k][idx] for k, (_, f, _) in numbers.items() if not f}
-        result, why = compute(Assumptions(None, **sub(fields, idx)), values)
-        reasons[idx] = np.broadcast_to(np.asarray(why, dtype=object), idx.shape)
-        return np.broadcast_to(np.asarray(result, dtype=float), idx.shape)
-
-    result = isolate(batch, np.flatnonzero(batch.ok), run)
-    nan_text = np.array([cell_error(r, ERR_NUM) if r else "" for r in reasons], dtype=object)
-    return batch.output(result, nan_text)
 
 
 def _opt(x: np.ndarray) -> np.ndarray | None:
@@ -78,7 +39,7 @@ def equity_irr(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_ye
     def compute(a, v):
         d = financing.equity_irr_detail(a, v["rent_usd_per_gpu_hour"])
         return d.annual, d.reason
-    return _rows(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
+    return rows_call(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
                                        **_debt(ltv, debt_rate, tenor_years)}, compute, ("rent_usd_per_gpu_hour",))
 
 
@@ -88,7 +49,7 @@ def min_dscr(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor_year
     def compute(a, v):
         d = financing.min_dscr(a, v["rent_usd_per_gpu_hour"])
         return d, np.where(np.isnan(d), "no debt service (a loan of 0)", "")
-    return _rows(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
+    return rows_call(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
                                        **_debt(ltv, debt_rate, tenor_years)}, compute, ("rent_usd_per_gpu_hour",))
 
 
@@ -100,7 +61,7 @@ def max_ltv(system, rent_usd_per_gpu_hour, min_dscr=None, debt_rate=None, tenor_
         return d.frac, d.reason
     args = {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True), **_debt(None, debt_rate, tenor_years, min_dscr)}
     del args["ltv"]
-    return _rows(system, assumptions, args, compute, ("rent_usd_per_gpu_hour",))
+    return rows_call(system, assumptions, args, compute, ("rent_usd_per_gpu_hour",))
 
 
 @guarded
@@ -109,7 +70,7 @@ def payback_months(system, rent_usd_per_gpu_hour, discount_rate=None, assumption
     def compute(a, v):
         d = financing.payback_detail(a, v["rent_usd_per_gpu_hour"], _opt(v["discount_rate"]))
         return d.months, d.reason
-    return _rows(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
+    return rows_call(system, assumptions, {"rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
                                        "discount_rate": (discount_rate, None, False)}, compute,
                  ("rent_usd_per_gpu_hour",))
 
@@ -120,7 +81,7 @@ def gpu_value(system, age_years, rent_usd_per_gpu_hour=None, discount_rate=None,
     def compute(a, v):
         value = valuation.gpu_value(a, v["age_years"], v["rent_usd_per_gpu_hour"], _opt(v["discount_rate"]))
         return value, ""
-    return _rows(system, assumptions, {"age_years": (age_years, None, True),
+    return rows_call(system, assumptions, {"age_years": (age_years, None, True),
                                        "rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True),
                                        "discount_rate": (discount_rate, None, False)}, compute, ("age_years",),
                  market_rent_default=True)
@@ -133,7 +94,7 @@ def implied_discount_rate(system, price_usd_per_gpu, age_years, rent_usd_per_gpu
         d = valuation.implied_discount_rate_detail(a, v["price_usd_per_gpu"], v["age_years"],
                                                    v["rent_usd_per_gpu_hour"])
         return d.annual, d.reason
-    return _rows(system, assumptions, {"price_usd_per_gpu": (price_usd_per_gpu, None, True),
+    return rows_call(system, assumptions, {"price_usd_per_gpu": (price_usd_per_gpu, None, True),
                                        "age_years": (age_years, None, True),
                                        "rent_usd_per_gpu_hour": (rent_usd_per_gpu_hour, None, True)}, compute,
                  ("price_usd_per_gpu", "age_years"), market_rent_default=True)
@@ -149,7 +110,7 @@ def book_value(system, age_years, method=None, assumptions=None):
 
     def compute(a, v):
         return valuation.book_value(a, v["age_years"], how), ""
-    return _rows(system, assumptions, {"age_years": (age_years, None, True)}, compute, ("age_years",))
+    return rows_call(system, assumptions, {"age_years": (age_years, None, True)}, compute, ("age_years",))
 
 
 DEBT_SCHEDULE_HEADER = ["month", "opening_balance_usd", "interest_usd", "principal_usd", "debt_service_usd",

@@ -57,7 +57,7 @@ from ..engine import model as _model
 from ..engine.assumptions import ALIASES, Assumptions
 from ..engine.catalog import System, catalog_frame, get_system, system_names
 from ..engine.errors import GpueconError
-from . import finance_functions
+from . import finance_functions, token_functions
 from .arrays import (
     Batch,
     array_call,
@@ -429,6 +429,7 @@ FUNCTIONS: dict[str, Callable] = {
     "GPU_VALUE": finance_functions.gpu_value,
     "IMPLIED_DISCOUNT_RATE": finance_functions.implied_discount_rate,
     "BOOK_VALUE": finance_functions.book_value,
+    **token_functions.FUNCTIONS,  # TOKEN_PRICE, TOKEN_COST, TOKEN_MARGIN, BREAKEVEN_UTILIZATION, SENSITIVITY, ...
 }
 
 #: The functions of :data:`FUNCTIONS` that work element-wise over ranges (one result per row), and
@@ -469,6 +470,7 @@ FUNCTION_DOCS: dict[str, str] = {
                  "plus the residual.",
     "IMPLIED_DISCOUNT_RATE": "The annual discount rate at which GPU_VALUE equals a traded price.",
     "BOOK_VALUE": "Book value of one GPU (USD) at an age: SL (default), DDB or MACRS5 depreciation.",
+    **token_functions.FUNCTION_DOCS,
 }
 
 
@@ -505,6 +507,7 @@ ARG_DOCS: dict[str, str] = {
     "age_years": "Age of the GPU in years since purchase. A range gives one result per cell.",
     "price_usd_per_gpu": "Traded price of one GPU, USD. A range gives one result per cell.",
     "method": 'Optional depreciation method: "SL" (default), "DDB" or "MACRS5".',
+    **token_functions.ARG_DOCS,
 }
 
 
