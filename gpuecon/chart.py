@@ -9,6 +9,16 @@ import numpy as np
 from .engine.model import OneChart
 
 
+def save_png(fig, path: str | Path) -> Path:
+    """Lay out, write and close a matplotlib figure (the end of every chart); returns the path."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return Path(path)
+
+
 def draw_one_chart(data: OneChart, path: str | Path) -> Path:
     """Draw ``data`` to a PNG at ``path``; returns the path."""
     import matplotlib
@@ -40,10 +50,7 @@ def draw_one_chart(data: OneChart, path: str | Path) -> Path:
     ax.set_ylim(-20, min(top, 150))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)
 
 
 def draw_debt_chart(a, rent_usd_per_gpu_hour: float, path: str | Path, *, covenant_ltv: float | None = None,
@@ -86,7 +93,4 @@ def draw_debt_chart(a, rent_usd_per_gpu_hour: float, path: str | Path, *, covena
     ax.set_title(f"Collateral: {name} at ${rent_usd_per_gpu_hour:.2f}/GPU-hr")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)

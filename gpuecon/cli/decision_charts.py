@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..chart import save_png
 from ..engine.trend import PflopTrend
 
 #: how each tornado output is labelled and scaled for the axis
@@ -51,10 +52,7 @@ def draw_tornado(table: pd.DataFrame, system: str, path: str | Path) -> Path:
     ax.set_title(f"Tornado: {system}, {output} (base {base:.4g})")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)
 
 
 def draw_trend(trend: PflopTrend, path: str | Path) -> Path:
@@ -91,7 +89,4 @@ def draw_trend(trend: PflopTrend, path: str | Path) -> Path:
                  f"\\${trend.fitted_usd_per_pflop_hour:.2f}")
     ax.grid(alpha=0.3, which="both")
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_png(fig, path)
