@@ -11,6 +11,7 @@ import numpy as np
 
 from .assumptions import as_assumptions
 from .costs import normalize_basis, performance
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .numbers import explicit
 from .project import check_rent, floor_rent, project_irr, project_irr_detail
@@ -34,19 +35,14 @@ def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     usd_per_pflop_hour : float or array
         Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
         default 0.70 (seed 001, FP8 dense).
     basis : str
         ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
         ignored).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -86,10 +82,7 @@ def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     reference_system : str or Assumptions
         The system whose rent sets the price.
     reference_rent_usd_per_gpu_hour : float or array
@@ -97,9 +90,7 @@ def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per
     basis : str
         ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
         ignored).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -135,18 +126,13 @@ def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     rent_usd_per_gpu_hour : float, array or str
         Rent, USD/GPU-hr, >= 0.
     basis : str
         ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
         ignored).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -186,19 +172,14 @@ def headroom_frac(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOU
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     usd_per_pflop_hour : float or array
         Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
         default 0.70 (seed 001, FP8 dense).
     basis : str
         ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
         ignored).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -264,10 +245,7 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=REFERENCE_USD_PER_P
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     rents : array of float, optional
         Rents, USD/GPU-hr, >= 0; None for the default grid.
     usd_per_pflop_hour : float or array
@@ -328,3 +306,6 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=REFERENCE_USD_PER_P
         usd_per_pflop_hour=float(usd_per_pflop_hour),
         irr_reason=detail.reason,
     )
+
+
+fill_docstrings(globals())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .assumptions import HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions, as_assumptions
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .finance import (
     capital_recovery_factor,
@@ -82,13 +83,8 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {system}
+    {overrides}
 
     Returns
     -------
@@ -137,13 +133,8 @@ def capex_usd_per_gpu(system=None, /, **overrides) -> np.ndarray:
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {system}
+    {overrides}
 
     Returns
     -------
@@ -177,15 +168,10 @@ def capex_per_watt(system=None, /, basis: str = "it", **overrides) -> np.ndarray
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     basis : {"it", "chip"}
         Watts to divide by (case and spaces ignored).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -233,13 +219,8 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {system}
+    {overrides}
 
     Returns
     -------
@@ -291,13 +272,8 @@ def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {system}
+    {overrides}
 
     Returns
     -------
@@ -443,15 +419,10 @@ def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.nd
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     basis : str
         ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW``.
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -470,3 +441,6 @@ def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.nd
     """
     a = as_assumptions(system, **overrides)
     return tco_usd_per_gpu_hour(a) / performance(a, basis)
+
+
+fill_docstrings(globals())

@@ -15,6 +15,7 @@ import numpy as np
 
 from .assumptions import HOURS_PER_MONTH, Assumptions, as_assumptions
 from .costs import capex_usd_per_gpu, opex_usd_per_gpu_hour
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .finance import (
     IRR_ABOVE_CAP,
@@ -142,13 +143,8 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {system}
+    {overrides}
 
     Returns
     -------
@@ -290,18 +286,13 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     rent_usd_per_gpu_hour : float, array or str
         Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
         fields.
     rate_annual : float or array, optional
         Discount rate, annual effective; None uses ``hurdle_irr_annual``.
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -342,13 +333,8 @@ def floor_rent(system=None, /, **overrides) -> np.ndarray:
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {system}
+    {overrides}
 
     Returns
     -------
@@ -394,13 +380,8 @@ def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {system}
+    {overrides}
 
     Returns
     -------
@@ -591,16 +572,11 @@ def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.nd
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     rent_usd_per_gpu_hour : float, array or str
         Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
         fields.
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -664,16 +640,11 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     rent_usd_per_gpu_hour : float, array or str
         Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
         fields.
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -822,16 +793,11 @@ def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.n
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"VR NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
+    {system}
     rent_usd_per_gpu_hour : float, array or str
         Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
         fields.
-    **overrides : float or array
-        Assumption fields (docs/model.md; units in the names, rates annual effective); arrays
-        broadcast together.
+    {overrides}
 
     Returns
     -------
@@ -852,3 +818,6 @@ def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.n
     [-0.0141, 0.9165]
     """
     return project_irr_detail(system, rent_usd_per_gpu_hour, **overrides).annual
+
+
+fill_docstrings(globals())
