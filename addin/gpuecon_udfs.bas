@@ -250,13 +250,13 @@ failed:
     PROJECT_IRR = Err.Description
 End Function
 
-Function RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, Optional basis)
+Function RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, Optional basis, Optional assumptions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis), ThisWorkbook, Application.Caller)
+        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis, assumptions), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis))
+        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis, assumptions))
         Exit Function
     #End If
 failed:
@@ -465,10 +465,11 @@ Public Sub GpueconRegisterHelp()
     a(4) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="PROJECT_IRR", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Rent per PFLOP-hour, USD: rent per GPU-hour / the system's marketed dense PFLOPS at a basis (default FP8; per TB/s-hour for MEM_BW)."
-    ReDim a(0 To 2)
+    ReDim a(0 To 3)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
     a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
     a(2) = "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) or MEM_BW (memory bandwidth, TB/s)."
+    a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="RENT_PER_PFLOP", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Tornado table, spilled with a header: each numeric input moved -/+ swing_frac (default 0.2), the output (floor, tco, irr, equity_irr) at each, largest swing first."
     ReDim a(0 To 4)

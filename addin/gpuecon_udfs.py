@@ -86,9 +86,10 @@ def PROJECT_IRR(system, rent_usd_per_gpu_hour, term_years=None, prepay=None, ass
 @xw.arg("system", doc=D["system"], **R)
 @xw.arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
 @xw.arg("basis", doc=D["basis"], **R)
-def RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, basis=None):
+@xw.arg("assumptions", doc=D["assumptions"], **R)
+def RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, basis=None, assumptions=None):
     """Rent per PFLOP-hour, USD: rent per GPU-hour / the system's marketed dense PFLOPS at a basis (default FP8; per TB/s-hour for MEM_BW)."""
-    return excel.rent_per_pflop(system, rent_usd_per_gpu_hour, basis)
+    return excel.rent_per_pflop(system, rent_usd_per_gpu_hour, basis, assumptions)
 
 
 @xw.func(category=CATEGORY)

@@ -41,6 +41,8 @@ CASES = {
                                                    "residual_value_frac_capex": 0.3, "contract_term_years": 7,
                                                    "utilization_frac": 0.8, "useful_life_years": 5,
                                                    "ceiling_basis": "BF16"}),
+    # delivered performance: the native basis_perf column and the Scenarios perf column read it
+    "vr-effective-perf-mem-bw": ("VR NVL72", {"effective_perf_frac": 0.6, "ceiling_basis": "MEM_BW"}),
 }
 
 

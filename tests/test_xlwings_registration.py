@@ -32,7 +32,7 @@ EXPECTED = {  # the public contract: names, argument order, optional markers
     "CEILING_RENT": ["system", "usd_per_pflop_hour?", "basis?", "assumptions?"],
     "SOCAMM_COST": ["capacity_gb_or_system", "usd_per_gb?", "gross_margin?"],
     "PROJECT_IRR": ["system", "rent_usd_per_gpu_hour", "term_years?", "prepay?", "assumptions?"],
-    "RENT_PER_PFLOP": ["system", "rent_usd_per_gpu_hour", "basis?"],
+    "RENT_PER_PFLOP": ["system", "rent_usd_per_gpu_hour", "basis?", "assumptions?"],
     "GPU_SPEC": ["system", "field"],
     "GPU_SYSTEMS": [],
     "ONE_CHART": ["system", "rents?", "assumptions?"],

@@ -75,9 +75,10 @@ def PROJECT_IRR(system, rent_usd_per_gpu_hour, term_years=None, prepay=None, ass
 @arg("system", doc=D["system"], **R)
 @arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
 @arg("basis", doc=D["basis"], **R)
-def RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, basis=None):
+@arg("assumptions", doc=D["assumptions"], **R)
+def RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, basis=None, assumptions=None):
     """Rent per PFLOP-hour, USD: rent per GPU-hour / the system's marketed dense PFLOPS at a basis (default FP8; per TB/s-hour for MEM_BW)."""
-    return excel.rent_per_pflop(system, rent_usd_per_gpu_hour, basis)
+    return excel.rent_per_pflop(system, rent_usd_per_gpu_hour, basis, assumptions)
 
 
 @func

@@ -237,7 +237,7 @@ BasisOpt = Annotated[str, typer.Option("--basis", metavar="BASIS",
 @run
 def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = model.REFERENCE_USD_PER_PFLOP_HOUR, basis: BasisOpt = "FP8",
                 sets: SetOpt = None, as_json: JsonOpt = False) -> None:
-    """Ceiling rent: reference $/PFLOP-hour x this system's marketed dense PFLOPS."""
+    """Ceiling rent: reference $/PFLOP-hour x this system's PFLOPS (marketed x effective_perf_frac, --set)."""
     a = assumptions_for(system, sets)
     emit({"ceiling_rent_usd_per_gpu_hour": float(model.ceiling_rent(a, usd_per_pflop_hour, basis)),
            "basis": model.normalize_basis(basis), "usd_per_pflop_hour": usd_per_pflop_hour,

@@ -162,6 +162,8 @@ FIELDS: dict[str, Field] = {
         _F("debt_rate_annual", "nominal/yr", 0.10, 0, 1, doc="Loan interest rate, nominal annual; monthly rate = rate / 12", source="seed 003: GPU-backed loans at ~10% interest"),
         _F("debt_tenor_years", "years", 4.0, 0, 30, lo_open=True, whole=True, step=1 / 12, doc="Loan tenor from drawdown; payments at the ends of months 1..12 x tenor", source="illustrative"),
         _F("debt_min_dscr", "ratio", 1.2, 0, 100, lo_open=True, doc="Minimum DSCR for max LTV and the sculpted target", source="illustrative (a common covenant)"),
+        # delivered performance (the value side: ceiling rent, $/PFLOP, competitive rent)
+        _F("effective_perf_frac", "fraction", 1.0, 0, 1, lo_open=True, doc="Delivered fraction of the marketed performance at the basis (model FLOPs utilization; 1 = marketed): performance = marketed x this, in the ceiling rent, rent and TCO per PFLOP-hour and the competitive rent", source="seed 001: its $/PFLOP comparisons use marketed FLOPS (default 1) and expect lower MFU on a new system's first deployments"),
         # specs (for systems not in the catalog, and overrides)
         _F("tflops_bf16_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense BF16 TFLOPS per GPU"),
         _F("tflops_fp8_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense FP8 TFLOPS per GPU"),
@@ -386,7 +388,7 @@ def defaults(system: System | str | None = None) -> dict[str, float]:
     --------
     >>> d = defaults("VR NVL72")
     >>> len(d), d["hurdle_irr_annual"], d["capex_compute_usd_per_gpu"]
-    (35, 0.156, 85596.0)
+    (36, 0.156, 85596.0)
     """
     return dict(_defaults(get_system(system).name if system is not None else None))
 

@@ -25,10 +25,12 @@ DEFAULT_BASIS = "FP8"
 # --- value-based ceiling ----------------------------------------------------------------------
 
 def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR, basis: str = DEFAULT_BASIS, **overrides) -> np.ndarray:
-    """Ceiling rent (USD/GPU-hr) = reference price x this system's marketed dense performance.
+    """Ceiling rent (USD/GPU-hr) = reference price x performance (marketed x effective_perf_frac).
 
-    FLOPS bases: ``ceiling = usd_per_pflop_hour * tflops / 1000``; ``MEM_BW``: ``ceiling =
-    usd_per_tbps_hour * mem_bw_tb_per_s`` (memory-bound inference, seed 004: H20 valued by bandwidth).
+    FLOPS bases: ``ceiling = usd_per_pflop_hour * tflops / 1000 * effective_perf_frac``; ``MEM_BW``:
+    ``ceiling = usd_per_tbps_hour * mem_bw_tb_per_s * effective_perf_frac`` (memory-bound inference,
+    seed 004: H20 valued by bandwidth). ``effective_perf_frac`` defaults to 1 (marketed); below 1 the
+    renter pays for delivered performance (seed 001: lower MFU on a new system's first deployments).
 
     Excel: ``=price*PFLOPS``; Model (native) ``ceiling_rent_usd_per_gpu_hour``
     ``=ceiling_usd_per_pflop_hour*perf_at_basis``; add-in ``=CEILING_RENT(system, price, basis)``.
@@ -62,6 +64,8 @@ def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR
     12.25
     >>> float(ceiling_rent("H20", 0.5, "MEM_BW"))  # $0.50 per TB/s-hour x 4 TB/s
     2.0
+    >>> round(float(ceiling_rent("VR NVL72", effective_perf_frac=0.6)), 4)  # 0.70 x 17.5 x 60% delivered
+    7.35
     """
     a = as_assumptions(system, **overrides)
     price = np.asarray(usd_per_pflop_hour, float) if not isinstance(usd_per_pflop_hour, str) else None
@@ -119,7 +123,7 @@ def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per
 def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8", **overrides) -> np.ndarray:
     """Rent per PFLOP-hour (USD) at a basis: ``rent / PFLOPS`` (per TB/s-hour for MEM_BW).
 
-    PFLOPS are marketed dense per GPU (``tflops / 1000``).
+    PFLOPS are marketed dense per GPU (``tflops / 1000``) x ``effective_perf_frac`` (default 1).
 
     Excel: ``=rent/PFLOPS``; Model (native) ``rent_per_unit_hour``
     ``=rent_usd_per_gpu_hour/perf_at_basis``; add-in ``=RENT_PER_PFLOP(system, rent, basis)``.

@@ -311,7 +311,8 @@ def competitive_rent(old_system, new_system, basis: str = "FP8", new_rent_usd_pe
                      **overrides) -> np.ndarray:
     """Rent the old system must fall to so its $/PFLOP matches the new one's (``new_rent / new * old``).
 
-    Performance is marketed dense at ``basis`` (per TB/s for ``MEM_BW``);
+    Performance is marketed dense at ``basis`` (per TB/s for ``MEM_BW``) x each system's
+    ``effective_perf_frac`` (default 1: an ``Assumptions`` for ``old_system`` carries its own);
     ``new_rent`` defaults to the new system's floor rent (:func:`gpuecon.engine.model.floor_rent`),
     the lowest rent the new generation can be offered at. This is the price pressure a new
     generation puts on the installed base. ``overrides`` apply to the new system (its floor); the
@@ -349,6 +350,8 @@ def competitive_rent(old_system, new_system, basis: str = "FP8", new_rent_usd_pe
     1.4072
     >>> float(competitive_rent("GB300 NVL72", "VR NVL72", new_rent_usd_per_gpu_hour=12.25))  # at the ceiling
     3.5
+    >>> round(float(competitive_rent("GB300 NVL72", "VR NVL72", effective_perf_frac=0.5)), 4)  # VR at 50%
+    2.8144
     """
     new = as_assumptions(new_system, **overrides)
     old = as_assumptions(old_system)

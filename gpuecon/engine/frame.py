@@ -173,6 +173,7 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None, pass
     for key, field in BASES.items():
         rows = basis == key
         perf[rows] = values[field][rows] / (1000.0 if key in FLOPS_BASES else 1.0)
+    perf = perf * values["effective_perf_frac"]  # delivered share (model.performance: marketed x this)
     no_perf = ~(perf > 0)  # ceiling and $/PFLOP blank with a note; the rest still computes
     perf = np.where(no_perf, np.nan, perf)
 

@@ -38,7 +38,7 @@ def write_addin(book: Book, c: Calc, res: dict, chart_rents: np.ndarray, chart_i
          res["socamm"], "USD/GPU"),
         ("irr", "Project IRR at the model rent", "=PROJECT_IRR(system_name,rent_usd_per_gpu_hour,contract_term_years,"
                                                  "prepay_frac_contract,assumptions)", res["irr"], "annual rate"),
-        ("rpp", "Model rent per PFLOP-hour", "=RENT_PER_PFLOP(system_name,rent_usd_per_gpu_hour,ceiling_basis)",
+        ("rpp", "Model rent per PFLOP-hour", "=RENT_PER_PFLOP(system_name,rent_usd_per_gpu_hour,ceiling_basis,assumptions)",
          res["rpp"], "USD/PFLOP-hr"),
     ]
     for key, label, formula, value, unit in rows:

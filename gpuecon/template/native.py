@@ -97,23 +97,24 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
     ws[f"B{R.r - 1}"].font = BOLD
 
     # basis table
-    R.section("Performance, TCO and rent per unit-hour by basis")
+    R.section("Performance (marketed x effective_perf_frac), TCO and rent per unit-hour by basis")
     header(ws, R.r, ["Basis", "Per GPU", "Unit", ""])
     R.r += 1
     b0 = R.r
     perf: dict[str, object] = {}
     for key in BASIS_ORDER:
         fld = BASIS_FIELD[key]
-        raw = float(a[fld])
+        raw, eff = float(a[fld]), float(a.effective_perf_frac)  # delivered = marketed x effective_perf_frac
         r = R.r
         book.text(ws, f"A{r}", key)
         if key == "MEM_BW":
-            p = raw if raw > 0 else "not marketed"
-            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld},"not marketed")', p, NUM2)
+            p = raw * eff if raw > 0 else "not marketed"
+            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld}*effective_perf_frac,"not marketed")', p, NUM2)
             unit = "TB/s"
         else:
-            p = raw / 1000.0 if raw > 0 else "not marketed"
-            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld}/tflops_per_pflops,"not marketed")', p, NUM2)
+            p = raw / 1000.0 * eff if raw > 0 else "not marketed"
+            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld}/tflops_per_pflops*effective_perf_frac,"not marketed")',
+                         p, NUM2)
             unit = "PFLOPS"
         perf[key] = p
         book.text(ws, f"C{r}", unit)
