@@ -168,6 +168,18 @@ def test_pflop_trend(basis, year):
     check(U.PFLOP_TREND(basis, year))
 
 
+@SETTINGS
+@given(st.one_of(st.just("B300"), values), st.one_of(st.just("DeepSeek R1"), values), values, values, values)
+def test_throughput(system, model, workload, precision, configuration):
+    check(U.THROUGHPUT(system, model, workload, precision, configuration))
+
+
+@SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), st.one_of(st.just("H100"), values), values)
+def test_throughput_ratio(system, reference, precision):
+    check(U.THROUGHPUT_RATIO(system, reference, precision))
+
+
 def test_no_argument_functions():
     check(U.GPU_SYSTEMS())
     check(U.GPUECON_VERSION())

@@ -55,6 +55,8 @@ EXPECTED = {  # the public contract: names, argument order, optional markers
     "SENSITIVITY": ["system", "output?", "swing_frac?", "rent_usd_per_gpu_hour?", "assumptions?"],
     "COMPETITIVE_RENT": ["old_system", "new_system", "basis?", "new_rent_usd_per_gpu_hour?", "assumptions?"],
     "PFLOP_TREND": ["basis?", "year?"],
+    "THROUGHPUT": ["system", "model", "workload?", "precision?", "configuration?"],
+    "THROUGHPUT_RATIO": ["system", "reference_system", "precision?"],
 }
 
 

@@ -78,6 +78,30 @@ def normalize(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", str(name).lower())
 
 
+def read_data_csv(name: str) -> pd.DataFrame:
+    """A CSV file of ``gpuecon/engine/data`` as a DataFrame (blank cells NaN, no other NA strings).
+
+    The one reader of the package's data files (catalog, launch years, market rents, throughput).
+
+    Parameters
+    ----------
+    name : str
+        File name inside ``gpuecon/engine/data``, e.g. ``"throughput.csv"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as written; text stays text ("NA" is not missing).
+
+    Examples
+    --------
+    >>> list(read_data_csv("launch_years.csv").columns)
+    ['system', 'launch_year', 'source']
+    """
+    text = resources.files("gpuecon.engine").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
+
+
 @cache
 def catalog_frame() -> pd.DataFrame:
     """The catalog as a DataFrame, one row per system (a copy is safe to modify).
@@ -98,8 +122,7 @@ def catalog_frame() -> pd.DataFrame:
     >>> f.loc[f["name"] == "VR NVL72", "capex_compute_usd_per_gpu"].item()
     85596.0
     """
-    text = resources.files("gpuecon.engine").joinpath("data/catalog.csv").read_text(encoding="utf-8")
-    frame = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
+    frame = read_data_csv("catalog.csv")
     for field in SYSTEM_NUMERIC_FIELDS:
         frame[field] = frame[field].astype(float)
     frame["cpu_mem_socamm"] = frame["cpu_mem_socamm"].astype(str).str.lower().eq("true")

@@ -9,16 +9,14 @@ docs/calibration.md.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
 from .assumptions import as_assumptions
-from .catalog import get_system, system_names
+from .catalog import get_system, read_data_csv, system_names
 from .ceiling import ceiling_rent
 from .costs import normalize_basis, performance
 from .errors import GpueconError
@@ -27,14 +25,9 @@ from .project import floor_rent
 __all__ = ["launch_years", "market_rents", "trend_points", "PflopTrend", "pflop_trend"]
 
 
-def _read(name: str) -> pd.DataFrame:
-    text = resources.files("gpuecon.engine").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
-
-
 @cache
 def _launch_years() -> pd.DataFrame:
-    frame = _read("launch_years.csv")
+    frame = read_data_csv("launch_years.csv")
     frame["system"] = [get_system(s).name for s in frame["system"]]
     frame["launch_year"] = frame["launch_year"].astype(float)
     return frame
@@ -42,7 +35,7 @@ def _launch_years() -> pd.DataFrame:
 
 @cache
 def _market_rents() -> pd.DataFrame:
-    frame = _read("market_rents.csv")
+    frame = read_data_csv("market_rents.csv")
     frame["system"] = [get_system(s).name for s in frame["system"]]
     for col in ("rent_usd_per_gpu_hour", "term_years", "prepay_frac_contract"):
         frame[col] = frame[col].astype(float)
