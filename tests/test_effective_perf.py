@@ -126,3 +126,18 @@ def test_template_recalculates_it_by_name(tmp_path):
     assert named["ceiling_rent_usd_per_gpu_hour"] == pytest.approx(7.35, rel=1e-12)
     assert named["perf_at_basis"] == pytest.approx(10.5, rel=1e-12)
     assert named["checks_summary"] == "OK"
+
+
+def test_calibration_doc_figures():
+    """docs/calibration.md, "Effective performance": VR at 60% of marketed FP8, and where it meets the trend."""
+    from gpuecon.engine.trend import pflop_trend
+
+    floor_vr = float(model.floor_rent(VR))
+    assert round(float(model.rent_per_pflop(VR, floor_vr, effective_perf_frac=0.6)), 3) == 0.469
+    assert round(float(competitive_rent(GB300, VR, effective_perf_frac=0.6)), 2) == 2.35
+    assert round(float(model.headroom_frac(VR, effective_perf_frac=0.6)), 2) == 0.60
+    trend_2026 = pflop_trend().fitted_usd_per_pflop_hour
+    meets = floor_vr / VR_FP8 / trend_2026
+    assert round(meets, 3) == 0.470
+    assert float(model.rent_per_pflop(VR, floor_vr, effective_perf_frac=meets)) == pytest.approx(trend_2026, rel=1e-12)
+    assert round(floor_vr / VR_FP8 / 0.70, 3) == 0.402
