@@ -12,6 +12,7 @@ import pandas as pd
 
 from .assumptions import FIELDS, Assumptions, as_assumptions
 from .costs import performance, tco_usd_per_gpu_hour
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .finance import monthly_rate
 from .financing import equity_irr
@@ -48,11 +49,8 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias, an :class:`~gpuecon.engine.assumptions.Assumptions` (``overrides``
-        then replace its fields) or None for a custom system.
-    rent_usd_per_gpu_hour : float, array or str
-        Rent per billed GPU-hour, USD, >= 0; broadcasts with the fields.
+    {system}
+    {rent}
     **overrides : float or array
         Assumption fields (docs/model.md); ``utilization_frac`` is what is solved for, so a value
         given is ignored.
@@ -62,10 +60,7 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
     BreakevenUtilization
         ``frac`` (NaN where none) and ``reason`` ("" where shown), broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        A bad rent; an unknown system or field, or a field out of its range.
+    {raises_rent}
 
     Examples
     --------
@@ -137,11 +132,8 @@ def breakeven_utilization(system=None, /, rent_usd_per_gpu_hour=None, **override
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias, an :class:`~gpuecon.engine.assumptions.Assumptions` (``overrides``
-        then replace its fields) or None for a custom system.
-    rent_usd_per_gpu_hour : float, array or str
-        Rent per billed GPU-hour, USD, >= 0; broadcasts with the fields.
+    {system}
+    {rent}
     **overrides : float or array
         Assumption fields (``hurdle_irr_annual`` sets the return to earn); ``utilization_frac`` is
         solved for.
@@ -151,10 +143,7 @@ def breakeven_utilization(system=None, /, rent_usd_per_gpu_hour=None, **override
     ndarray
         Fraction of hours billed, in (0, 1]; NaN where none. Broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        A bad rent; an unknown system or field, or a field out of its range.
+    {raises_rent}
 
     Examples
     --------
@@ -357,3 +346,6 @@ def competitive_rent(old_system, new_system, basis: str = "FP8", new_rent_usd_pe
     old = as_assumptions(old_system)
     rent = floor_rent(new) if new_rent_usd_per_gpu_hour is None else check_rent(new_rent_usd_per_gpu_hour)
     return rent / performance(new, basis) * performance(old, basis)
+
+
+fill_docstrings(globals())
