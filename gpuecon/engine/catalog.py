@@ -78,15 +78,21 @@ def normalize(name: str) -> str:
     return re.sub(r"[^0-9a-z]", "", str(name).lower())
 
 
-def read_data_csv(name: str) -> pd.DataFrame:
+def read_data_csv(name: str, systems: tuple[str, ...] = (), floats: tuple[str, ...] = ()) -> pd.DataFrame:
     """A CSV file of ``gpuecon/engine/data`` as a DataFrame (blank cells NaN, no other NA strings).
 
     The one reader of the package's data files (catalog, launch years, market rents, throughput).
+    Columns in ``systems`` hold system names or aliases and come back as the catalog's names (an
+    unknown name raises); columns in ``floats`` come back as float.
 
     Parameters
     ----------
     name : str
         File name inside ``gpuecon/engine/data``, e.g. ``"throughput.csv"``.
+    systems : tuple of str
+        Columns of system names to turn into catalog names.
+    floats : tuple of str
+        Numeric columns.
 
     Returns
     -------
@@ -99,7 +105,12 @@ def read_data_csv(name: str) -> pd.DataFrame:
     ['system', 'launch_year', 'source']
     """
     text = resources.files("gpuecon.engine").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
+    frame = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
+    for col in systems:
+        frame[col] = [get_system(s).name for s in frame[col]]
+    for col in floats:
+        frame[col] = frame[col].astype(float)
+    return frame
 
 
 @cache
@@ -122,9 +133,7 @@ def catalog_frame() -> pd.DataFrame:
     >>> f.loc[f["name"] == "VR NVL72", "capex_compute_usd_per_gpu"].item()
     85596.0
     """
-    frame = read_data_csv("catalog.csv")
-    for field in SYSTEM_NUMERIC_FIELDS:
-        frame[field] = frame[field].astype(float)
+    frame = read_data_csv("catalog.csv", floats=SYSTEM_NUMERIC_FIELDS)
     frame["cpu_mem_socamm"] = frame["cpu_mem_socamm"].astype(str).str.lower().eq("true")
     return frame
 

@@ -40,6 +40,22 @@ FRAGMENTS = {
     "catalog_params": ("Parameters\n----------\nsystem : System, str or None\n"
                        "    A catalog system, its name or alias, or None for a custom system."),
 }
+FRAGMENTS["lookup_params"] = ("Parameters\n----------\nsystem : str or array of str\n"
+                              "    Catalog name or alias.\n"
+                              "model : str or array of str\n"
+                              "    The model served, e.g. ``DeepSeek R1``; required.\n"
+                              "workload : str or array of str, optional\n"
+                              "    Input/output lengths, e.g. ``8k/1k``; blank: any.\n"
+                              "precision : str or array of str, optional\n"
+                              "    ``FP8``, ``FP4``, ...; blank: any (including not stated).\n"
+                              "configuration : str or array of str, optional\n"
+                              "    Software configuration (its name or a unique beginning); blank: the best published.")
+FRAGMENTS["ratio_params"] = ("Parameters\n----------\nsystem : str or array of str\n"
+                             "    Catalog name or alias (the numerator).\n"
+                             "reference_system : str or array of str\n"
+                             "    Catalog name or alias (the denominator).\n"
+                             "precision : str or array of str, optional\n"
+                             "    The published comparison's precision (``FP8``, ``FP4``); blank: like for like.")
 FRAGMENTS["price_basis"] = ("usd_per_pflop_hour : float or array\n"
                             "    Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;\n"
                             "    default 0.70 (seed 001, FP8 dense).\n" + FRAGMENTS["basis"])

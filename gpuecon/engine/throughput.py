@@ -16,29 +16,20 @@ import numpy as np
 import pandas as pd
 
 from .catalog import get_system, normalize, read_data_csv
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 
 __all__ = ["throughput_table", "throughput_ratios", "ThroughputLookup", "throughput_detail",
            "throughput_tokens_per_sec_per_gpu", "throughput_ratio_detail", "throughput_ratio"]
 
-_TEXT = ("model", "workload", "precision", "configuration")
-
-
 @cache
 def _figures() -> pd.DataFrame:
-    frame = read_data_csv("throughput.csv")
-    frame["system"] = [get_system(s).name for s in frame["system"]]
-    frame["tokens_per_sec_per_gpu"] = frame["tokens_per_sec_per_gpu"].astype(float)
-    return frame
+    return read_data_csv("throughput.csv", ("system",), ("tokens_per_sec_per_gpu",))
 
 
 @cache
 def _ratios() -> pd.DataFrame:
-    frame = read_data_csv("throughput_ratios.csv")
-    for col in ("system", "reference_system"):
-        frame[col] = [get_system(s).name for s in frame[col]]
-    frame["ratio"] = frame["ratio"].astype(float)
-    return frame
+    return read_data_csv("throughput_ratios.csv", ("system", "reference_system"), ("ratio",))
 
 
 def throughput_table() -> pd.DataFrame:
@@ -177,18 +168,7 @@ def throughput_detail(system, model, workload=None, precision=None, configuratio
     Excel: ``=THROUGHPUT(system, model, [workload], [precision], [configuration])``, ``#N/A <reason>``
     where no figure is public.
 
-    Parameters
-    ----------
-    system : str or array of str
-        Catalog name or alias.
-    model : str or array of str
-        The model served, e.g. ``DeepSeek R1``; required.
-    workload : str or array of str, optional
-        Input/output lengths, e.g. ``8k/1k``; blank: any.
-    precision : str or array of str, optional
-        ``FP8``, ``FP4``, ...; blank: any (including not stated).
-    configuration : str or array of str, optional
-        Software configuration; blank: the best published.
+    {lookup_params}
 
     Returns
     -------
@@ -236,18 +216,7 @@ def throughput_tokens_per_sec_per_gpu(system, model, workload=None, precision=No
     Excel: ``=THROUGHPUT(system, model, [workload], [precision], [configuration])``; then
     ``=TOKEN_COST(system, THROUGHPUT(...))``.
 
-    Parameters
-    ----------
-    system : str or array of str
-        Catalog name or alias.
-    model : str or array of str
-        The model served, e.g. ``DeepSeek R1``.
-    workload : str or array of str, optional
-        Input/output lengths, e.g. ``8k/1k``; blank: any.
-    precision : str or array of str, optional
-        ``FP8``, ``FP4``, ...; blank: any.
-    configuration : str or array of str, optional
-        Software configuration; blank: the best published.
+    {lookup_params}
 
     Returns
     -------
@@ -298,14 +267,7 @@ def throughput_ratio_detail(system, reference_system, precision=None) -> tuple[n
 
     Excel: ``=THROUGHPUT_RATIO(system, reference_system, [precision])``, ``#N/A <reason>`` where none.
 
-    Parameters
-    ----------
-    system : str or array of str
-        Catalog name or alias (the numerator).
-    reference_system : str or array of str
-        Catalog name or alias (the denominator).
-    precision : str or array of str, optional
-        The published comparison's precision (``FP8``, ``FP4``); blank: like for like.
+    {ratio_params}
 
     Returns
     -------
@@ -345,14 +307,7 @@ def throughput_ratio(system, reference_system, precision=None) -> np.ndarray:
 
     Excel: ``=THROUGHPUT_RATIO(system, reference_system, [precision])``.
 
-    Parameters
-    ----------
-    system : str or array of str
-        Catalog name or alias (the numerator).
-    reference_system : str or array of str
-        Catalog name or alias (the denominator).
-    precision : str or array of str, optional
-        The published comparison's precision; blank: like for like.
+    {ratio_params}
 
     Returns
     -------
@@ -370,3 +325,6 @@ def throughput_ratio(system, reference_system, precision=None) -> np.ndarray:
     32.0
     """
     return throughput_ratio_detail(system, reference_system, precision)[0]
+
+
+fill_docstrings(globals())

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .assumptions import as_assumptions
-from .catalog import get_system, read_data_csv, system_names
+from .catalog import read_data_csv, system_names
 from .ceiling import ceiling_rent
 from .costs import normalize_basis, performance
 from .errors import GpueconError
@@ -27,19 +27,12 @@ __all__ = ["launch_years", "market_rents", "trend_points", "PflopTrend", "pflop_
 
 @cache
 def _launch_years() -> pd.DataFrame:
-    frame = read_data_csv("launch_years.csv")
-    frame["system"] = [get_system(s).name for s in frame["system"]]
-    frame["launch_year"] = frame["launch_year"].astype(float)
-    return frame
+    return read_data_csv("launch_years.csv", ("system",), ("launch_year",))
 
 
 @cache
 def _market_rents() -> pd.DataFrame:
-    frame = read_data_csv("market_rents.csv")
-    frame["system"] = [get_system(s).name for s in frame["system"]]
-    for col in ("rent_usd_per_gpu_hour", "term_years", "prepay_frac_contract"):
-        frame[col] = frame[col].astype(float)
-    return frame
+    return read_data_csv("market_rents.csv", ("system",), ("rent_usd_per_gpu_hour", "term_years", "prepay_frac_contract"))
 
 
 def launch_years() -> pd.DataFrame:
