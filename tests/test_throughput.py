@@ -226,3 +226,19 @@ def test_batch_at_full_prepay():
         assert res["floor_rent_usd_per_gpu_hour"][i] == pytest.approx(h["floor"], rel=1e-9)
     assert res["irr_at_rent_annual"][0] == pytest.approx(_hand(defaults("B300"), 3.25, 0.2, 5.0)["irr"], abs=1e-9)
     assert np.isnan(res["irr_at_rent_annual"][1]) and res["note"][1].startswith("no IRR as a return")
+
+
+def test_template_at_full_prepay(tmp_path):
+    """The shipped template recalculated (gpuecon recalc) at B300 $3.06 with 100% prepay: the floor as the
+    hand model, no IRR as a return (#N/A), the floor's own rate the hurdle, and every check OK."""
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parents[1] / "workbooks" / "gpuecon_model.xlsx"
+    res = CliRunner().invoke(app, ["recalc", str(book), "-o", str(tmp_path / "o.xlsx"), "--set", "system=B300",
+                                   "--set", "prepay=1", "--set", "rent=3.06", "--json"])
+    assert res.exit_code == 0, res.output
+    named = json.loads(res.output)["named"]
+    assert named["floor_rent_usd_per_gpu_hour"] == pytest.approx(_hand(defaults("B300"), 3.06, 1.0, 5.0)["floor"], rel=1e-9)
+    assert named["project_irr"] == "#N/A"
+    assert named["irr_at_floor"] == pytest.approx(0.156, abs=1e-9)
+    assert named["checks_summary"] == "OK"

@@ -62,7 +62,9 @@ def write_one_chart(book: Book, c: Calc, res: dict) -> tuple[np.ndarray, np.ndar
                      PCT1, array=f"C{r}")
     book.name("chart_rents", ws.title, f"B{top}:B{bot}")
     # marker series: floor and ceiling verticals, hurdle line, floor point
-    ymin, ymax = float(np.nanmin(irr)), float(np.nanmax(irr))
+    # Excel's MIN/MAX over no numbers is 0 (every rent without an IRR as a return, e.g. 100% prepay)
+    shown = irr[np.isfinite(irr)]
+    ymin, ymax = (float(shown.min()), float(shown.max())) if shown.size else (0.0, 0.0)
     irr_rng = f"C{top}:C{bot}"  # points above irr_cap_annual are #N/A: skipped by the chart and the markers
     book.text(ws, "E12", "Markers", SECTION)
     header(ws, 13, ["Series", "Rent", "IRR"], col=5)

@@ -10,9 +10,15 @@ import numpy as np
 from openpyxl.styles import Alignment, Font
 
 from ..engine.model import TCO_ITEMS, project_irr_detail, project_terms
+from ..excel.errors import ERR_NUM, cell_error
 from .book import Book, header, widths
-from .calc import CONSTANTS, SCHEDULE_MONTHS, Calc, scalar
+from .calc import CONSTANTS, SCHEDULE_MONTHS, Calc, or_na, scalar
 from .styles import BOLD, NOTE, PCT1, PCT3, SECTION, TITLE, USD0, USD2
+
+
+def _irr_cell(c: Calc, irr: float) -> object:
+    """What PROJECT_IRR shows: the IRR, or ``#NUM! <reason>`` where there is none as a return (e.g. 100% prepay)."""
+    return irr if np.isfinite(irr) else cell_error(str(project_irr_detail(c.a, c.rent).reason), ERR_NUM)
 
 
 def write_addin(book: Book, c: Calc, res: dict, chart_rents: np.ndarray, chart_irr: np.ndarray) -> dict[str, str]:
@@ -37,7 +43,7 @@ def write_addin(book: Book, c: Calc, res: dict, chart_rents: np.ndarray, chart_i
         ("socamm", "SOCAMM price per GPU", "=SOCAMM_COST(socamm_gb_per_gpu,socamm_usd_per_gb,socamm_gross_margin_frac)",
          res["socamm"], "USD/GPU"),
         ("irr", "Project IRR at the model rent", "=PROJECT_IRR(system_name,rent_usd_per_gpu_hour,contract_term_years,"
-                                                 "prepay_frac_contract,assumptions)", res["irr"], "annual rate"),
+                                                 "prepay_frac_contract,assumptions)", _irr_cell(c, res["irr"]), "annual rate"),
         ("rpp", "Model rent per PFLOP-hour", "=RENT_PER_PFLOP(system_name,rent_usd_per_gpu_hour,ceiling_basis,assumptions)",
          res["rpp"], "USD/PFLOP-hr"),
     ]
@@ -91,14 +97,16 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
     pairs += [("Floor rent", "floor", "floor_rent_usd_per_gpu_hour", res["floor"], USD2),
               ("Ceiling rent", "ceiling", "ceiling_rent_usd_per_gpu_hour", res["ceiling"], USD2),
               ("SOCAMM price per GPU", "socamm", "socamm_price_usd_per_gpu", res["socamm"], USD0),
-              ("Project IRR at the model rent", "irr", "project_irr", res["irr"], PCT1),
+              ("Project IRR at the model rent", "irr", "project_irr", _irr_cell(c, res["irr"]), PCT1),
               ("Rent per PFLOP-hour", "rpp", "rent_per_unit_hour", res["rpp"], USD2)]
     for label, akey, nname, value, fmt in pairs:
         aref = f"{ma}!{addin_refs[akey]}"
         book.text(ws, f"A{r}", label)
+        number = not isinstance(value, str)  # an add-in reason text: the native cell is #N/A
         book.formula(ws, f"B{r}", f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', value, fmt)
-        book.formula(ws, f"C{r}", f"={nname}", value, fmt)
-        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
+        book.formula(ws, f"C{r}", f"={nname}", value if number else or_na(float("nan")), fmt)
+        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0 if number else "",
+                     "0.0E+00")
         # both give a number and agree, or neither gives one (add-in reason text, native #N/A)
         book.formula(ws, f"E{r}", f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
                                   f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'

@@ -298,7 +298,9 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
     R.row("project_npv", "NPV at the hurdle", f"=P{top}+NPV(hurdle_monthly,P{top + 1}:P{bot})", npv_model, "USD/GPU")
     R.row("project_npv_closed_form", "NPV at the hurdle, closed form", "=npv_k0+rent_usd_per_gpu_hour*npv_k1",
           k0 + rent * k1, "USD/GPU")
-    irr_floor = scalar(project_irr(a, fl))
+    # the formula is IRR of the flows at the floor whatever their sign pattern (100% prepay: financing-type
+    # flows, which the engine does not show as a return, still have the hurdle as their rate)
+    irr_floor = irr_annual_any(cash_flows(a, fl))
     R.row("irr_at_floor", "Project IRR at the floor rent (should equal the hurdle)",
           "=(1+IRR(cash_flow_excl_rent+floor_rent_usd_per_gpu_hour*cash_flow_per_rent,hurdle_monthly))^months_per_year-1",
           irr_floor, "annual rate", PCT3, array=True)
