@@ -130,7 +130,7 @@ def test_cli_lists_and_looks_up():
     assert res.exit_code == 0, res.output
     one = json.loads(res.stdout)
     assert one["tokens_per_sec_per_gpu"] == 1000.0
-    assert one["tco_cost_usd_per_mtok"] == pytest.approx(float(model.tco_usd_per_gpu_hour("B300")) / 3.6, rel=1e-12)
+    assert one["token_cost_at_tco_usd_per_mtok"] == pytest.approx(float(model.tco_usd_per_gpu_hour("B300")) / 3.6, rel=1e-12)
     res = runner.invoke(app, ["throughput", "GB300 NVL72", "--model", R1])
     assert res.exit_code == 2 and "only ratios are public" in res.output
 

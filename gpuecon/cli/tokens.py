@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 raise CliError(str(d.reason))
             data = {"system": get_system(system).name, "model": model_name, "tokens_per_sec_per_gpu": tps,
                     "configuration": str(d.configuration),
-                    "tco_cost_usd_per_mtok": float(tokens.token_cost_usd_per_mtok(system, tps))}
+                    "token_cost_at_tco_usd_per_mtok": float(tokens.token_cost_usd_per_mtok(system, tps))}
             emit(data if as_json else _display(data), as_json, f"Throughput: {data['system']}", str(d.source))
             return
         figures, ratios = throughput.throughput_table(), throughput.throughput_ratios()
@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
             name = get_system(system).name
             figures = figures[figures["system"] == name]
             ratios = ratios[(ratios["system"] == name) | (ratios["reference_system"] == name)]
-        figures = figures.assign(cost_usd_per_mtok_at_tco=[
+        figures = figures.assign(token_cost_at_tco_usd_per_mtok=[
             float(tokens.token_cost_usd_per_mtok(s, t)) for s, t in zip(figures["system"], figures["tokens_per_sec_per_gpu"], strict=True)])
         if as_json:
             typer.echo(json.dumps({"figures": json.loads(figures.to_json(orient="records")),
@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"No public absolute throughput figure for {system}" + (" (ratios below)" if len(ratios) else ""))
         else:
             rows = [[r.system, r.model, r.workload, r.precision if isinstance(r.precision, str) else "not stated",
-                     r.configuration, f"{r.tokens_per_sec_per_gpu:,.0f}", f"${r.cost_usd_per_mtok_at_tco:,.4f}"]
+                     r.configuration, f"{r.tokens_per_sec_per_gpu:,.0f}", f"${r.token_cost_at_tco_usd_per_mtok:,.4f}"]
                     for r in figures.itertuples(index=False)]
             console.print(fit_table(console, "Published throughput (tokens/s per GPU; cost per MTok at the system's TCO)",
                                     ["system", "model", "workload", "precision", "configuration", "tokens/s/GPU",
