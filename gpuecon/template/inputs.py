@@ -71,6 +71,8 @@ def write_cover(book: Book, c: Calc) -> None:
                            "and the monthly cash-flow schedule with IRR and NPV"),
         ("Scenarios", "a scenario table computed twice: array formulas of the add-in, and built-in formulas"),
         ("One Chart", "project IRR against rent, floor and ceiling marked (built-in chart)"),
+        ("Tokens", "blended price, cost per million tokens (owner: TCO; renter: rent) and margin, native and add-in"),
+        ("Sensitivity", "tornado of the floor rent (native and SENSITIVITY, bar chart), break-even utilization"),
         ("Checks", "add-in vs native for each output, native consistency checks, OK/ERROR summary"),
     ]:
         book.text(ws, f"B{r}", sheet, BOLD)
