@@ -20,7 +20,7 @@ from .numbers import explicit
 from .project import check_rent, floor_rent, npv_coefficients, project_irr, project_terms
 
 __all__ = ["SENSITIVITY_OUTPUTS", "SENSITIVITY_COLUMNS", "BreakevenUtilization", "breakeven_utilization_detail",
-           "breakeven_utilization", "sensitivity", "competitive_rent"]
+           "breakeven_utilization", "moved_values", "sensitivity", "competitive_rent"]
 
 #: what :func:`sensitivity` can show, and whether it needs a rent
 SENSITIVITY_OUTPUTS = {"floor": False, "tco": False, "irr": True, "equity_irr": True}
@@ -165,8 +165,17 @@ def _output(name: str, a: Assumptions, rent) -> np.ndarray:
     return np.asarray(equity_irr(a, rent), float)
 
 
-def _moved(field_name: str, value: float, swing: float) -> tuple[float, float, str]:
-    """``value -/+ swing * |value|`` kept inside the field's range and steps, and what was changed."""
+def moved_values(field_name: str, value: float, swing: float) -> tuple[float, float, str]:
+    """``value -/+ swing * |value|`` kept inside the field's range and steps, and what was changed.
+
+    The tornado's low and high values (:func:`sensitivity`); the template's Sensitivity sheet writes the
+    same rules in built-in formulas. Returns ``(low, high, note)``.
+
+    Examples
+    --------
+    >>> moved_values("utilization_frac", 1.0, 0.2)
+    (0.8, 1.0, 'high clipped to 1 (range (0, 1])')
+    """
     field = FIELDS[field_name]
     out, notes = [], []
     for side, target in (("low", value - swing * abs(value)), ("high", value + swing * abs(value))):
@@ -258,7 +267,7 @@ def sensitivity(system=None, /, output: str = "floor", swing_frac=0.2, rent_usd_
         v = float(a[name])
         if not np.isfinite(v) or v == 0.0:
             continue
-        lo, hi, note = _moved(name, v, swing)
+        lo, hi, note = moved_values(name, v, swing)
         if lo == v and hi == v:
             continue
         rows.append((name, v, lo, hi, note))

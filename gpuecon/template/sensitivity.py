@@ -21,7 +21,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from ..engine.assumptions import FIELDS, HOURS_PER_MONTH, Assumptions
-from ..engine.decisions import breakeven_utilization_detail, sensitivity
+from ..engine.decisions import breakeven_utilization_detail, moved_values, sensitivity
 from ..engine.finance import monthly_rate
 from ..engine.model import floor_rent, flow_annuities, npv_coefficients, project_terms
 from ..engine.numbers import explicit
@@ -44,7 +44,7 @@ CHAIN_FIELDS = ("capex_compute_usd_per_gpu", "capex_networking_usd_per_gpu", "ca
 #: the add-in columns (the SENSITIVITY spill, the rows read back by name, BREAKEVEN_UTILIZATION)
 SENSITIVITY_ADDIN_COLUMNS = "KLMNOPRSTU"
 TOP = 11  # first tornado row
-HELPER_COL = 23  # W
+HELPER_COL = 23  # W: the unsorted table, then the closed-form block
 NO_BREAKEVEN = {"the hurdle is earned at any utilization", "needs more than 100% utilization"}
 
 
@@ -127,16 +127,16 @@ def write_sensitivity(book: Book, c: Calc, input_rows: dict[str, int]) -> dict[s
     swing = decision_value(c, "sensitivity_swing_frac")
     t = sensitivity(a, "floor", swing)
     base = float(t.attrs["base"])
-    n = len(t)
-    bot = TOP + n - 1
-    widths(ws, {"A": 34, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13, "G": 12, "H": 12, "I": 12, "J": 3,
-                "K": 30, **{x: 13 for x in "LMNOPRSTU"}})
+    m = len(CHAIN_FIELDS)
+    bot = TOP + m - 1
+    widths(ws, {"A": 34, "B": 13, "C": 13, "D": 13, "E": 13, "F": 13, "G": 12, "H": 12, "I": 12, "J": 5,
+                "K": 30, **{x: 13 for x in "LMNOPRSTU"}, "W": 32})
     book.text(ws, "A1", "Sensitivity: tornado of the floor rent, break-even utilization", TITLE)
-    book.text(ws, "A2", "Columns A:I: built-in formulas (each input moved -/+ the swing with the others at their "
-                        "values; the floor recomputed in the helper block from column W). K:P: the add-in's "
-                        "SENSITIVITY spill (#NAME? without it), R:U its rows read back by input name. Rows and their "
-                        "order are the engine's at export: run `gpuecon export` again after changing inputs to "
-                        "re-sort them (the numbers recompute in place).", NOTE)
+    book.text(ws, "A2", "Columns A:I: built-in formulas, every input the floor reads moved -/+ the swing with the "
+                        "others at their values, sorted by swing (unsorted in W:AD; the floor recomputed in closed form "
+                        "in the helper block from column AF); inputs that do not move the floor (swing 0) come last. "
+                        "K:P: the add-in's SENSITIVITY spill (#NAME? without it; it lists only the inputs that move "
+                        "the output), R:U its rows read back by input name.", NOTE)
     book.text(ws, "A4", "Tornado parameters", SECTION)
     book.text(ws, "A5", "System")
     book.formula(ws, "B5", "=system_name", c.system)
@@ -145,54 +145,87 @@ def write_sensitivity(book: Book, c: Calc, input_rows: dict[str, int]) -> dict[s
     book.text(ws, "A7", "Floor rent at the inputs (base)")
     book.formula(ws, "B7", "=floor_rent_usd_per_gpu_hour", base, USD2)
     book.name("tornado_base_usd_per_gpu_hour", ws.title, "B7")
-    book.text(ws, "A9", "Native (built-in formulas)", SECTION)
-    book.text(ws, "K9", 'Add-in: =SENSITIVITY(system_name,"floor",sensitivity_swing_frac,rent_usd_per_gpu_hour,assumptions)', SECTION)
-    book.text(ws, "R9", "Add-in rows matched by input", SECTION)
-    header(ws, TOP - 1, ["Input", "Value", "Low", "High", "Floor at low", "Floor at high", "Swing",
-                         "Low - base", "High - base"])
+    book.text(ws, "A9", "Native (built-in formulas), largest swing first", SECTION)
+    formula = "=SENSITIVITY(system_name,\"floor\",sensitivity_swing_frac,rent_usd_per_gpu_hour,assumptions)"
+    book.text(ws, "K9", "Add-in: " + formula, SECTION)
+    book.text(ws, "R9", "Add-in rows matched by input (native where it has none)", SECTION)
+    heads = ["Input", "Value", "Low", "High", "Floor at low", "Floor at high", "Swing"]
+    header(ws, TOP - 1, [*heads, "Low - base", "High - base", "Rank"])
     header(ws, TOP - 1, ["Low", "High", "Floor at low", "Floor at high"], col=18)
     ws.row_dimensions[TOP - 1].height = 30
 
-    # helper block layout
-    hcols = [get_column_letter(HELPER_COL + k) for k in range(3 + len(CHAIN_FIELDS) + len(CHAIN_HEADS))]
+    # helper block layout: the unsorted table W:AD, then the floor's closed form per evaluation from AF
+    book.text(ws, "W9", "Unsorted (one row per input the floor reads)", SECTION)
+    header(ws, TOP - 1, [*heads, "Rank"], col=HELPER_COL)
+    uns = {k: get_column_letter(HELPER_COL + j) for j, k in enumerate(("input", "value", "low", "high", "out_low",
+                                                                       "out_high", "swing", "rank"))}
+    c0 = HELPER_COL + len(uns) + 1
+    hcols = [get_column_letter(c0 + k) for k in range(3 + len(CHAIN_FIELDS) + len(CHAIN_HEADS))]
     lab, fld, mov = hcols[:3]
     col = {name: hcols[3 + k] for k, name in enumerate(CHAIN_FIELDS)}
     col.update({key: hcols[3 + len(CHAIN_FIELDS) + k] for k, key in enumerate(CHAIN_HEADS)})
     book.text(ws, f"{lab}9", "Helper: the floor rent in closed form (-K0/K1) with one input moved per row", SECTION)
-    header(ws, TOP - 1, ["Evaluation", "Input moved", "Moved value", *CHAIN_FIELDS, *CHAIN_HEADS.values()],
-           col=HELPER_COL)
+    header(ws, TOP - 1, ["Evaluation", "Input moved", "Moved value", *CHAIN_FIELDS, *CHAIN_HEADS.values()], col=c0)
     h_top = TOP
     evals: list[tuple[str, str, str, float, str | None]] = []  # label, field formula, value formula, value, field
 
-    for k, rec in enumerate(t.itertuples(index=False)):
+    tornado: list[tuple[str, float, float, float, float, float]] = []  # input, value, low, high, floor low, high
+    for j, name in enumerate(CHAIN_FIELDS):
+        r = TOP + j
+        v = float(a[name])
+        low, high, _ = moved_values(name, v, swing)
+        f_lo = scalar(floor_rent(a.replace(**{name: explicit(low)})))
+        f_hi = scalar(floor_rent(a.replace(**{name: explicit(high)})))
+        tornado.append((name, v, low, high, f_lo, f_hi))
+        book.text(ws, f"{uns['input']}{r}", name)
+        book.formula(ws, f"{uns['value']}{r}", f"={name}", v, NUM2)
+        book.formula(ws, f"{uns['low']}{r}", _moved_formula(name, "low", input_rows[name]), low, NUM2)
+        book.formula(ws, f"{uns['high']}{r}", _moved_formula(name, "high", input_rows[name]), high, NUM2)
+        book.formula(ws, f"{uns['out_low']}{r}", f"={col['floor']}{h_top + 2 * j}", f_lo, USD2)
+        book.formula(ws, f"{uns['out_high']}{r}", f"={col['floor']}{h_top + 2 * j + 1}", f_hi, USD2)
+        book.formula(ws, f"{uns['swing']}{r}", f"=ABS({uns['out_high']}{r}-{uns['out_low']}{r})", abs(f_hi - f_lo),
+                     USD2)
+        evals.append((f"{name} low", f"={uns['input']}{r}", f"={uns['low']}{r}", low, name))
+        evals.append((f"{name} high", f"={uns['input']}{r}", f"={uns['high']}{r}", high, name))
+    # rank: larger swings first, ties in the table's order (as the engine's stable sort)
+    order = sorted(range(m), key=lambda j: (-abs(tornado[j][5] - tornado[j][4]), j))
+    sw = f"${uns['swing']}${TOP}:${uns['swing']}${bot}"
+    for j in range(m):
+        r = TOP + j
+        x = f"{uns['swing']}{r}"
+        book.formula(ws, f"{uns['rank']}{r}", f"=SUMPRODUCT(({sw}>{x})*1)+SUMPRODUCT((${uns['swing']}${TOP}:{x}={x})*1)",
+                     float(order.index(j) + 1), "0")
+    rank = f"${uns['rank']}${TOP}:${uns['rank']}${bot}"
+    spill_top, spill_bot = TOP, TOP + m - 1
+    for k, j in enumerate(order):
         r = TOP + k
-        name = str(rec.input)
-        book.text(ws, f"A{r}", name)
-        book.formula(ws, f"B{r}", f"={name}", float(a[name]), NUM2)
-        book.formula(ws, f"C{r}", _moved_formula(name, "low", input_rows[name]), float(rec.low), NUM2)
-        book.formula(ws, f"D{r}", _moved_formula(name, "high", input_rows[name]), float(rec.high), NUM2)
-        lo_r, hi_r = h_top + 2 * k, h_top + 2 * k + 1
-        book.formula(ws, f"E{r}", f"={col['floor']}{lo_r}", float(rec.output_at_low), USD2)
-        book.formula(ws, f"F{r}", f"={col['floor']}{hi_r}", float(rec.output_at_high), USD2)
-        book.formula(ws, f"G{r}", f"=ABS(F{r}-E{r})", float(rec.swing), USD2)
-        book.formula(ws, f"H{r}", f"=E{r}-tornado_base_usd_per_gpu_hour", float(rec.output_at_low) - base, USD2)
-        book.formula(ws, f"I{r}", f"=F{r}-tornado_base_usd_per_gpu_hour", float(rec.output_at_high) - base, USD2)
-        evals.append((f"{name} low", f"=A{r}", f"=C{r}", float(rec.low), name))
-        evals.append((f"{name} high", f"=A{r}", f"=D{r}", float(rec.high), name))
-        for j, (x, fmt) in enumerate(((rec.low, NUM2), (rec.high, NUM2), (rec.output_at_low, USD2),
-                                      (rec.output_at_high, USD2))):
-            src = "LMNO"[j]
-            book.formula(ws, f"{'RSTU'[j]}{r}", f"=INDEX(${src}${TOP}:${src}${bot},MATCH($A{r},$K${TOP}:$K${bot},0))",
-                         float(x), fmt)
-    # the add-in spill: header and rows
-    spill = [["input", "low", "high", "output_at_low", "output_at_high", "swing"]]
+        name, v, low, high, f_lo, f_hi = tornado[j]
+        book.text(ws, f"J{r}", k + 1)  # the position: the row with this rank
+        pick = f"MATCH($J{r},{rank},0)"
+        for out_col, key, value, fmt in (("A", "input", name, None), ("B", "value", v, NUM2), ("C", "low", low, NUM2),
+                                         ("D", "high", high, NUM2), ("E", "out_low", f_lo, USD2),
+                                         ("F", "out_high", f_hi, USD2), ("G", "swing", abs(f_hi - f_lo), USD2)):
+            src = f"${uns[key]}${TOP}:${uns[key]}${bot}"
+            book.formula(ws, f"{out_col}{r}", f"=INDEX({src},{pick})", value, fmt)
+        book.formula(ws, f"H{r}", f"=E{r}-tornado_base_usd_per_gpu_hour", f_lo - base, USD2)
+        book.formula(ws, f"I{r}", f"=F{r}-tornado_base_usd_per_gpu_hour", f_hi - base, USD2)
+        found = name in set(t["input"])
+        for q, (x, fmt) in enumerate(((low, NUM2), (high, NUM2), (f_lo, USD2), (f_hi, USD2))):
+            src, own = "LMNO"[q], "CDEF"[q]
+            where = f"MATCH($A{r},$K${spill_top}:$K${spill_bot},0)"
+            # the spill's header is an error without the add-in: so is this cell (never the native value instead)
+            book.formula(ws, f"{'RSTU'[q]}{r}", f"=IF(ISERROR($K${TOP - 1}),$K${TOP - 1},IF(ISNA({where}),{own}{r},"
+                                                f"INDEX(${src}${spill_top}:${src}${spill_bot},{where})))",
+                         _addin_value(t, name, q) if found else x, fmt)
+    # the add-in spill: header and its rows, the range sized for every input (#N/A below the last row)
+    spill: list[list[object]] = [["input", "low", "high", "output_at_low", "output_at_high", "swing"]]
     for rec in t.itertuples(index=False):
         row: list[object] = [str(rec.input), float(rec.low), float(rec.high)]
         row += [float(x) if np.isfinite(x) else cell_error(rec.note or "no floor to show", ERR_NUM)
                 for x in (rec.output_at_low, rec.output_at_high, rec.swing)]
         spill.append(row)
-    book.array(ws, f"K{TOP - 1}", n + 1, 6, '=SENSITIVITY(system_name,"floor",sensitivity_swing_frac,rent_usd_per_gpu_hour,assumptions)',
-               spill, NUM2)
+    spill += [["#N/A"] * 6 for _ in range(m + 1 - len(spill))]
+    book.array(ws, f"K{TOP - 1}", m + 1, 6, formula, spill, NUM2)
 
     # break-even utilization
     rent = c.rent
@@ -201,7 +234,7 @@ def write_sensitivity(book: Book, c: Calc, input_rows: dict[str, int]) -> dict[s
     be_reason = str(be.reason)
     full = a.replace(utilization_frac=1.0)
     at_be = a.replace(utilization_frac=explicit(be_frac)) if np.isfinite(be_frac) else a
-    r0 = h_top + 2 * n
+    r0 = h_top + 2 * m
     evals.append(("nothing moved", '=""', "=0", 0.0, None))
     evals.append(("utilization 100%", '="utilization_frac"', "=1", 1.0, "utilization_frac"))
     evals.append(("utilization at the break-even", '="utilization_frac"',
@@ -278,8 +311,15 @@ def write_sensitivity(book: Book, c: Calc, input_rows: dict[str, int]) -> dict[s
     chart.legend.position = "b"
     ws.add_chart(chart, f"A{r + 2}")
     ws.freeze_panes = f"B{TOP}"
-    return {"table": t, "base": base, "top": TOP, "bot": bot, "rows": rows, "be": be_frac, "rent": rent,
+    sums = (sum(x[2] + x[3] for x in tornado), sum(x[4] + x[5] for x in tornado))
+    return {"table": t, "sums": sums, "base": base, "top": TOP, "bot": bot, "rows": rows, "be": be_frac, "rent": rent,
             "helper_base": f"{col['floor']}{r0}", "floor_at_be": float(floor_rent(at_be))}
+
+
+def _addin_value(t, name: str, q: int) -> float:
+    """The engine's low, high, output_at_low or output_at_high (``q`` 0..3) of an input's tornado row."""
+    rec = t.set_index("input").loc[name]
+    return float(rec[("low", "high", "output_at_low", "output_at_high")[q]])
 
 
 def _short_reason(reason: str) -> str:
@@ -310,12 +350,10 @@ def decision_checks(tok: dict, sens: dict):
         addin_check(book, ws, r, "Break-even utilization", f"Sensitivity!K{sens['rows']['be']}",
                     "breakeven_utilization_frac", or_na(sens["be"]), PCT3)
         r += 1
-        t, top, bot = sens["table"], sens["top"], sens["bot"]
+        top, bot = sens["top"], sens["bot"]
         for label, acols, ncols, total in [
-                ("Tornado: low and high values (all rows)", "R{0}:S{1}", "C{0}:D{1}",
-                 float(t["low"].sum() + t["high"].sum())),
-                ("Tornado: floor at low and high (all rows)", "T{0}:U{1}", "E{0}:F{1}",
-                 float(t["output_at_low"].sum() + t["output_at_high"].sum()))]:
+                ("Tornado: low and high values (all rows)", "R{0}:S{1}", "C{0}:D{1}", sens["sums"][0]),
+                ("Tornado: floor at low and high (all rows)", "T{0}:U{1}", "E{0}:F{1}", sens["sums"][1])]:
             range_check(book, ws, r, label, "Sensitivity!" + acols.format(top, bot),
                         "Sensitivity!" + ncols.format(top, bot), total, NUM2)
             r += 1

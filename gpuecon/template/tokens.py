@@ -179,7 +179,7 @@ def write_tokens(book: Book, c: Calc) -> dict[str, object]:
                           "input_output_ratio,cache_hit_frac)")
     ws[f"B{r - 1}"].font = BOLD
     row("hit", "cache_hit_for_target_frac", "Cache hit rate that gives the target price (closed form)",
-        f"=IFERROR(IF(ABS(2*{_HIT}-1)<=1,{_HIT},NA()),NA())", or_na(hit), "fraction", PCT3)
+        f"=IFERROR(IF(AND({_HIT}>=0,{_HIT}<=1),{_HIT},NA()),NA())", or_na(hit), "fraction", PCT3)
     row(None, "cache_hit_for_target_note", "Why no rate is shown (blank when it is)",
         f'=IF(ISNUMBER(cache_hit_for_target_frac),"","{NO_HIT}")', "" if math.isfinite(hit) else NO_HIT, "text",
         "General")
