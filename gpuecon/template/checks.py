@@ -77,27 +77,40 @@ def write_addin(book: Book, c: Calc, res: dict, chart_rents: np.ndarray, chart_i
     return refs
 
 
+ADDIN_HEADS = ["Check", "Add-in", "Native", "Difference (to 1e-9)", "Status"]
+NATIVE_HEADS = ["Check", "Value", "Target", "Difference (to 1e-9)", "Status"]
+
+
+def check_section(book: Book, ws, r: int, title: str, heads: list[str]) -> int:
+    """A section title on row ``r + 1`` and the column header below it; returns the first row of the checks."""
+    book.text(ws, f"A{r + 1}", title, SECTION)
+    header(ws, r + 2, heads)
+    return r + 3
+
+
+def _compare_row(book: Book, ws, r: int, label: str, b: str, c: str, value: object, fmt: str, status: str) -> None:
+    book.text(ws, f"A{r}", label)
+    book.formula(ws, f"B{r}", b, value, fmt)
+    book.formula(ws, f"C{r}", c, value, fmt)
+    book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
+    book.formula(ws, f"E{r}", status, "OK")
+
+
 def addin_check(book: Book, ws, r: int, label: str, aref: str, native: str, value: object, fmt: str) -> None:
     """A Checks row: the add-in cell ``aref`` against the native expression ``native`` (a name or formula body)."""
-    book.text(ws, f"A{r}", label)
-    book.formula(ws, f"B{r}", f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', value, fmt)
-    book.formula(ws, f"C{r}", f"={native}", value, fmt)
-    book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
     # both give a number and agree, or neither gives one (add-in reason text, native #N/A)
-    book.formula(ws, f"E{r}", f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
-                              f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
-                              f'"ERROR"),IF(ISNUMBER(C{r}),"ERROR","OK")))', "OK")
+    _compare_row(book, ws, r, label, f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', f"={native}", value, fmt,
+                 f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
+                 f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
+                 f'"ERROR"),IF(ISNUMBER(C{r}),"ERROR","OK")))')
 
 
 def range_check(book: Book, ws, r: int, label: str, ar: str, nr: str, total: float, fmt: str) -> None:
     """A Checks row: every cell of the add-in range ``ar`` against the native range ``nr``, row by row."""
-    book.text(ws, f"A{r}", label)
-    book.formula(ws, f"B{r}", f'=IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",SUM({ar}))', total, fmt)
-    book.formula(ws, f"C{r}", f"=SUM({nr})", total, fmt)
-    book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
-    book.formula(ws, f"E{r}", f'=IFERROR(IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",'
-                              f'IF(SUMPRODUCT((ABS({ar}-{nr})>check_tolerance*ABS({nr}))*1)=0,"OK","ERROR")),"ERROR")',
-                 "OK")
+    _compare_row(book, ws, r, label, f'=IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",SUM({ar}))',
+                 f"=SUM({nr})", total, fmt,
+                 f'=IFERROR(IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",'
+                 f'IF(SUMPRODUCT((ABS({ar}-{nr})>check_tolerance*ABS({nr}))*1)=0,"OK","ERROR")),"ERROR")')
 
 
 def native_check(book: Book, ws, r: int, label: str, fa: str, fb: str, va: float, vb: float, fmt: str,
@@ -131,7 +144,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
                         "consistency checks. Without the add-in its rows read \"add-in not loaded\", not an error.",
               NOTE)
     book.text(ws, "A4", "Summary", BOLD)
-    header(ws, 6, ["Check", "Add-in", "Native", "Difference (to 1e-9)", "Status"])
+    header(ws, 6, ADDIN_HEADS)
     ma = "'Model (add-in)'"
     r = 7
     tco = res["tco"]
@@ -154,11 +167,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
         range_check(book, ws, r, label + " (all rows)", f"Scenarios!{acol}{top}:{acol}{bot}",
                     f"Scenarios!{ncol}{top}:{ncol}{bot}", sc[key], fmt)
         r += 1
-    r += 1
-    book.text(ws, f"A{r}", "Native consistency", SECTION)
-    r += 1
-    header(ws, r, ["Check", "Value", "Target", "Difference (to 1e-9)", "Status"])
-    r += 1
+    r = check_section(book, ws, r, "Native consistency", NATIVE_HEADS)
     native = [
         ("Capex parts add up", "=capex_compute+capex_socamm+capex_networking+capex_storage+capex_other",
          "=capex_total", res["capex"], res["capex"], USD0, "rel"),

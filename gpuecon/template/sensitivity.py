@@ -28,7 +28,7 @@ from ..engine.numbers import explicit
 from ..excel.errors import ERR_NUM, cell_error
 from .book import Book, header, widths
 from .calc import Calc, or_na, scalar
-from .checks import addin_check, native_check, range_check
+from .checks import ADDIN_HEADS, NATIVE_HEADS, addin_check, check_section, native_check, range_check
 from .styles import BOLD, NOTE, NUM2, NUM6, PCT1, PCT3, SECTION, TITLE, USD0, USD2
 from .tokens import decision_value
 
@@ -332,11 +332,7 @@ def _short_reason(reason: str) -> str:
 def decision_checks(tok: dict, sens: dict):
     """The Checks rows of the Tokens and Sensitivity sheets (``write_checks``' ``extra``)."""
     def write(book: Book, ws, r: int) -> int:
-        r += 1
-        book.text(ws, f"A{r}", "Tokens and Sensitivity: add-in vs native", SECTION)
-        r += 1
-        header(ws, r, ["Check", "Add-in", "Native", "Difference (to 1e-9)", "Status"])
-        r += 1
+        r = check_section(book, ws, r, "Tokens and Sensitivity: add-in vs native", ADDIN_HEADS)
         tr = tok["rows"]
         for label, key, name, fmt in [("Tokens: blended price", "price", "token_price_usd_per_mtok", USD2),
                                       ("Tokens: cost per MTok, owner (TCO)", "owner", "token_cost_owner_usd_per_mtok",
@@ -357,11 +353,7 @@ def decision_checks(tok: dict, sens: dict):
             range_check(book, ws, r, label, "Sensitivity!" + acols.format(top, bot),
                         "Sensitivity!" + ncols.format(top, bot), total, NUM2)
             r += 1
-        r += 1
-        book.text(ws, f"A{r}", "Tokens and Sensitivity: native consistency", SECTION)
-        r += 1
-        header(ws, r, ["Check", "Value", "Target", "Difference (to 1e-9)", "Status"])
-        r += 1
+        r = check_section(book, ws, r, "Tokens and Sensitivity: native consistency", NATIVE_HEADS)
         target = float(tok["target"])
         hit_ok = np.isfinite(tok["hit"])
         native_check(book, ws, r, "Tokens: blended price at the solved cache hit = target",
