@@ -166,10 +166,28 @@ def _output(name: str, a: Assumptions, rent) -> np.ndarray:
 
 
 def moved_values(field_name: str, value: float, swing: float) -> tuple[float, float, str]:
-    """``value -/+ swing * |value|`` kept inside the field's range and steps, and what was changed.
+    """The tornado's low and high values of a field: ``value -/+ swing * |value|`` in its range and steps.
 
-    The tornado's low and high values (:func:`sensitivity`); the template's Sensitivity sheet writes the
-    same rules in built-in formulas. Returns ``(low, high, note)``.
+    A moved value outside the field's range is clipped to the range's bound; at an open bound that
+    side is not moved (``value``); whole-month fields are rounded to whole steps. :func:`sensitivity`
+    uses it for every row; the template's Sensitivity sheet writes the same rules in built-in formulas.
+
+    Excel: ``=IF(v-s*ABS(v)<lo,lo,v-s*ABS(v))`` (closed bound; ``<=`` and ``v`` at an open one), with
+    ``ROUND(x*12,0)/12`` for the contract term and ``ROUND(x,0)`` for the lag.
+
+    Parameters
+    ----------
+    field_name : str
+        An assumption field (docs/model.md).
+    value : float
+        Its value.
+    swing : float
+        The move, a fraction of ``|value|`` in (0, 1].
+
+    Returns
+    -------
+    tuple
+        ``(low, high, note)``: the values used and what was clipped, not moved or rounded ("" if none).
 
     Examples
     --------
