@@ -20,7 +20,7 @@ from .numbers import explicit
 from .project import check_rent, floor_rent, npv_coefficients, project_irr, project_terms
 
 __all__ = ["SENSITIVITY_OUTPUTS", "SENSITIVITY_COLUMNS", "BreakevenUtilization", "breakeven_utilization_detail",
-           "breakeven_utilization", "sensitivity", "competitive_rent"]
+           "breakeven_utilization", "moved_values", "sensitivity", "competitive_rent"]
 
 #: what :func:`sensitivity` can show, and whether it needs a rent
 SENSITIVITY_OUTPUTS = {"floor": False, "tco": False, "irr": True, "equity_irr": True}
@@ -165,8 +165,35 @@ def _output(name: str, a: Assumptions, rent) -> np.ndarray:
     return np.asarray(equity_irr(a, rent), float)
 
 
-def _moved(field_name: str, value: float, swing: float) -> tuple[float, float, str]:
-    """``value -/+ swing * |value|`` kept inside the field's range and steps, and what was changed."""
+def moved_values(field_name: str, value: float, swing: float) -> tuple[float, float, str]:
+    """The tornado's low and high values of a field: ``value -/+ swing * |value|`` in its range and steps.
+
+    A moved value outside the field's range is clipped to the range's bound; at an open bound that
+    side is not moved (``value``); whole-month fields are rounded to whole steps. :func:`sensitivity`
+    uses it for every row; the template's Sensitivity sheet writes the same rules in built-in formulas.
+
+    Excel: ``=IF(v-s*ABS(v)<lo,lo,v-s*ABS(v))`` (closed bound; ``<=`` and ``v`` at an open one), with
+    ``ROUND(x*12,0)/12`` for the contract term and ``ROUND(x,0)`` for the lag.
+
+    Parameters
+    ----------
+    field_name : str
+        An assumption field (docs/model.md).
+    value : float
+        Its value.
+    swing : float
+        The move, a fraction of ``|value|`` in (0, 1].
+
+    Returns
+    -------
+    tuple
+        ``(low, high, note)``: the values used and what was clipped, not moved or rounded ("" if none).
+
+    Examples
+    --------
+    >>> moved_values("utilization_frac", 1.0, 0.2)
+    (0.8, 1.0, 'high clipped to 1 (range (0, 1])')
+    """
     field = FIELDS[field_name]
     out, notes = [], []
     for side, target in (("low", value - swing * abs(value)), ("high", value + swing * abs(value))):
@@ -258,7 +285,7 @@ def sensitivity(system=None, /, output: str = "floor", swing_frac=0.2, rent_usd_
         v = float(a[name])
         if not np.isfinite(v) or v == 0.0:
             continue
-        lo, hi, note = _moved(name, v, swing)
+        lo, hi, note = moved_values(name, v, swing)
         if lo == v and hi == v:
             continue
         rows.append((name, v, lo, hi, note))
