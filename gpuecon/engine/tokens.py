@@ -158,7 +158,9 @@ def cache_hit_for_price(price_usd_per_mtok, input_usd_per_mtok, output_usd_per_m
                            f"cached_input_usd_per_mtok must be below the input price, got {first:g}: "
                            "the cache hit rate does not move the blended price")
     hit = (ratio * inp + out - price * (ratio + 1.0)) / (ratio * gap)
-    tol = 1e-12
+    # rounding in the numerator's difference, relative to the denominator (large output prices against a
+    # small cache discount cancel): a hit of 1 or 0 computed as 1 + 2e-12 is still 1
+    tol = 64 * np.finfo(float).eps * (ratio * inp + out + price * (ratio + 1.0)) / (ratio * gap) + 1e-12
     inside = (hit >= -tol) & (hit <= 1.0 + tol)
     return np.where(inside, np.clip(hit, 0.0, 1.0), np.nan)
 
