@@ -6,6 +6,8 @@ add-in against native for every output and scenario column, native consistency c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from openpyxl.styles import Alignment, Font
 
@@ -74,7 +76,52 @@ def write_addin(book: Book, c: Calc, res: dict, chart_rents: np.ndarray, chart_i
     return refs
 
 
-def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc: dict) -> None:
+def pair_row(book: Book, ws, r: int, label: str, aref: str, native: str, value, fmt: str) -> None:
+    """A Checks row: the add-in cell ``aref`` against the native formula ``native`` (relative check_tolerance);
+    both a number and agreeing, or neither a number (add-in reason text, native #N/A), reads OK."""
+    book.text(ws, f"A{r}", label)
+    book.formula(ws, f"B{r}", f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', value, fmt)
+    book.formula(ws, f"C{r}", native, value, fmt)
+    book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
+    book.formula(ws, f"E{r}", f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
+                              f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
+                              f'"ERROR"),IF(ISNUMBER(C{r}),"ERROR","OK")))', "OK")
+
+
+def range_row(book: Book, ws, r: int, label: str, ar: str, nr: str, total: float, fmt: str) -> None:
+    """A Checks row: an add-in range ``ar`` against a native range ``nr`` of the same shape, cell by cell."""
+    book.text(ws, f"A{r}", label)
+    book.formula(ws, f"B{r}", f'=IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",SUM({ar}))', total, fmt)
+    book.formula(ws, f"C{r}", f"=SUM({nr})", total, fmt)
+    book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
+    book.formula(ws, f"E{r}", f'=IFERROR(IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",'
+                              f'IF(SUMPRODUCT((ABS({ar}-{nr})>check_tolerance*ABS({nr}))*1)=0,"OK","ERROR")),"ERROR")',
+                 "OK")
+
+
+def native_row(book: Book, ws, r: int, label: str, fa: str, fb: str, va: float, vb: float, fmt: str,
+               kind: str = "rel") -> None:
+    """A native consistency row: ``fa`` against ``fb``; ``kind`` rel (relative check_tolerance), le (B <= C),
+    npv (tolerance relative to capex), irr (absolute irr_check_tolerance)."""
+    book.text(ws, f"A{r}", label)
+    book.formula(ws, f"B{r}", fa, va, fmt)
+    book.formula(ws, f"C{r}", fb, vb, fmt)
+    book.formula(ws, f"D{r}", f"=ROUND(B{r}-C{r},difference_decimals)",
+                 round(va - vb, int(CONSTANTS["difference_decimals"][0])) + 0.0, "0.0E+00")
+    if kind == "le":
+        status = f'=IF(B{r}<=C{r},"OK","ERROR")'
+    elif kind == "npv":  # NPV is a difference of large flows: tolerance relative to capex
+        status = f'=IF(ABS(B{r}-C{r})<=check_tolerance*capex_total,"OK","ERROR")'
+    elif kind == "irr":  # IRR is iterative: absolute tolerance on the rate
+        status = f'=IF(ABS(B{r}-C{r})<=irr_check_tolerance,"OK","ERROR")'
+    else:
+        status = f'=IF(ABS(B{r}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR")'
+    book.formula(ws, f"E{r}", status, "OK")
+
+
+def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc: dict,
+                 sections: Sequence[Callable[[Book, object, int], int]] = ()) -> None:
+    """The Checks sheet; each of ``sections`` writes its rows from a row number and returns the next free row."""
     ws = book.ws("Checks")
     widths(ws, {"A": 46, "B": 15, "C": 15, "D": 14, "E": 20})
     book.text(ws, "A1", "Checks", TITLE)
@@ -94,15 +141,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
               ("Project IRR at the model rent", "irr", "project_irr", res["irr"], PCT1),
               ("Rent per PFLOP-hour", "rpp", "rent_per_unit_hour", res["rpp"], USD2)]
     for label, akey, nname, value, fmt in pairs:
-        aref = f"{ma}!{addin_refs[akey]}"
-        book.text(ws, f"A{r}", label)
-        book.formula(ws, f"B{r}", f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', value, fmt)
-        book.formula(ws, f"C{r}", f"={nname}", value, fmt)
-        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
-        # both give a number and agree, or neither gives one (add-in reason text, native #N/A)
-        book.formula(ws, f"E{r}", f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
-                                  f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
-                                  f'"ERROR"),IF(ISNUMBER(C{r}),"ERROR","OK")))', "OK")
+        pair_row(book, ws, r, label, f"{ma}!{addin_refs[akey]}", f"={nname}", value, fmt)
         r += 1
     top, bot = sc["top"], sc["bot"]
     for label, acol, ncol, fmt, key in [("Scenarios: TCO", "K", "P", USD2, "tco"),
@@ -110,15 +149,8 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
                                         ("Scenarios: IRR at rent", "M", "R", PCT1, "irr"),
                                         ("Scenarios: ceiling", "N", "S", USD2, "ceil"),
                                         ("Scenarios: SOCAMM", "O", "T", USD0, "socamm")]:
-        ar = f"Scenarios!{acol}{top}:{acol}{bot}"
-        nr = f"Scenarios!{ncol}{top}:{ncol}{bot}"
-        book.text(ws, f"A{r}", label + " (all rows)")
-        book.formula(ws, f"B{r}", f'=IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",SUM({ar}))', sc[key], fmt)
-        book.formula(ws, f"C{r}", f"=SUM({nr})", sc[key], fmt)
-        book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
-        book.formula(ws, f"E{r}", f'=IFERROR(IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",'
-                                  f'IF(SUMPRODUCT((ABS({ar}-{nr})>check_tolerance*ABS({nr}))*1)=0,"OK","ERROR")),"ERROR")',
-                     "OK")
+        range_row(book, ws, r, label + " (all rows)", f"Scenarios!{acol}{top}:{acol}{bot}",
+                  f"Scenarios!{ncol}{top}:{ncol}{bot}", sc[key], fmt)
         r += 1
     r += 1
     book.text(ws, f"A{r}", "Native consistency", SECTION)
@@ -135,28 +167,16 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
         ("Schedule covers the horizon", "=horizon_months", "=schedule_last_month", None, float(SCHEDULE_MONTHS),
          "0", "le"),
     ]
-    first_native = r
     for label, fa, fb, va, vb, fmt, kind in native:
-        book.text(ws, f"A{r}", label)
         if va is None:
             va = float(scalar(project_terms(c.a).N))
-        book.formula(ws, f"B{r}", fa, va, fmt)
-        book.formula(ws, f"C{r}", fb, vb, fmt)
-        book.formula(ws, f"D{r}", f"=ROUND(B{r}-C{r},difference_decimals)", round(va - vb, int(CONSTANTS["difference_decimals"][0])) + 0.0, "0.0E+00")
-        if kind == "le":
-            status = f'=IF(B{r}<=C{r},"OK","ERROR")'
-        elif kind == "npv":  # NPV is a difference of large flows: tolerance relative to capex
-            status = f'=IF(ABS(B{r}-C{r})<=check_tolerance*capex_total,"OK","ERROR")'
-        elif kind == "irr":  # IRR is iterative: absolute tolerance on the rate
-            status = f'=IF(ABS(B{r}-C{r})<=irr_check_tolerance,"OK","ERROR")'
-        else:
-            status = f'=IF(ABS(B{r}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR")'
-        book.formula(ws, f"E{r}", status, "OK")
+        native_row(book, ws, r, label, fa, fb, va, vb, fmt, kind)
         r += 1
+    for section in sections:
+        r = section(book, ws, r + 1)
     book.formula(ws, "B4", f'=IF(COUNTIF(E7:E{r - 1},"ERROR")=0,"OK","ERROR")', "OK", font=Font(name="Calibri", bold=True, size=14))
     book.name("checks_summary", "Checks", "B4")
     book.text(ws, "C4", "OK when no row reads ERROR (\"add-in not loaded\" rows do not count)", NOTE)
-    del first_native
     for rr in range(7, r):
         ws[f"E{rr}"].alignment = Alignment(horizontal="center")
     ws.freeze_panes = "A7"
