@@ -27,7 +27,7 @@ from ..engine.catalog import catalog_frame
 from ..engine.model import capex_usd_per_gpu, opex_usd_per_gpu_hour
 from ..xlsx.names import INPUT_SUFFIX
 from .book import Book, catalog_range, header, input_style, widths
-from .calc import SCHEDULE_MONTHS, GLOBAL_FIELDS, Calc, scalar
+from .calc import GLOBAL_FIELDS, SCHEDULE_MONTHS, Calc, scalar
 from .styles import CONST_FILL, NOTE, NUM2, PCT1, SECTION, TITLE, USD0, USD2
 
 SHEET = "Asset value"
@@ -237,7 +237,8 @@ def _implied(book: Book, ws, c: Calc) -> dict:
     net, resid = f"$O${top + 5}", f"$O${top + 6}"
     # remaining cash by month at each age (month 0 = the purchase: the price goes there in the IRR)
     g0 = top + 8
-    header(ws, g0, ["Rates", "Age", "Price (low)", "Price (high)"], col=14)
+    header(ws, g0, ["Rates", "Age", "Price (low)", "Price (high)", "Remaining months", "Whole months F", "Stub f",
+                    "Last month C"], col=14)
     m0 = top + 14  # months table
     header(ws, m0 - 1, ["Month", "Cash, age (low)", "Cash, age (high)"], col=14)
     n_months = SCHEDULE_MONTHS
@@ -245,10 +246,16 @@ def _implied(book: Book, ws, c: Calc) -> dict:
     out: dict = {"cells": []}
     flows = []
     for j, (age_name, age) in enumerate(zip(("traded_age_low_years", "traded_age_high_years"), ages, strict=True)):
+        h = g0 + 1 + j  # the age's row: remaining life in R:U
+        whole, stub, end = (float(x[0]) for x in _remaining(float(av.useful_life_years), np.array([age])))
+        book.formula(ws, f"R{h}", f"=MAX(0,ROUND(useful_life_years*months_per_year-{age_name}*months_per_year,"
+                                  "months_round_decimals))", whole + stub, NUM2)
+        book.formula(ws, f"S{h}", f"=INT(R{h})", whole, "0")
+        book.formula(ws, f"T{h}", f"=R{h}-S{h}", stub, NUM2)
+        book.formula(ws, f"U{h}", f"=S{h}+IF(T{h}>0,1,0)", end, "0")
         col = "OP"[j]
         cf = np.asarray(valuation.valuation_cash_flows(av, age, rent), float).reshape(-1)
         flows.append(np.concatenate([[0.0], cf, np.zeros(n_months - cf.size)]))
-        rem = f"MAX(0,ROUND(useful_life_years*months_per_year-{age_name}*months_per_year,months_round_decimals))"
         for k in range(n_months + 1):
             r = m0 + k
             if j == 0:
@@ -256,8 +263,8 @@ def _implied(book: Book, ws, c: Calc) -> dict:
                     book.text(ws, f"N{r}", 0)
                 else:
                     book.formula(ws, f"N{r}", f"=N{r - 1}+1", float(k))
-            f = (f"=IF(N{r}=0,0,IF(N{r}<=INT({rem}),{net},IF(N{r}=INT({rem})+1,({rem}-INT({rem}))*{net},0))"
-                 f"+IF(AND({rem}>0,N{r}=INT({rem})+IF({rem}>INT({rem}),1,0)),{resid},0))")
+            f = (f"=IF(N{r}=0,0,IF(N{r}<=$S${h},{net},IF(N{r}=$S${h}+1,$T${h}*{net},0))"
+                 f"+IF(AND($R${h}>0,N{r}=$U${h}),{resid},0))")
             book.formula(ws, f"{col}{r}", f, float(flows[j][k]), USD0)
     book.name("traded_cash_month", SHEET, mrng.replace("$", ""))
     for j, (age_name, age) in enumerate(zip(("traded_age_low_years", "traded_age_high_years"), ages, strict=True)):

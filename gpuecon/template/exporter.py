@@ -31,9 +31,9 @@ from .. import __version__
 from ..engine.assumptions import FIELDS
 from ..engine.catalog import get_system
 from ..xlsx import package as xlsxpatch
+from .asset_value import write_asset_inputs, write_asset_value
 from .book import Book
 from .calc import MODEL_CHOICES, calc
-from .asset_value import write_asset_inputs, write_asset_value
 from .charts import write_one_chart
 from .checks import write_addin, write_checks
 from .financing import checks_section, write_financing

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from ..engine import financing
 from ..engine.assumptions import FIELDS
@@ -24,7 +25,7 @@ from ..excel import finance_functions
 from .book import Book, Rows, header, widths
 from .calc import SCHEDULE_MONTHS, Calc, irr_annual_any, scalar
 from .checks import native_row, pair_row, range_row
-from .styles import BOLD, NOTE, NUM2, PCT1, PCT3, SECTION, TITLE, USD0, USD2
+from .styles import BOLD, NOTE, NUM2, PCT1, PCT3, SECTION, TITLE, USD0
 
 SHEET = "Financing"
 TOP = 5  # first schedule row (month 0)
@@ -146,7 +147,8 @@ def write_financing(book: Book, c: Calc) -> dict:
         else:
             book.formula(ws, f"F{r}", f"=F{r - 1}+1", float(k))
             book.formula(ws, f"G{r}", f"=K{r - 1}", opening[k], USD0)
-        book.formula(ws, f"H{r}", f"=IF({on},IPMT(debt_rate_monthly,F{r},debt_tenor_months,-loan_usd),0)",
+        # -IPMT(..., +loan): Excel's sign convention, and `formulas` (gpuecon recalc) refuses a positive IPMT
+        book.formula(ws, f"H{r}", f"=IF({on},-IPMT(debt_rate_monthly,F{r},debt_tenor_months,loan_usd),0)",
                      interest[k], USD0)
         book.formula(ws, f"I{r}", f"=IF({on},PPMT(debt_rate_monthly,F{r},debt_tenor_months,-loan_usd),0)",
                      principal[k], USD0)
@@ -169,6 +171,10 @@ def write_financing(book: Book, c: Calc) -> dict:
     formula = f"=DEBT_SCHEDULE({ADDIN_ARGS})"
     book.text(ws, f"{ADDIN_COL}3", "The add-in: " + formula, SECTION)
     book.array(ws, f"{ADDIN_COL}4", len(table), len(table[0]), formula, table, USD0)
+    for j, fmt in ((0, "0"), (7, NUM2), (9, PCT1)):  # month, DSCR, LTV
+        letter = get_column_letter(column_index_from_string(ADDIN_COL) + j)
+        for r in range(5, 4 + len(table)):
+            ws[f"{letter}{r}"].number_format = fmt
     ws.freeze_panes = "A4"
     return {"loan": loan, "capex": capex, "equity_irr": cached_irr, "min_dscr": dmin, "max_ltv": ml_frac,
             "payback": pb_months, "principal": float(np.sum(s.principal_usd)), "addin": addin,
