@@ -11,7 +11,7 @@ Checks summary must read OK. Marked ``libreoffice`` (tests/conftest.py: fails in
 
 from __future__ import annotations
 
-import re
+import math
 from pathlib import Path
 
 import openpyxl
@@ -41,39 +41,44 @@ CASES = {
                                                    "residual_value_frac_capex": 0.3, "contract_term_years": 7,
                                                    "utilization_frac": 0.8, "useful_life_years": 5,
                                                    "ceiling_basis": "BF16"}),
+    "vr-debt-terms": ("VR NVL72", {"tax_rate_frac": 0.21, "deployment_lag_months": 3, "rent_usd_per_gpu_hour": 8.0,
+                                   "debt_ltv_frac": 0.4, "debt_rate_annual": 0.08, "debt_tenor_years": 3}),
+    "h100-loan-outlasts-the-contract": ("H100 SXM", {"useful_life_years": 5.5, "contract_term_years": 3,
+                                                     "debt_tenor_years": 4.5, "utilization_frac": 0.8,
+                                                     "tax_rate_frac": 0.25}),
 }
 
 
 pytestmark = pytest.mark.libreoffice
 
 
-def addin_dependent(sheet: str, ref: str, formula_cells: dict) -> bool:
-    """UDF cells, and the Checks cells that read them."""
-    col = re.sub(r"\d", "", ref)
-    if sheet == "Model (add-in)":
-        return True
-    if sheet == "Scenarios" and col in ("K", "L", "M", "N", "O"):
-        return True
-    if sheet == "Checks" and col in ("B", "D", "E"):
-        f = formula_cells.get(("Checks", f"B{ref[1:]}"), "")
-        return "Model (add-in)" in f or bool(re.search(r"Scenarios![K-O]", f))
-    return False
+def addin_cells(path: Path) -> set[tuple[str, str]]:
+    """UDF cells and every cell that reads one, directly or not (the recalc engine's dependency graph)."""
+    from openpyxl.utils import get_column_letter
 
+    from gpuecon.recalc.workbook import Workbook
 
-def formulas(path: Path) -> dict[tuple[str, str], str]:
-    pkg = open_package(path)
-    return {(s, c.ref): c.formula for s in pkg.sheets for c in pkg.iter_cells(s) if c.formula}
+    wb = Workbook.open(path)
+    tainted: set[int] = set()
+    stack = [n for n in wb.nodes if n.udf]
+    while stack:
+        n = stack.pop()
+        if id(n) not in tainted:
+            tainted.add(id(n))
+            stack.extend(n.users)
+    return {(wb.sheet_names[k[0]], f"{get_column_letter(k[2])}{k[1]}") for k, n in wb.node_at.items()
+            if id(n) in tainted}
 
 
 def rel_diff(a: float, b: float) -> float:
     return 0.0 if a == b else abs(a - b) / max(abs(a), abs(b))
 
 
-def compare_native(recalculated: Path, expected: dict, fcells: dict) -> tuple[int, float]:
+def compare_native(recalculated: Path, expected: dict, addin: set) -> tuple[int, float]:
     wb = openpyxl.load_workbook(recalculated, data_only=True)
     worst, n = 0.0, 0
     for (sheet, ref), want in expected.items():
-        if addin_dependent(sheet, ref, fcells):
+        if (sheet, ref) in addin:
             continue
         got = wb[sheet][ref].value
         n += 1
@@ -94,9 +99,8 @@ def test_libreoffice_recalculation_matches_the_engine(case: str, tmp_path: Path)
     system, inputs = CASES[case]
     src = export_model(tmp_path / MODEL_FILE, system, inputs)
     out = libreoffice.recalculate(src, tmp_path / "lo")
-    fcells = formulas(src)
-    n, worst = compare_native(out, model_cached_values(system, inputs), fcells)
-    assert n > 6000
+    n, worst = compare_native(out, model_cached_values(system, inputs), addin_cells(src))
+    assert n > 13000
     print(f"{case}: {n} native cells, worst relative difference {worst:.2e}")
 
     wb = openpyxl.load_workbook(out, data_only=True)
@@ -120,10 +124,47 @@ def test_libreoffice_recalculation_matches_the_engine(case: str, tmp_path: Path)
     checks = wb["Checks"]
     statuses = [checks[f"E{r}"].value for r in range(7, checks.max_row + 1) if checks[f"A{r}"].value]
     assert "add-in not loaded" in statuses and "ERROR" not in statuses
-    assert statuses.count("OK") == 4
+    assert statuses.count("OK") == 4 + 1  # Model (native) consistency, and the loan repaid on Financing
     assert val("checks_summary") == "OK"
     # the UDF cells are errors in LibreOffice (unknown functions)
     assert str(wb["Model (add-in)"]["B5"].value).startswith("#")
+    check_financing(val, wb, model_cached_values(system, inputs), a, float(rent), fields)
+
+
+def check_financing(val, wb, cached: dict, a, rent: float, fields: dict) -> None:
+    """Financing and Asset value: LibreOffice's native results = the engine = the add-in cells' cached values."""
+    from gpuecon.engine import financing, valuation
+
+    fin = wb["Financing"]
+    addin = {fin[f"A{r}"].value: f"B{r}" for r in range(1, 40)}
+    for name, udf, want in [("equity_irr_annual", "EQUITY_IRR", financing.equity_irr_detail(a, rent)),
+                            ("dscr_min_ratio", "MIN_DSCR", financing.min_dscr(a, rent)),
+                            ("ltv_max_frac", "MAX_LTV", financing.max_ltv(a, rent)),
+                            ("payback_month", "PAYBACK_MONTHS", financing.payback_months(a, rent))]:
+        reason = str(want.reason) if hasattr(want, "reason") else ""
+        want = float(want.annual if hasattr(want, "annual") else want)
+        if math.isnan(want):  # no number: native #N/A, the add-in its reason
+            assert str(val(name)).startswith("#N/A"), (name, val(name))
+            assert cached[("Financing", addin[udf])] == "#NUM! " + reason, (name, cached[("Financing", addin[udf])])
+            continue
+        assert rel_diff(val(name), want) <= REL, (name, val(name), want)
+        assert rel_diff(cached[("Financing", addin[udf])], want) <= REL, (name, udf)
+    ages = [k * 0.25 for k in range(41)]
+    market, book = valuation.gpu_value(a, ages, rent), valuation.book_value(a, ages, "SL")
+    av = wb["Asset value"]
+    for k in range(41):
+        for col, addin_col, want in (("F", "G", market[k]), ("H", "I", book[k])):
+            assert rel_diff(av[f"{col}{6 + k}"].value, float(want)) <= REL, (col, k)
+            assert rel_diff(cached[("Asset value", f"{addin_col}{6 + k}")], float(want)) <= REL, (addin_col, k)
+    from gpuecon.template.calc import GLOBAL_FIELDS
+
+    h100 = Assumptions("H100 SXM", **{k: v for k, v in fields.items() if k in GLOBAL_FIELDS})
+    for j, age in enumerate((3.0, 4.0)):
+        for p, price in enumerate((25000.0, 40000.0)):
+            want = float(valuation.implied_discount_rate(h100, price, age, 2.03))
+            col = "PQ"[p]
+            assert abs(av[f"{col}{39 + j}"].value - want) <= 1e-9, (age, price)  # an iterated IRR: absolute
+            assert rel_diff(cached[("Asset value", f"{col}{41 + j}")], want) <= REL
 
 
 def test_input_changed_in_the_committed_file_recalculates_to_the_engine(tmp_path: Path) -> None:
@@ -134,8 +175,8 @@ def test_input_changed_in_the_committed_file_recalculates_to_the_engine(tmp_path
     assert (sheet, ref) == ("Inputs", "C5")
     changed = pkg.write(tmp_path / MODEL_FILE, {}, {("Inputs", "B5"): "GB300 NVL72"})
     out = libreoffice.recalculate(changed, tmp_path / "lo")
-    n, worst = compare_native(out, model_cached_values("GB300 NVL72"), formulas(committed))
-    assert n > 6000
+    n, worst = compare_native(out, model_cached_values("GB300 NVL72"), addin_cells(committed))
+    assert n > 13000
     wb = openpyxl.load_workbook(out, data_only=True)
     assert wb["Model (native)"]["B" + str(_row(wb, "Floor rent (IRR = hurdle)"))].value == pytest.approx(
         float(floor_rent("GB300 NVL72")), rel=REL)

@@ -88,10 +88,18 @@ def write_financing(book: Book, c: Calc) -> dict:
     R.section("Results from the schedule (built-in formulas)")
     R.row("equity_first_flow", "First non-zero equity cash flow (an inflow first: no IRR as a return)",
           f"=INDEX({rng['O']},MATCH(TRUE,{rng['O']}<>0,0))", first, "USD/GPU", array=True)
-    R.row("equity_irr_schedule", "IRR of the equity flows, any sign pattern (annual effective)",
-          f"=(1+IRR({rng['O']},hurdle_monthly))^months_per_year-1", raw, "annual rate", PCT1)
-    cached_irr = eq_annual if math.isfinite(eq_annual) else ("#N/A" if raw != "#NUM!" else "#NUM!")
-    R.row("equity_irr_annual", "Equity IRR (annual effective; #N/A where not a return)",
+    neg = equity < 0
+    changes = float(np.sum(neg[1:] != neg[:-1]))
+    R.row("equity_sign_changes", "Sign changes of the equity flows (a zero counts as >= 0)",
+          f"=SUMPRODUCT((({rng['O'].replace(str(bot), str(bot - 1))}<0)<>(O{TOP + 1}:O{bot}<0))*1)", changes,
+          "count", "0")
+    # more than one: the IRR may not be unique (a loan outlasting the contract), Excel's IRR would pick a root
+    raw = raw if changes <= 1 else "#N/A"
+    R.row("equity_irr_schedule", "IRR of the equity flows (annual effective; #N/A with several sign changes)",
+          f"=IF(equity_sign_changes>1,NA(),(1+IRR({rng['O']},hurdle_monthly))^months_per_year-1)", raw,
+          "annual rate", PCT1)
+    cached_irr = eq_annual if math.isfinite(eq_annual) and changes <= 1 else ("#NUM!" if raw == "#NUM!" else "#N/A")
+    R.row("equity_irr_annual", "Equity IRR (annual effective; #N/A where not a return or not unique)",
           "=IF(equity_first_flow>0,NA(),IF(equity_irr_schedule>irr_cap_annual,NA(),equity_irr_schedule))",
           cached_irr, "annual rate", PCT1)
     ws[f"B{R.r - 1}"].font = BOLD
