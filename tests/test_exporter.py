@@ -354,7 +354,7 @@ def test_udf_cached_values_equal_what_the_add_in_returns(path: Path) -> None:
                 if not m or cell.data_type != "f":
                     continue
                 calls += 1
-                result = getattr(excel, m.group(1).lower())(*(arg(a, ws.title) for a in m.group(2).split(",")))
+                result = excel.FUNCTIONS[m.group(1)](*(arg(a, ws.title) for a in m.group(2).split(",")))
                 want = result if isinstance(result, list) else [[result]]
                 got = grid(ws.title, v.ref if hasattr(v, "ref") else cell.coordinate)
                 assert len(got) == len(want) and len(got[0]) == len(want[0]), (ws.title, cell.coordinate)
@@ -362,8 +362,8 @@ def test_udf_cached_values_equal_what_the_add_in_returns(path: Path) -> None:
                     for g, w in zip(gr, wr, strict=True):
                         if isinstance(w, float):
                             assert g == pytest.approx(w, rel=1e-12), (ws.title, cell.coordinate, g, w)
-                        else:
-                            assert g == w, (ws.title, cell.coordinate, g, w)
+                        else:  # an empty-text result ("" in DEBT_SCHEDULE: no DSCR) reads back as an empty cell
+                            assert g == w or (w == "" and g is None), (ws.title, cell.coordinate, g, w)
     # 11 single results, the breakdown, ONE_CHART, 5 scenario columns; Financing: 4 results and DEBT_SCHEDULE;
     # Asset value: the GPU_VALUE and BOOK_VALUE columns and 4 implied discount rates
     assert calls == 18 + 5 + 6
