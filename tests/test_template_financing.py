@@ -172,9 +172,11 @@ def test_new_sheets_use_the_level_loan_functions_and_a_native_chart(built) -> No
     assert fin["H6"].value == "=IF(AND(F6>=1,F6<=debt_tenor_months),-IPMT(debt_rate_monthly,F6,debt_tenor_months,loan_usd),0)"
     assert "PPMT(debt_rate_monthly,F6,debt_tenor_months,-loan_usd)" in fin["I6"].value
     assert fin["B8"].value == "=PMT(debt_rate_monthly,debt_tenor_months,-loan_usd)"
-    assert fin["B13"].value == "=IF(equity_sign_changes>1,NA(),(1+IRR(O5:O485,hurdle_monthly))^months_per_year-1)"
+    assert fin["B15"].value == ("=IF(OR(equity_sign_changes<=1,AND(equity_cumulative_sign_changes<=1,equity_last_flow>0)),"
+                                "(1+IRR(O5:O485,hurdle_monthly))^months_per_year-1,NA())")
     assert fin["B12"].value == "=SUMPRODUCT(((O5:O484<0)<>(O6:O485<0))*1)"
-    assert fin["R4"].value.text.startswith("=DEBT_SCHEDULE(") and fin["R4"].value.ref.startswith("R4:AA")
+    assert fin["B13"].value == "=SUMPRODUCT(((Q5:Q484<0)<>(Q6:Q485<0))*1)"
+    assert fin["S4"].value.text.startswith("=DEBT_SCHEDULE(") and fin["S4"].value.ref.startswith("S4:AB")
     av = wb["Asset value"]
     (chart,) = av._charts
     refs = [(s.xVal.numRef.f, s.yVal.numRef.f) for s in chart.series]

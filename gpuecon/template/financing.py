@@ -32,8 +32,9 @@ TOP = 5  # first schedule row (month 0)
 #: schedule columns: letter -> header
 COLUMNS = {"F": "Month", "G": "Opening balance", "H": "Interest (IPMT)", "I": "Principal (PPMT)",
            "J": "Debt service (PMT)", "K": "Closing balance", "L": "CFADS (project cash flow)", "M": "DSCR",
-           "N": "Interest tax shield", "O": "Equity cash flow", "P": "Cumulative project cash flow"}
-ADDIN_COL = "R"  # DEBT_SCHEDULE's top-left (its header on the schedule's header row)
+           "N": "Interest tax shield", "O": "Equity cash flow", "P": "Cumulative project cash flow",
+           "Q": "Cumulative equity cash flow"}
+ADDIN_COL = "S"  # DEBT_SCHEDULE's top-left (its header on the schedule's header row)
 ADDIN_ARGS = "system_name,rent_usd_per_gpu_hour,debt_ltv_frac,debt_rate_annual,debt_tenor_years,assumptions"
 
 
@@ -56,7 +57,7 @@ def write_financing(book: Book, c: Calc) -> dict:
     book.text(ws, "A1", "Financing: GPU-backed debt and equity returns", TITLE)
     book.text(ws, "A2", "Level loan of debt_ltv_frac x capex at debt_rate_annual/12 (nominal) over debt_tenor_years, "
                         "paid from month 1; built-in formulas (PMT, IPMT, PPMT, PV, IRR) beside the add-in. "
-                        "Schedule from column F, the add-in's DEBT_SCHEDULE from column R.", NOTE)
+                        "Schedule from column F, the add-in's DEBT_SCHEDULE from column S.", NOTE)
     header(ws, 3, ["Quantity", "Value", "Unit", "Defined name / formula"])
     R = Rows(book, ws, 3)
     s = financing.debt_schedule_arrays(a, rent)
@@ -88,17 +89,24 @@ def write_financing(book: Book, c: Calc) -> dict:
     R.section("Results from the schedule (built-in formulas)")
     R.row("equity_first_flow", "First non-zero equity cash flow (an inflow first: no IRR as a return)",
           f"=INDEX({rng['O']},MATCH(TRUE,{rng['O']}<>0,0))", first, "USD/GPU", array=True)
-    neg = equity < 0
-    changes = float(np.sum(neg[1:] != neg[:-1]))
+    # A unique IRR (else Excel's IRR would pick one of several roots, where the engine shows none): the flows
+    # change sign once (Descartes), or the cumulative flows do (Norstrom: one positive root) and the last flow is
+    # an inflow (no root at a negative rate, where a final outflow would put one)
+    neg, cneg = equity < 0, np.cumsum(equity) < 0
+    changes, cchanges = float(np.sum(neg[1:] != neg[:-1])), float(np.sum(cneg[1:] != cneg[:-1]))
+    last = float(equity[np.flatnonzero(equity)[-1]]) if np.any(equity) else 0.0
     R.row("equity_sign_changes", "Sign changes of the equity flows (a zero counts as >= 0)",
-          f"=SUMPRODUCT((({rng['O'].replace(str(bot), str(bot - 1))}<0)<>(O{TOP + 1}:O{bot}<0))*1)", changes,
-          "count", "0")
-    # more than one: the IRR may not be unique (a loan outlasting the contract), Excel's IRR would pick a root
-    raw = raw if changes <= 1 else "#N/A"
-    R.row("equity_irr_schedule", "IRR of the equity flows (annual effective; #N/A with several sign changes)",
-          f"=IF(equity_sign_changes>1,NA(),(1+IRR({rng['O']},hurdle_monthly))^months_per_year-1)", raw,
-          "annual rate", PCT1)
-    cached_irr = eq_annual if math.isfinite(eq_annual) and changes <= 1 else ("#NUM!" if raw == "#NUM!" else "#N/A")
+          f"=SUMPRODUCT(((O{TOP}:O{bot - 1}<0)<>(O{TOP + 1}:O{bot}<0))*1)", changes, "count", "0")
+    R.row("equity_cumulative_sign_changes", "Sign changes of the cumulative equity flows",
+          f"=SUMPRODUCT(((Q{TOP}:Q{bot - 1}<0)<>(Q{TOP + 1}:Q{bot}<0))*1)", cchanges, "count", "0")
+    R.row("equity_last_flow", "Last non-zero equity cash flow",
+          f"=INDEX({rng['O']},MAX(IF({rng['O']}<>0,{rng['F']}+1)))", last, "USD/GPU", array=True)
+    unique = changes <= 1 or (cchanges <= 1 and last > 0)
+    raw = raw if unique else "#N/A"
+    R.row("equity_irr_schedule", "IRR of the equity flows (annual effective; #N/A where it may not be unique)",
+          "=IF(OR(equity_sign_changes<=1,AND(equity_cumulative_sign_changes<=1,equity_last_flow>0)),"
+          f"(1+IRR({rng['O']},hurdle_monthly))^months_per_year-1,NA())", raw, "annual rate", PCT1)
+    cached_irr = eq_annual if math.isfinite(eq_annual) and unique else ("#NUM!" if raw == "#NUM!" else "#N/A")
     R.row("equity_irr_annual", "Equity IRR (annual effective; #N/A where not a return or not unique)",
           "=IF(equity_first_flow>0,NA(),IF(equity_irr_schedule>irr_cap_annual,NA(),equity_irr_schedule))",
           cached_irr, "annual rate", PCT1)
@@ -144,7 +152,7 @@ def write_financing(book: Book, c: Calc) -> dict:
     opening, interest, principal = _pad(s.opening_usd), _pad(s.interest_usd), _pad(s.principal_usd)
     service, closing, cfads = _pad(s.debt_service_usd), _pad(s.closing_usd), _pad(s.cfads_usd)
     dscr = np.concatenate([np.asarray(s.dscr, float).reshape(-1), np.full(SCHEDULE_MONTHS + 1 - s.month.size, np.nan)])
-    shield, cum = _pad(s.tax_shield_usd), np.cumsum(cfads)
+    shield, cum, cum_equity = _pad(s.tax_shield_usd), np.cumsum(cfads), np.cumsum(equity)
     paying = "AND(F{r}>=1,F{r}<=debt_tenor_months)"
     for k in range(SCHEDULE_MONTHS + 1):
         r = TOP + k
@@ -168,6 +176,7 @@ def write_financing(book: Book, c: Calc) -> dict:
         book.formula(ws, f"N{r}", f"=tax_rate_frac*H{r}", shield[k], USD0)
         book.formula(ws, f"O{r}", f"=L{r}+IF(F{r}=0,loan_usd,0)-J{r}+N{r}", equity[k], USD0)
         book.formula(ws, f"P{r}", f"=L{r}" if k == 0 else f"=P{r - 1}+L{r}", cum[k], USD0)
+        book.formula(ws, f"Q{r}", f"=O{r}" if k == 0 else f"=Q{r - 1}+O{r}", cum_equity[k], USD0)
     for col, name in (("F", "debt_month"), ("I", "debt_principal"), ("J", "debt_service"), ("K", "debt_closing_balance"),
                       ("L", "cfads"), ("M", "dscr"), ("O", "equity_cash_flow"), ("P", "project_cumulative")):
         book.name(name, SHEET, rng[col])
@@ -207,8 +216,8 @@ def checks_section(fin: dict, asset: dict) -> Callable[[Book, object, int], int]
             pair_row(book, ws, r, label, fq + a[key], f"={name}", value, fmt)
             r += 1
         last = TOP + fin["table_rows"] - 1
-        for label, acol, ncol, values in [("DEBT_SCHEDULE: interest by month", "T", "H", fin["interest"]),
-                                          ("DEBT_SCHEDULE: closing balance by month", "W", "K", fin["closing"])]:
+        for label, acol, ncol, values in [("DEBT_SCHEDULE: interest by month", "U", "H", fin["interest"]),
+                                          ("DEBT_SCHEDULE: closing balance by month", "X", "K", fin["closing"])]:
             range_row(book, ws, r, label, f"{fq}{acol}{TOP}:{acol}{last}", f"{fq}{ncol}{TOP}:{ncol}{last}",
                       float(np.sum(values[:fin["table_rows"]])), USD0)
             r += 1
