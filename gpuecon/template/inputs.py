@@ -71,6 +71,11 @@ def write_cover(book: Book, c: Calc) -> None:
                            "and the monthly cash-flow schedule with IRR and NPV"),
         ("Scenarios", "a scenario table computed twice: array formulas of the add-in, and built-in formulas"),
         ("One Chart", "project IRR against rent, floor and ceiling marked (built-in chart)"),
+        ("Financing", "GPU-backed debt: a level loan by month (PMT, IPMT, PPMT), CFADS, DSCR, equity cash flows, "
+                      "equity IRR, min DSCR, max LTV, payback, beside EQUITY_IRR, MIN_DSCR, MAX_LTV, PAYBACK_MONTHS "
+                      "and DEBT_SCHEDULE (add-in)"),
+        ("Asset value", "market value vs book value vs the loan by age (built-in chart), and the discount rate a "
+                        "traded H100 price implies, beside GPU_VALUE, BOOK_VALUE and IMPLIED_DISCOUNT_RATE (add-in)"),
         ("Checks", "add-in vs native for each output, native consistency checks, OK/ERROR summary"),
     ]:
         book.text(ws, f"B{r}", sheet, BOLD)
