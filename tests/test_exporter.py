@@ -248,10 +248,17 @@ def _content(path: Path) -> dict:
         out[ws.title] = cells
         out[ws.title + "/dv"] = sorted(str((dv.type, dv.formula1, dv.formula2, str(dv.sqref)))
                                        for dv in ws.data_validations.dataValidation)
-        out[ws.title + "/charts"] = [[(s.xVal.numRef.f, s.yVal.numRef.f) for s in ch.series] for ch in ws._charts]
+        out[ws.title + "/charts"] = [[_series_refs(s) for s in ch.series] for ch in ws._charts]
     pkg = open_package(path)
     out["cached"] = {(s, c.ref): c.value for s in pkg.sheets for c in pkg.iter_cells(s)}
     return out
+
+
+def _series_refs(s) -> tuple[str, str]:
+    """(x or categories, y or values) of a scatter or bar series."""
+    if s.xVal is not None:
+        return s.xVal.numRef.f, s.yVal.numRef.f
+    return (s.cat.numRef or s.cat.strRef).f, s.val.numRef.f
 
 
 NUMBER_REL = 1e-12  # cached numbers: 15 significant digits, so platforms may differ in the last one

@@ -47,11 +47,8 @@ def _display(data: dict) -> dict:
 
 def register(app: typer.Typer) -> None:
     from ..engine import decisions, model, tokens, trend
-    from ..engine.numbers import parse_number
-    from .main import JsonOpt, SetOpt, SystemArg, assumptions_for, emit, fit_table
-
-    def num(name: str, text: str | None) -> float | None:
-        return None if text is None else float(parse_number(text, name))
+    from .main import JsonOpt, RentArg, SetOpt, SystemArg, assumptions_for, emit, fit_table
+    from .main import option_number as num
 
     RentOpt = Annotated[str | None, typer.Option("--rent", metavar="USD",
                                                  help="Rent, USD per GPU-hour (default: the owner's view, the TCO)")]
@@ -108,8 +105,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("breakeven")
     @run
-    def breakeven_cmd(system: SystemArg, rent: Annotated[float, typer.Argument(metavar="RENT", help="Rent, USD per GPU-hour")],
-                      sets: SetOpt = None, as_json: JsonOpt = False) -> None:
+    def breakeven_cmd(system: SystemArg, rent: RentArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
         """Break-even utilization: the share of hours billed at which the rent earns exactly the hurdle."""
         a = assumptions_for(system, sets)
         d = decisions.breakeven_utilization_detail(a, rent)

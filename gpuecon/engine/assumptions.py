@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 
 from .catalog import CAPEX_FIELDS, SPEC_FIELDS, System, get_system
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .numbers import ExplicitArray, Percent, parse_number
 
@@ -329,10 +330,7 @@ def system_defaults(system: System | str | None) -> dict[str, float]:
     capex and IT W are NaN (to be given) and the other capex parts and SOCAMM GB are 0. Excel: the
     Catalog sheet lists the same figures.
 
-    Parameters
-    ----------
-    system : System, str or None
-        A catalog system, its name or alias, or None for a custom system.
+    {catalog_params}
 
     Returns
     -------
@@ -367,10 +365,7 @@ def defaults(system: System | str | None = None) -> dict[str, float]:
     from :func:`system_defaults`. Cached per system; a fresh dict is returned. Excel: the Inputs
     sheet's Default column (E).
 
-    Parameters
-    ----------
-    system : System, str or None
-        A catalog system, its name or alias, or None for a custom system.
+    {catalog_params}
 
     Returns
     -------
@@ -514,3 +509,6 @@ def as_assumptions(system: System | str | Assumptions | None = None, **overrides
     if isinstance(system, Assumptions):
         return system.replace(**overrides) if overrides else system
     return Assumptions(system, **overrides)
+
+
+fill_docstrings(globals())

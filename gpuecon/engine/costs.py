@@ -81,10 +81,7 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
     Excel: Model (native) rows ``capex_compute`` .. ``capex_other`` and ``capex_total``, e.g.
     ``=capex_compute_usd_per_gpu*(1+system_price_uplift_frac)``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
@@ -92,10 +89,7 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
         ``compute``, ``socamm``, ``networking``, ``storage``, ``other`` and ``total``, USD/GPU,
         broadcast shape of the fields.
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
         Also where the all-in capex is not above 0.
 
     Examples
@@ -131,20 +125,14 @@ def capex_usd_per_gpu(system=None, /, **overrides) -> np.ndarray:
     Excel: Model (native) ``capex_total``,
     ``=capex_compute+capex_socamm+capex_networking+capex_storage+capex_other``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
     ndarray
         USD/GPU, broadcast shape of the fields (0-d for scalars).
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
         Also where the all-in capex is not above 0.
 
     Examples
@@ -217,10 +205,7 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
     ``tco_power``, ``tco_colocation``, ``tco_maintenance``, ``tco_other``, ``tco_total``; add-in
     ``=GPU_TCO(system, "breakdown")``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
@@ -228,10 +213,7 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
         ``capital``, ``power``, ``colocation``, ``maintenance``, ``other`` and ``total``,
         USD/GPU-hr, each broadcast to the shape of the fields it reads.
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
 
     Examples
     --------
@@ -270,20 +252,11 @@ def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
     Excel: the sum of the items, capital ``=PMT(m, life_months, -capex)/730``; Model (native)
     ``tco_total``; add-in ``=GPU_TCO(system)``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
-    Returns
-    -------
-    ndarray
-        USD/GPU-hr, broadcast shape of the fields (0-d for scalars).
+    {returns_usd_per_gpu_hour}
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
 
     Examples
     --------

@@ -1,7 +1,8 @@
 """The Model (add-in) and Checks sheets: the results through the gpuecon functions (``GPU_TCO``,
 ``FLOOR_RENT``, ... and the ``ONE_CHART`` table) with the engine's values cached, and the checks:
 add-in against native for every output and scenario column, native consistency checks, and the
-``checks_summary`` that reads OK when no row reads ERROR.
+``checks_summary`` that reads OK when no row reads ERROR. The row writers (``addin_check``, ``range_check``,
+``native_check``) serve the checks of further sheets, passed to ``write_checks`` as ``extra``.
 """
 
 from __future__ import annotations
@@ -76,38 +77,49 @@ def write_addin(book: Book, c: Calc, res: dict, chart_rents: np.ndarray, chart_i
     return refs
 
 
-def pair_row(book: Book, ws, r: int, label: str, aref: str, native: str, value, fmt: str) -> None:
-    """A Checks row: the add-in cell ``aref`` against the native formula ``native`` (relative check_tolerance);
-    both a number and agreeing, or neither a number (add-in reason text, native #N/A), reads OK."""
+ADDIN_HEADS = ["Check", "Add-in", "Native", "Difference (to 1e-9)", "Status"]
+NATIVE_HEADS = ["Check", "Value", "Target", "Difference (to 1e-9)", "Status"]
+
+
+def check_section(book: Book, ws, r: int, title: str, heads: list[str]) -> int:
+    """A section title on row ``r + 1`` and the column header below it; returns the first row of the checks."""
+    book.text(ws, f"A{r + 1}", title, SECTION)
+    header(ws, r + 2, heads)
+    return r + 3
+
+
+def _compare_row(book: Book, ws, r: int, label: str, b: str, c: str, value: object, fmt: str, status: str) -> None:
     book.text(ws, f"A{r}", label)
-    book.formula(ws, f"B{r}", f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', value, fmt)
-    book.formula(ws, f"C{r}", native, value, fmt)
+    book.formula(ws, f"B{r}", b, value, fmt)
+    book.formula(ws, f"C{r}", c, value, fmt)
     book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
-    book.formula(ws, f"E{r}", f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
-                              f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
-                              f'"ERROR"),IF(ISNUMBER(C{r}),"ERROR","OK")))', "OK")
+    book.formula(ws, f"E{r}", status, "OK")
 
 
-def range_row(book: Book, ws, r: int, label: str, ar: str, nr: str, total: float, fmt: str) -> None:
-    """A Checks row: an add-in range ``ar`` against a native range ``nr`` of the same shape, cell by cell."""
-    book.text(ws, f"A{r}", label)
-    book.formula(ws, f"B{r}", f'=IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",SUM({ar}))', total, fmt)
-    book.formula(ws, f"C{r}", f"=SUM({nr})", total, fmt)
-    book.formula(ws, f"D{r}", f'=IF(ISNUMBER(B{r}),ROUND(B{r}-C{r},difference_decimals),"")', 0.0, "0.0E+00")
-    book.formula(ws, f"E{r}", f'=IFERROR(IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",'
-                              f'IF(SUMPRODUCT((ABS({ar}-{nr})>check_tolerance*ABS({nr}))*1)=0,"OK","ERROR")),"ERROR")',
-                 "OK")
+def addin_check(book: Book, ws, r: int, label: str, aref: str, native: str, value: object, fmt: str) -> None:
+    """A Checks row: the add-in cell ``aref`` against the native expression ``native`` (a name or formula body)."""
+    # both give a number and agree, or neither gives one (add-in reason text, native #N/A)
+    _compare_row(book, ws, r, label, f'=IF(ISERROR({aref}),"add-in not loaded",{aref})', f"={native}", value, fmt,
+                 f'=IF(ISERROR({aref}),"add-in not loaded",IF(ISNUMBER({aref}),'
+                 f'IF(ISNUMBER(C{r}),IF(ABS({aref}-C{r})<=check_tolerance*ABS(C{r}),"OK","ERROR"),'
+                 f'"ERROR"),IF(ISNUMBER(C{r}),"ERROR","OK")))')
 
 
-def native_row(book: Book, ws, r: int, label: str, fa: str, fb: str, va: float, vb: float, fmt: str,
-               kind: str = "rel") -> None:
-    """A native consistency row: ``fa`` against ``fb``; ``kind`` rel (relative check_tolerance), le (B <= C),
-    npv (tolerance relative to capex), irr (absolute irr_check_tolerance)."""
+def range_check(book: Book, ws, r: int, label: str, ar: str, nr: str, total: float, fmt: str) -> None:
+    """A Checks row: every cell of the add-in range ``ar`` against the native range ``nr``, row by row."""
+    _compare_row(book, ws, r, label, f'=IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",SUM({ar}))',
+                 f"=SUM({nr})", total, fmt,
+                 f'=IFERROR(IF(SUMPRODUCT(ISERROR({ar})*1)>0,"add-in not loaded",'
+                 f'IF(SUMPRODUCT((ABS({ar}-{nr})>check_tolerance*ABS({nr}))*1)=0,"OK","ERROR")),"ERROR")')
+
+
+def native_check(book: Book, ws, r: int, label: str, fa: str, fb: str, va: float, vb: float, fmt: str,
+                 kind: str = "rel") -> None:
+    """A native consistency row: ``fa`` against ``fb``; ``kind`` rel (relative), le, npv or irr (absolute)."""
     book.text(ws, f"A{r}", label)
     book.formula(ws, f"B{r}", fa, va, fmt)
     book.formula(ws, f"C{r}", fb, vb, fmt)
-    book.formula(ws, f"D{r}", f"=ROUND(B{r}-C{r},difference_decimals)",
-                 round(va - vb, int(CONSTANTS["difference_decimals"][0])) + 0.0, "0.0E+00")
+    book.formula(ws, f"D{r}", f"=ROUND(B{r}-C{r},difference_decimals)", round(va - vb, int(CONSTANTS["difference_decimals"][0])) + 0.0, "0.0E+00")
     if kind == "le":
         status = f'=IF(B{r}<=C{r},"OK","ERROR")'
     elif kind == "npv":  # NPV is a difference of large flows: tolerance relative to capex
@@ -119,9 +131,12 @@ def native_row(book: Book, ws, r: int, label: str, fa: str, fb: str, va: float, 
     book.formula(ws, f"E{r}", status, "OK")
 
 
+#: writes further Checks rows from row ``r`` and returns the next free row
+MoreChecks = Callable[[Book, object, int], int]
+
+
 def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc: dict,
-                 sections: Sequence[Callable[[Book, object, int], int]] = ()) -> None:
-    """The Checks sheet; each of ``sections`` writes its rows from a row number and returns the next free row."""
+                 extra: Sequence[MoreChecks] = ()) -> None:
     ws = book.ws("Checks")
     widths(ws, {"A": 46, "B": 15, "C": 15, "D": 14, "E": 20})
     book.text(ws, "A1", "Checks", TITLE)
@@ -129,7 +144,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
                         "consistency checks. Without the add-in its rows read \"add-in not loaded\", not an error.",
               NOTE)
     book.text(ws, "A4", "Summary", BOLD)
-    header(ws, 6, ["Check", "Add-in", "Native", "Difference (to 1e-9)", "Status"])
+    header(ws, 6, ADDIN_HEADS)
     ma = "'Model (add-in)'"
     r = 7
     tco = res["tco"]
@@ -141,7 +156,7 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
               ("Project IRR at the model rent", "irr", "project_irr", res["irr"], PCT1),
               ("Rent per PFLOP-hour", "rpp", "rent_per_unit_hour", res["rpp"], USD2)]
     for label, akey, nname, value, fmt in pairs:
-        pair_row(book, ws, r, label, f"{ma}!{addin_refs[akey]}", f"={nname}", value, fmt)
+        addin_check(book, ws, r, label, f"{ma}!{addin_refs[akey]}", nname, value, fmt)
         r += 1
     top, bot = sc["top"], sc["bot"]
     for label, acol, ncol, fmt, key in [("Scenarios: TCO", "K", "P", USD2, "tco"),
@@ -149,14 +164,10 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
                                         ("Scenarios: IRR at rent", "M", "R", PCT1, "irr"),
                                         ("Scenarios: ceiling", "N", "S", USD2, "ceil"),
                                         ("Scenarios: SOCAMM", "O", "T", USD0, "socamm")]:
-        range_row(book, ws, r, label + " (all rows)", f"Scenarios!{acol}{top}:{acol}{bot}",
-                  f"Scenarios!{ncol}{top}:{ncol}{bot}", sc[key], fmt)
+        range_check(book, ws, r, label + " (all rows)", f"Scenarios!{acol}{top}:{acol}{bot}",
+                    f"Scenarios!{ncol}{top}:{ncol}{bot}", sc[key], fmt)
         r += 1
-    r += 1
-    book.text(ws, f"A{r}", "Native consistency", SECTION)
-    r += 1
-    header(ws, r, ["Check", "Value", "Target", "Difference (to 1e-9)", "Status"])
-    r += 1
+    r = check_section(book, ws, r, "Native consistency", NATIVE_HEADS)
     native = [
         ("Capex parts add up", "=capex_compute+capex_socamm+capex_networking+capex_storage+capex_other",
          "=capex_total", res["capex"], res["capex"], USD0, "rel"),
@@ -167,16 +178,18 @@ def write_checks(book: Book, c: Calc, res: dict, addin_refs: dict[str, str], sc:
         ("Schedule covers the horizon", "=horizon_months", "=schedule_last_month", None, float(SCHEDULE_MONTHS),
          "0", "le"),
     ]
+    first_native = r
     for label, fa, fb, va, vb, fmt, kind in native:
         if va is None:
             va = float(scalar(project_terms(c.a).N))
-        native_row(book, ws, r, label, fa, fb, va, vb, fmt, kind)
+        native_check(book, ws, r, label, fa, fb, va, vb, fmt, kind)
         r += 1
-    for section in sections:
-        r = section(book, ws, r + 1)
+    for more in extra:  # the checks of further sheets (Tokens, Sensitivity, ...)
+        r = more(book, ws, r)
     book.formula(ws, "B4", f'=IF(COUNTIF(E7:E{r - 1},"ERROR")=0,"OK","ERROR")', "OK", font=Font(name="Calibri", bold=True, size=14))
     book.name("checks_summary", "Checks", "B4")
     book.text(ws, "C4", "OK when no row reads ERROR (\"add-in not loaded\" rows do not count)", NOTE)
+    del first_native
     for rr in range(7, r):
         ws[f"E{rr}"].alignment = Alignment(horizontal="center")
     ws.freeze_panes = "A7"

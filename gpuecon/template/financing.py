@@ -14,7 +14,6 @@ Conventions: docs/financing.md; the sheet: docs/templates.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -24,7 +23,7 @@ from ..engine.assumptions import FIELDS
 from ..excel import finance_functions
 from .book import Book, Rows, header, widths
 from .calc import SCHEDULE_MONTHS, Calc, irr_annual_any, scalar
-from .checks import native_row, pair_row, range_row
+from .checks import ADDIN_HEADS, NATIVE_HEADS, addin_check, check_section, native_check, range_check
 from .styles import BOLD, NOTE, NUM2, PCT1, PCT3, SECTION, TITLE, USD0
 
 SHEET = "Financing"
@@ -198,13 +197,10 @@ def write_financing(book: Book, c: Calc) -> dict:
             "table_rows": len(table) - 1, "closing": closing, "interest": interest, "top": TOP, "bot": bot}
 
 
-def checks_section(fin: dict, asset: dict) -> Callable[[Book, object, int], int]:
-    """The Checks rows of the Financing and Asset value sheets (add-in vs native, and native consistency)."""
+def financing_checks(fin: dict, asset: dict):
+    """The Checks rows of the Financing and Asset value sheets (``write_checks``' ``extra``)."""
     def write(book: Book, ws, r: int) -> int:
-        book.text(ws, f"A{r}", "Financing and asset value", SECTION)
-        r += 1
-        header(ws, r, ["Check", "Add-in", "Native", "Difference (to 1e-9)", "Status"])
-        r += 1
+        r = check_section(book, ws, r, "Financing and asset value: add-in vs native", ADDIN_HEADS)
         fq = f"'{SHEET}'!"
         a = fin["addin"]
         for label, key, name, value, fmt in [
@@ -213,24 +209,26 @@ def checks_section(fin: dict, asset: dict) -> Callable[[Book, object, int], int]
                 ("Max LTV at debt_min_dscr", "max_ltv", "ltv_max_frac", fin["max_ltv"], PCT1),
                 ("Payback month", "payback", "payback_month", fin["payback"], "0")]:
             value = value if isinstance(value, str) or math.isfinite(value) else "#N/A"
-            pair_row(book, ws, r, label, fq + a[key], f"={name}", value, fmt)
+            addin_check(book, ws, r, label, fq + a[key], name, value, fmt)
             r += 1
         last = TOP + fin["table_rows"] - 1
         for label, acol, ncol, values in [("DEBT_SCHEDULE: interest by month", "U", "H", fin["interest"]),
                                           ("DEBT_SCHEDULE: closing balance by month", "X", "K", fin["closing"])]:
-            range_row(book, ws, r, label, f"{fq}{acol}{TOP}:{acol}{last}", f"{fq}{ncol}{TOP}:{ncol}{last}",
-                      float(np.sum(values[:fin["table_rows"]])), USD0)
+            range_check(book, ws, r, label, f"{fq}{acol}{TOP}:{acol}{last}", f"{fq}{ncol}{TOP}:{ncol}{last}",
+                        float(np.sum(values[:fin["table_rows"]])), USD0)
             r += 1
         aq, t, b = "'Asset value'!", asset["top"], asset["bot"]
-        range_row(book, ws, r, "GPU_VALUE by age (all rows)", f"{aq}G{t}:G{b}", f"{aq}F{t}:F{b}", asset["market"], USD0)
-        range_row(book, ws, r + 1, "BOOK_VALUE by age (all rows)", f"{aq}I{t}:I{b}", f"{aq}H{t}:H{b}", asset["book"],
-                  USD0)
+        range_check(book, ws, r, "GPU_VALUE by age (all rows)", f"{aq}G{t}:G{b}", f"{aq}F{t}:F{b}", asset["market"],
+                    USD0)
+        range_check(book, ws, r + 1, "BOOK_VALUE by age (all rows)", f"{aq}I{t}:I{b}", f"{aq}H{t}:H{b}",
+                    asset["book"], USD0)
         r += 2
         for label, native, add, rate in asset["implied"]["cells"]:
-            pair_row(book, ws, r, f"Implied discount rate, {label}", aq + add, f"={aq}{native}",
-                     rate if math.isfinite(rate) else "#N/A", PCT1)
+            addin_check(book, ws, r, f"Implied discount rate, {label}", aq + add, aq + native,
+                        rate if math.isfinite(rate) else "#N/A", PCT1)
             r += 1
-        native_row(book, ws, r, "Principal repaid = loan", "=principal_repaid_usd", "=loan_usd", fin["principal"],
-                   fin["loan"], USD0)
+        r = check_section(book, ws, r, "Financing: native consistency", NATIVE_HEADS)
+        native_check(book, ws, r, "Principal repaid = loan", "=principal_repaid_usd", "=loan_usd", fin["principal"],
+                     fin["loan"], USD0)
         return r + 1
     return write

@@ -39,7 +39,7 @@ def write_cover(book: Book, c: Calc) -> None:
                              "native checks use built-in functions only (Excel 2016+, LibreOffice, Google Sheets)."),
         ("Needs the add-in", "Model (add-in), the add-in columns of Scenarios and the add-in checks call the gpuecon "
                              "functions (GPU_TCO, FLOOR_RENT, CEILING_RENT, SOCAMM_COST, PROJECT_IRR, RENT_PER_PFLOP, "
-                             "ONE_CHART): install the xlwings add-in (addin/README.md) or xlwings Lite. Without it "
+                             "ONE_CHART, TOKEN_PRICE, TOKEN_COST, TOKEN_MARGIN, SENSITIVITY, BREAKEVEN_UTILIZATION): install the xlwings add-in (addin/README.md) or xlwings Lite. Without it "
                              "those cells show #NAME? after a recalculation and the checks read \"add-in not loaded\"."),
         ("Cached values", "The file is saved with every result already computed by the gpuecon engine, so it opens "
                           "with numbers showing."),
@@ -71,6 +71,8 @@ def write_cover(book: Book, c: Calc) -> None:
                            "and the monthly cash-flow schedule with IRR and NPV"),
         ("Scenarios", "a scenario table computed twice: array formulas of the add-in, and built-in formulas"),
         ("One Chart", "project IRR against rent, floor and ceiling marked (built-in chart)"),
+        ("Tokens", "blended price, cost per million tokens (owner: TCO; renter: rent) and margin, native and add-in"),
+        ("Sensitivity", "tornado of the floor rent (native and SENSITIVITY, bar chart), break-even utilization"),
         ("Financing", "GPU-backed debt: a level loan by month (PMT, IPMT, PPMT), CFADS, DSCR, equity cash flows, "
                       "equity IRR, min DSCR, max LTV, payback, beside EQUITY_IRR, MIN_DSCR, MAX_LTV, PAYBACK_MONTHS "
                       "and DEBT_SCHEDULE (add-in)"),
