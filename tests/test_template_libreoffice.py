@@ -90,13 +90,7 @@ def addin_cells(path: Path) -> set[tuple[str, str]]:
     from gpuecon.recalc.workbook import Workbook
 
     wb = Workbook.open(path)
-    tainted: set[int] = set()
-    stack = [n for n in wb.nodes if n.udf]
-    while stack:
-        n = stack.pop()
-        if id(n) not in tainted:
-            tainted.add(id(n))
-            stack.extend(n.users)
+    tainted = wb.downstream(n for n in wb.nodes if n.udf)
     return {(wb.sheet_names[k[0]], f"{get_column_letter(k[2])}{k[1]}") for k, n in wb.node_at.items()
             if id(n) in tainted}
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.chart import Reference, Series
 from openpyxl.chart.marker import Marker
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -28,7 +28,9 @@ from ..engine.model import capex_usd_per_gpu, opex_usd_per_gpu_hour
 from ..xlsx.names import INPUT_SUFFIX
 from .book import Book, catalog_range, header, input_style, widths
 from .calc import GLOBAL_FIELDS, SCHEDULE_MONTHS, Calc, scalar
-from .styles import CONST_FILL, NOTE, NUM2, PCT1, SECTION, TITLE, USD0, USD2
+from .charts import scatter_chart
+from .inputs import constant_row
+from .styles import NOTE, NUM2, PCT1, SECTION, TITLE, USD0, USD2
 
 SHEET = "Asset value"
 AGE_ROWS = 41  # ages 0 .. 40 x age_step_years
@@ -87,12 +89,7 @@ def write_asset_inputs(book: Book, c: Calc) -> None:
         book.name(name + INPUT_SUFFIX, "Inputs", f"B{r}")
         r += 1
     for name, (value, unit, doc) in CONSTANTS.items():
-        book.text(ws, f"A{r}", name)
-        book.text(ws, f"C{r}", value, fmt="0.0E+00" if value < 1e-3 else "General")
-        ws[f"C{r}"].fill = CONST_FILL
-        book.text(ws, f"D{r}", unit)
-        book.text(ws, f"I{r}", doc)
-        book.name(name, "Inputs", f"C{r}")
+        constant_row(book, ws, r, name, value, unit, doc)
         r += 1
 
 
@@ -167,17 +164,8 @@ def write_asset_value(book: Book, c: Calc, fin: dict) -> dict:
 
 
 def _chart(ws, bot: int) -> None:
-    ch = ScatterChart()
-    ch.title = "Collateral: loan balance vs market value vs book value"
-    ch.style = 13
-    ch.scatterStyle = "lineMarker"
-    ch.x_axis.title = "Age of the GPU (years)"
-    ch.y_axis.title = "USD per GPU"
-    ch.y_axis.number_format = '"$"#,##0'
-    ch.x_axis.delete = False
-    ch.y_axis.delete = False
-    ch.height, ch.width = 11, 20
-    ch.legend.position = "b"
+    ch = scatter_chart("Collateral: loan balance vs market value vs book value", "Age of the GPU (years)",
+                       "USD per GPU", None, '"$"#,##0')
     xs = Reference(ws, min_col=1, min_row=TOP, max_row=bot)
     for col, title, color, dash in ((6, "Market value", "1F4E79", None), (8, "Book value (straight-line)", "7F7F7F",
                                                                          "dash"),

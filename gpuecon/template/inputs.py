@@ -255,18 +255,23 @@ def write_inputs(book: Book, c: Calc) -> dict[str, int]:
     book.text(ws, f"A{r}", "Constants (named; not assumptions)", SECTION)
     r += 1
     for name, (value, unit, doc) in CONSTANTS.items():
-        book.text(ws, f"A{r}", name)
-        book.text(ws, f"C{r}", value, fmt="0.0E+00" if value < 1e-3 else "General")
-        ws[f"C{r}"].fill = CONST_FILL
-        book.text(ws, f"D{r}", unit)
-        book.text(ws, f"I{r}", doc)
-        book.name(name, "Inputs", f"C{r}")
+        constant_row(book, ws, r, name, value, unit, doc)
         rows[name] = r
         r += 1
     for rr in range(5, r):
         ws[f"I{rr}"].alignment = Alignment(wrap_text=False)
     ws.print_title_rows = "4:4"
     return rows
+
+
+def constant_row(book: Book, ws, r: int, name: str, value: float, unit: str, doc: str) -> None:
+    """A named constant on Inputs row ``r``: name, value (grey, column C, the defined name), unit, description."""
+    book.text(ws, f"A{r}", name)
+    book.text(ws, f"C{r}", value, fmt="0.0E+00" if value < 1e-3 else "General")
+    ws[f"C{r}"].fill = CONST_FILL
+    book.text(ws, f"D{r}", unit)
+    book.text(ws, f"I{r}", doc)
+    book.name(name, "Inputs", f"C{r}")
 
 
 def write_catalog(book: Book) -> None:
