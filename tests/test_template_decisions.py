@@ -281,5 +281,5 @@ def test_libreoffice_recomputes_tokens_and_sensitivity(case: str, tmp_path: Path
     checks = wb["Checks"]
     statuses = [checks[f"E{r}"].value for r in range(7, checks.max_row + 1) if checks[f"A{r}"].value]
     assert "ERROR" not in statuses and statuses.count("OK") == native_check_rows(fcells)
-    assert statuses.count("add-in not loaded") == 16 + 8
+    assert statuses.count("add-in not loaded") == 16 + 8 + 12  # model, Tokens and Sensitivity, Financing and Asset value
     assert lo("checks_summary") == "OK"

@@ -136,11 +136,12 @@ class Workbook(NamedCells):
                 nodes[k].problem = nodes[k].problem or f"circular reference ({path})"
         self._order = [[nodes[i] for i in batch] for batch in order]
         self.cyclic = {id(nodes[k]) for comp in comps for k in comp}
-        self._volatile = self._downstream(n for n in nodes if n.volatile)
+        self._volatile = self.downstream(n for n in nodes if n.volatile)
 
     @staticmethod
-    def _downstream(start: Iterable[Node]) -> set[int]:
-        """Ids of ``start`` and of every node that depends on them, directly or not."""
+    def downstream(start: Iterable[Node]) -> set[int]:
+        """Ids of ``start`` and of every node that depends on them, directly or not (e.g. every cell a UDF
+        reaches: ``wb.downstream(n for n in wb.nodes if n.udf)``)."""
         seen: set[int] = set()
         stack = list(start)
         while stack:
@@ -198,9 +199,9 @@ class Workbook(NamedCells):
     def calculate(self, only: Iterable[Node] | None = None) -> None:
         """Evaluate every formula (or only ``only`` and what depends on them) in dependency order."""
         self._ranges.clear()
-        todo = None if only is None else self._downstream(only)
-        self._dirty = self._downstream(n for key in self.inputs_set for n in self._readers(key))
-        self._stale = self._downstream(n for n in self.nodes if n.problem and id(n) in self._dirty)
+        todo = None if only is None else self.downstream(only)
+        self._dirty = self.downstream(n for key in self.inputs_set for n in self._readers(key))
+        self._stale = self.downstream(n for n in self.nodes if n.problem and id(n) in self._dirty)
         for level in self._order:
             groups: dict[str, list[Node]] = defaultdict(list)
             for node in level:

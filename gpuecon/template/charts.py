@@ -18,6 +18,22 @@ from .styles import NOTE, PCT1, SECTION, TITLE, USD2, USD4
 CHART_POINTS = 41
 
 
+def scatter_chart(title: str, x_title: str, y_title: str, x_format: str | None, y_format: str) -> ScatterChart:
+    """A native line scatter chart in the template's style (axes shown, legend below, 11 x 20 cm)."""
+    ch = ScatterChart()
+    ch.title = title
+    ch.style = 13
+    ch.scatterStyle = "lineMarker"
+    ch.x_axis.title, ch.y_axis.title = x_title, y_title
+    if x_format:
+        ch.x_axis.number_format = x_format
+    ch.y_axis.number_format = y_format
+    ch.x_axis.delete = ch.y_axis.delete = False
+    ch.height, ch.width = 11, 20
+    ch.legend.position = "b"
+    return ch
+
+
 def write_one_chart(book: Book, c: Calc, res: dict) -> tuple[np.ndarray, np.ndarray]:
     ws = book.ws("One Chart")
     widths(ws, {"A": 8, "B": 14, "C": 14, "D": 3, "E": 30, "F": 14, "G": 14})
@@ -83,19 +99,8 @@ def write_one_chart(book: Book, c: Calc, res: dict) -> tuple[np.ndarray, np.ndar
         book.formula(ws, f"F{r}", fx, vx, USD2)
         book.formula(ws, f"G{r}", fy, vy, PCT1, array=f"G{r}" if "ISNUMBER" in fy else None)
 
-    ch = ScatterChart()
-    ch.title = "Project IRR vs rent"
-    ch.style = 13
-    ch.scatterStyle = "lineMarker"
-    ch.x_axis.title = "Rent (USD per GPU-hour)"
-    ch.y_axis.title = "Project IRR (annual)"
-    ch.x_axis.number_format = '"$"0.00'
-    ch.y_axis.number_format = "0%"
-    ch.x_axis.delete = False
+    ch = scatter_chart("Project IRR vs rent", "Rent (USD per GPU-hour)", "Project IRR (annual)", '"$"0.00', "0%")
     ch.x_axis.tickLblPos = "low"
-    ch.y_axis.delete = False
-    ch.height, ch.width = 11, 20
-    ch.legend.position = "b"
 
     def add(title: str, xref: tuple[int, int, int], yref: tuple[int, int, int], color: str, marker: str | None,
             dash: str | None = None) -> None:

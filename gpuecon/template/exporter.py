@@ -1,14 +1,14 @@
 """Template workbooks: a thin layer over openpyxl that writes the full GPU-economics model.
 
 ``export_model(path)`` writes ``gpuecon_model.xlsx`` (sheets: Cover, Inputs, Catalog, Model (add-in),
-Model (native), Scenarios, One Chart, Tokens, Sensitivity, Checks). Every formula cell also gets its value as the cached
+Model (native), Scenarios, One Chart, Tokens, Sensitivity, Financing, Asset value, Checks). Every formula cell also gets its value as the cached
 result (computed with the engine, written with :mod:`gpuecon.xlsx.package`), so the file opens with
 numbers before any recalculation. The native sheets use Excel 2016 functions only; UDF cells
 (``GPU_TCO`` ...) need the add-in. Output is deterministic: fixed document properties and zip times.
 This module holds the public API, the build order of the sheets, the workbook-wide finish (page
 setup, unit indents, OK/ERROR colours) and the zip normalisation; the sheets are written by
-:mod:`.inputs`, :mod:`.native`, :mod:`.scenarios`, :mod:`.charts`, :mod:`.tokens`, :mod:`.sensitivity`
-and :mod:`.checks`.
+:mod:`.inputs`, :mod:`.native`, :mod:`.scenarios`, :mod:`.charts`, :mod:`.tokens`, :mod:`.sensitivity`,
+:mod:`.financing`, :mod:`.asset_value` and :mod:`.checks`.
 
 Conventions (FAST-style): inputs on one sheet in blue on pale yellow, every input a defined name,
 units beside values, no numbers typed into formulas (constants such as 730 hours per month are named
@@ -31,10 +31,12 @@ from .. import __version__
 from ..engine.assumptions import FIELDS
 from ..engine.catalog import get_system
 from ..xlsx import package as xlsxpatch
+from .asset_value import write_asset_inputs, write_asset_value
 from .book import Book
 from .calc import MODEL_CHOICES, calc
 from .charts import write_one_chart
 from .checks import write_addin, write_checks
+from .financing import financing_checks, write_financing
 from .inputs import write_catalog, write_cover, write_inputs
 from .native import write_native
 from .scenarios import DEFAULT_SCENARIOS, write_scenarios
@@ -46,7 +48,7 @@ __all__ = ["MODEL_FILE", "SHEETS", "export_all", "export_model", "model_cached_v
 
 MODEL_FILE = "gpuecon_model.xlsx"
 SHEETS = ("Cover", "Inputs", "Catalog", "Model (add-in)", "Model (native)", "Scenarios", "One Chart", "Tokens",
-          "Sensitivity", "Checks")
+          "Sensitivity", "Financing", "Asset value", "Checks")
 FIXED_TIME = "2026-01-01T00:00:00Z"
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
@@ -67,7 +69,9 @@ def _build(system: str, inputs: Mapping[str, object], scenarios) -> Book:
     sc = write_scenarios(book, c, scenarios)
     tok = write_tokens(book, c)
     sens = write_sensitivity(book, c, input_rows)
-    write_checks(book, c, res, addin_refs, sc, extra=[decision_checks(tok, sens)])
+    fin = write_financing(book, c)
+    asset = write_asset_value(book, c, fin)
+    write_checks(book, c, res, addin_refs, sc, extra=[decision_checks(tok, sens), financing_checks(fin, asset)])
     # the IRR check's tolerance is a named constant too
     ws = book.ws("Inputs")
     r = ws.max_row + 1
@@ -78,6 +82,7 @@ def _build(system: str, inputs: Mapping[str, object], scenarios) -> Book:
     book.text(ws, f"I{r}", "Checks: largest difference between an iterated IRR and its target that reads OK")
     book.name("irr_check_tolerance", "Inputs", f"C{r}")
     write_decision_inputs(book, c)
+    write_asset_inputs(book, c)
     _finish(wb)
     wb.active = 0
     props = wb.properties
