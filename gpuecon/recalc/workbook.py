@@ -12,11 +12,13 @@ docs/recalc.md has the design and the measurements behind it.
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,23 @@ __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NA
 
 Key = tuple[int, int, int]  # sheet index, row, column
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (restored after, as it was).
+
+    Loading a book builds hundreds of thousands of small objects (cell locations, nodes, values) that
+    stay alive; every generational collection would walk them all again, which roughly doubled the
+    time of loading a 70,000-cell sheet. Reference counting still frees everything as usual.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Workbook(NamedCells):
@@ -78,7 +97,8 @@ class Workbook(NamedCells):
         if not p.is_file():
             raise RecalcError(f"no such workbook: {p}")
         try:
-            return cls(open_package(p, **limits))
+            with gc_paused():
+                return cls(open_package(p, **limits))
         except XlsxError as exc:
             raise RecalcError(f"{p.name}: refused: {exc}") from None
 
@@ -480,6 +500,12 @@ def recalc(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = No
     if not in_place and dst.exists() and src.exists() and dst.resolve() == src.resolve():
         raise RecalcError(f"refusing to overwrite the input {src}; recalculate it in-place (in_place=True)",
                           "overwrite", source=src)
+    with gc_paused():
+        return _recalc(src, dst, sets, in_place, outputs, limits)
+
+
+def _recalc(src: Path, dst: Path, sets: Mapping[str, object] | None, in_place: bool,
+            outputs: Sequence[str] | None, limits: dict) -> RecalcResult:
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     wb = Workbook.open(src, **limits)

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -87,21 +88,27 @@ def _parse_xml(data: bytes, part: str) -> Any:
         raise XlsxError(f"{part}: refused XML ({type(exc).__name__}: {exc})") from None
 
 
-class _Sink:
-    """Parser target that builds nothing: a streaming well-formedness/DTD check."""
-
-    def close(self) -> None:
-        return None
+def _refuse(kind: str):
+    def handler(*_args: object) -> None:
+        raise XlsxError(f"{kind} declarations are not allowed (XXE / entity expansion)")
+    return handler
 
 
 def _check_xml(data: bytes, part: str) -> None:
+    """A streaming well-formedness check in expat itself (namespaces processed as ElementTree does,
+    so an unbound prefix is refused); any DOCTYPE, entity declaration or external entity is refused,
+    as defusedxml refuses them. No Python callback runs per element, so this costs what expat costs."""
+    parser = expat.ParserCreate(None, "}")
+    parser.StartDoctypeDeclHandler = _refuse("DOCTYPE")
+    parser.EntityDeclHandler = _refuse("ENTITY")
+    parser.UnparsedEntityDeclHandler = _refuse("ENTITY")
+    parser.ExternalEntityRefHandler = _refuse("external entity")
     try:
-        parser = DET.DefusedXMLParser(target=_Sink(), forbid_dtd=True)
-        parser.feed(data)
-        parser.close()
-    except (DefusedXmlException, DET.ParseError) as exc:
-        raise XlsxError(f"{part}: refused XML ({type(exc).__name__}: {exc})") from None
-
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise XlsxError(f"{part}: refused XML (ParseError: {exc})") from None
+    except XlsxError as exc:
+        raise XlsxError(f"{part}: refused XML ({exc})") from None
 
 
 class Package:
@@ -198,15 +205,17 @@ class Package:
                 yield self._cell(text, loc)
 
     def _cell(self, text: str, loc: CellLoc) -> Cell:
-        t = tag_attrs(text[loc.start:loc.tag_end]).get("t", "n")
-        formula = None
-        if "f" in loc.children:
-            formula = text_of(text, *loc.children["f"])
+        if loc.simple is not None:  # decoded by the indexer's fast path
+            t, formula, raw, inline = loc.simple
+        else:
+            t = tag_attrs(text[loc.start:loc.tag_end]).get("t", "n")
+            formula = text_of(text, *loc.children["f"]) if "f" in loc.children else None
+            raw = text_of(text, *loc.children["v"]) if "v" in loc.children else None
+            inline = text_of(text, *loc.children["is"], inside="t") if "is" in loc.children else None
         value: object = None
-        if t == "inlineStr" and "is" in loc.children:
-            value = _xdecode(text_of(text, *loc.children["is"], inside="t"))
-        elif "v" in loc.children:
-            raw = text_of(text, *loc.children["v"])
+        if t == "inlineStr" and inline is not None:
+            value = _xdecode(inline)
+        elif raw is not None:
             try:
                 value = _decode_value(raw, t, self.shared_strings)
             except XlsxError as exc:
@@ -293,12 +302,16 @@ class Package:
         ops.sort(key=lambda op: (op[0], op[1]))
         out, pos = [], 0
         for start, end, rep in ops:
+            if start < pos:
+                raise XlsxError(f"{_sheet_of(self, part)}: overlapping edits at offset {start}")
             out += [text[pos:start], rep]
             pos = end
         new_text = "".join(out) + text[pos:]
         data = new_text.encode("utf-8")
-        _check_xml(data, part)  # the edited part must still be well-formed
-        index_sheet(new_text, part, self.max_cells)
+        # The edited part must still be well-formed (expat). It is not indexed again: each edit is a
+        # whole <c> element replaced by one with the same reference, or cells and rows created in
+        # row and column order (sheetxml.insert_cells), and no two edits overlap (checked above).
+        _check_xml(data, part)
         return data
 
 

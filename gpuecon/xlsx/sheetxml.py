@@ -140,6 +140,8 @@ class CellLoc:
     prefix: str
     children: dict[str, tuple[int, int]] = field(default_factory=dict)
     f_attrs: dict[str, str] = field(default_factory=dict)
+    #: (t, formula, <v> text, <is><t> text) already decoded by the simple-cell fast path, else None
+    simple: tuple[str, str | None, str | None, str | None] | None = None
 
 
 @dataclass
@@ -167,15 +169,96 @@ class SheetIndex:
     arrays: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
-    """One pass over the sheet: element nesting is checked, cells located by offset."""
+# The common simple cell, as Excel, LibreOffice and openpyxl write it: attributes r, s, t in that order,
+# then an optional <f> (attributes allowed), then <v> or an inline string. Anything else (prefixes,
+# comments, rich text, extLst, other attributes) goes through the general tokenizer. The part has
+# passed expat's well-formedness check before it is indexed, so a match here is the element itself.
+_Q = r'(?:"[^"<]*"|\'[^\'<]*\')'
+_SIMPLE_CELL = re.compile(
+    r'\s*(?P<o><c)(?:\s+r="(?P<col>[A-Z]{1,3})(?P<row>[0-9]{1,7})")?(?:\s+s="[0-9]*")?(?:\s+t="(?P<t>[A-Za-z]*)")?\s*'
+    r"(?:(?P<empty>/>)|(?P<gt>>)\s*"
+    rf"(?:(?P<F><f(?P<fa>(?:\s+[A-Za-z_][\w.\-:]*\s*=\s*{_Q})*)\s*(?:/>|>(?P<f>[^<]*)</f>))\s*)?"
+    r"(?:(?P<V><v\s*/>|<v>(?P<v>[^<]*)</v>)"
+    r'|(?P<IS><is>\s*<t(?:\s+xml:space="[a-z]*")?\s*>(?P<s>[^<]*)</t>\s*</is>))?'
+    r"\s*</c>)"
+)
+_COLS: dict[str, int] = {}
+
+
+def _formula_attrs(cell: CellLoc, attrs: str, ix: SheetIndex) -> None:
+    """The ``<f>`` attributes of a cell; an array formula or data table's range is noted."""
+    cell.f_attrs = tag_attrs(attrs)
+    if cell.f_attrs.get("t") in ("array", "dataTable") and cell.f_attrs.get("ref"):
+        ix.arrays.append(parse_range(cell.f_attrs["ref"]))
+
+
+def _text(s: str) -> str:
+    return unescape(s) if "&" in s else s
+
+
+def _simple_cells(text: str, pos: int, row: RowLoc, ix: SheetIndex, last_col: int, part: str,
+                  max_cells: int) -> tuple[int, int]:
+    """Index the run of simple cells at ``pos`` in ``row``: (offset after them, last column)."""
+    cells = ix.cells
+    match = _SIMPLE_CELL.match
+    while (m := match(text, pos)) is not None:
+        letters = m.group("col")
+        if letters is None:
+            rr, cc = row.r, last_col + 1
+        else:
+            cc = _COLS.get(letters) or _COLS.setdefault(letters, _col_index(letters))
+            rr = int(m.group("row"))
+            if cc > MAX_COLS or not 1 <= rr <= MAX_ROWS:
+                try:
+                    parse_ref(letters + m.group("row"))  # raises the general path's message
+                except XlsxError as exc:
+                    raise XlsxError(f"{part}: {exc}") from None
+        if rr != row.r or cc <= last_col:
+            raise XlsxError(f"{part}: cell {a1(rr, cc)} is out of order in row {row.r}")
+        last_col = cc
+        start, end = m.start("o"), m.end()
+        empty = m.group("empty") is not None
+        cell = CellLoc(rr, cc, start, end if empty else m.end("gt"), end, empty, "")
+        children = cell.children
+        formula = None
+        if m.group("F") is not None:
+            children["f"] = m.span("F")
+            formula = _text(m.group("f") or "")
+            if m.group("fa"):
+                _formula_attrs(cell, m.group("fa"), ix)
+        v = s = None
+        if m.group("V") is not None:
+            children["v"] = m.span("V")
+            v = _text(m.group("v") or "")
+        elif m.group("IS") is not None:
+            children["is"] = m.span("IS")
+            s = _text(m.group("s"))
+        cell.simple = (m.group("t") or "n", formula, v, s)
+        row.cells.append(cell)
+        cells[(rr, cc)] = cell
+        if len(cells) > max_cells:
+            raise XlsxError(f"{part}: more than {max_cells} cells (max_cells limit)")
+        pos = end
+    return pos, last_col
+
+
+def index_sheet(text: str, part: str, max_cells: int, *, fast: bool = True) -> SheetIndex:
+    """One pass over the sheet: element nesting is checked, cells located by offset.
+
+    ``fast``: runs of simple cells are indexed by one regular expression each (:data:`_SIMPLE_CELL`),
+    the rest by the general tokenizer; ``fast=False`` uses the tokenizer for everything (the tests
+    hold the two to the same index).
+    """
     ix = SheetIndex()
     stack: list[tuple[str, int]] = []  # (qualified name, start offset)
     row: RowLoc | None = None
     cell: CellLoc | None = None
     last_row = 0
     last_col = 0
-    for m in _TAGS.finditer(text):
+    pos = 0
+    search = _TAGS.search
+    while (m := search(text, pos)) is not None:
+        pos = m.end()
         end, name, attrs, empty = m.groups()
         if not name:
             if m.group() == "<":
@@ -193,6 +276,8 @@ def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
                 row.close_start, row.end = m.start(), m.end()
             elif cell is not None and begin == cell.start:
                 cell.end = m.end()
+                if fast and row is not None and stack and stack[-1][1] == row.start:
+                    pos, last_col = _simple_cells(text, pos, row, ix, last_col, part, max_cells)
             elif cell is not None and parent == cell.start:
                 cell.children[local] = (begin, m.end())
             continue
@@ -218,6 +303,8 @@ def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
             last_row, last_col = r, 0
             row = RowLoc(r, m.start(), m.end(), m.start(), m.end(), bool(empty), _prefix(name))
             ix.rows.append(row)
+            if fast and not empty:
+                pos, last_col = _simple_cells(text, pos, row, ix, last_col, part, max_cells)
         elif depth == 3 and local == "c" and row is not None and stack[-1][1] == row.start:
             ref = _r_attr(attrs)
             try:
@@ -232,11 +319,11 @@ def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
             ix.cells[(rr, cc)] = cell
             if len(ix.cells) > max_cells:
                 raise XlsxError(f"{part}: more than {max_cells} cells (max_cells limit)")
+            if empty and fast:
+                pos, last_col = _simple_cells(text, pos, row, ix, last_col, part, max_cells)
         elif depth == 4 and cell is not None and stack[-1][1] == cell.start:
             if local == "f":
-                cell.f_attrs = tag_attrs(attrs)
-                if cell.f_attrs.get("t") in ("array", "dataTable") and cell.f_attrs.get("ref"):
-                    ix.arrays.append(parse_range(cell.f_attrs["ref"]))
+                _formula_attrs(cell, attrs, ix)
             if empty:
                 cell.children[local] = (m.start(), m.end())
         if not empty:
