@@ -12,13 +12,11 @@ docs/recalc.md has the design and the measurements behind it.
 from __future__ import annotations
 
 import bisect
-import gc
 import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from .analyse import Analyser
 from .bridge import UDF_NAMES, as_array, from_py, fx, load_value, plain, same, scalar, thaw, writable
 from .cells import Node, read_cells
 from .errors import Issue, RecalcError
+from .gcpause import gc_paused
 from .graph import schedule
 from .names import NamedCells, check_field_value
 from .program import Program
@@ -40,23 +39,6 @@ __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NA
 
 Key = tuple[int, int, int]  # sheet index, row, column
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block (restored after, as it was).
-
-    Loading a book builds hundreds of thousands of small objects (cell locations, nodes, values) that
-    stay alive; every generational collection would walk them all again, which roughly doubled the
-    time of loading a 70,000-cell sheet. Reference counting still frees everything as usual.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class Workbook(NamedCells):
