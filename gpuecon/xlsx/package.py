@@ -281,10 +281,11 @@ class Package:
         text, ix = self._text[part], self._index[part]
         ops: list[tuple[int, int, str]] = []
         new_cells: NewCells = {}
+        sheet = _sheet_of(self, part)
         for r, c, value, is_input in items:
-            where = f"{_sheet_of(self, part)}!{a1(r, c)}"
+            where = f"{sheet}!{a1(r, c)}"
             loc = ix.cells.get((r, c))
-            in_array = any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in ix.arrays)
+            in_array = bool(ix.arrays) and any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in ix.arrays)
             has_f = loc is not None and "f" in loc.children
             if is_input and (has_f or in_array):
                 raise XlsxError(f"{where} holds a formula; input values may only replace constants")

@@ -129,7 +129,7 @@ def text_of(text: str, start: int, end: int, inside: str | None = None) -> str:
     return "".join(out)
 
 
-@dataclass
+@dataclass(slots=True)
 class CellLoc:
     row: int
     col: int
@@ -144,7 +144,7 @@ class CellLoc:
     simple: tuple[str, str | None, str | None, str | None] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowLoc:
     r: int
     start: int
@@ -192,48 +192,43 @@ def _formula_attrs(cell: CellLoc, attrs: str, ix: SheetIndex) -> None:
         ix.arrays.append(parse_range(cell.f_attrs["ref"]))
 
 
-def _text(s: str) -> str:
-    return unescape(s) if "&" in s else s
-
-
 def _simple_cells(text: str, pos: int, row: RowLoc, ix: SheetIndex, last_col: int, part: str,
                   max_cells: int) -> tuple[int, int]:
     """Index the run of simple cells at ``pos`` in ``row``: (offset after them, last column)."""
     cells = ix.cells
     match = _SIMPLE_CELL.match
     while (m := match(text, pos)) is not None:
-        letters = m.group("col")
+        _, letters, digits, t, empty, _, f_el, f_attrs, f_text, v_el, v_text, is_el, is_text = m.groups()
         if letters is None:
             rr, cc = row.r, last_col + 1
         else:
             cc = _COLS.get(letters) or _COLS.setdefault(letters, _col_index(letters))
-            rr = int(m.group("row"))
+            rr = int(digits)
             if cc > MAX_COLS or not 1 <= rr <= MAX_ROWS:
                 try:
-                    parse_ref(letters + m.group("row"))  # raises the general path's message
+                    parse_ref(letters + digits)  # raises the general path's message
                 except XlsxError as exc:
                     raise XlsxError(f"{part}: {exc}") from None
         if rr != row.r or cc <= last_col:
             raise XlsxError(f"{part}: cell {a1(rr, cc)} is out of order in row {row.r}")
         last_col = cc
-        start, end = m.start("o"), m.end()
-        empty = m.group("empty") is not None
-        cell = CellLoc(rr, cc, start, end if empty else m.end("gt"), end, empty, "")
+        end = m.end()
+        cell = CellLoc(rr, cc, m.start(1), end if empty else m.end(6), end, empty is not None, "")
         children = cell.children
         formula = None
-        if m.group("F") is not None:
-            children["f"] = m.span("F")
-            formula = _text(m.group("f") or "")
-            if m.group("fa"):
-                _formula_attrs(cell, m.group("fa"), ix)
+        if f_el is not None:
+            children["f"] = m.span(7)
+            formula = "" if f_text is None else unescape(f_text) if "&" in f_text else f_text
+            if f_attrs:
+                _formula_attrs(cell, f_attrs, ix)
         v = s = None
-        if m.group("V") is not None:
-            children["v"] = m.span("V")
-            v = _text(m.group("v") or "")
-        elif m.group("IS") is not None:
-            children["is"] = m.span("IS")
-            s = _text(m.group("s"))
-        cell.simple = (m.group("t") or "n", formula, v, s)
+        if v_el is not None:
+            children["v"] = m.span(10)
+            v = "" if v_text is None else unescape(v_text) if "&" in v_text else v_text
+        elif is_el is not None:
+            children["is"] = m.span(12)
+            s = unescape(is_text) if "&" in is_text else is_text
+        cell.simple = (t or "n", formula, v, s)
         row.cells.append(cell)
         cells[(rr, cc)] = cell
         if len(cells) > max_cells:
