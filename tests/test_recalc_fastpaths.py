@@ -75,7 +75,9 @@ def _samples(A: type) -> list[object]:
         np.array([[1.0], ["2"], [3.0], ["a"], [5.0], [6.0]], dtype=object).view(A),
         np.array([[1.0], [f.EMPTY], [3.0], [f.errors["#N/A"]], [5.0], [6.0]], dtype=object).view(A),
         np.array([[1.0, 2.0]], dtype=object).view(A),  # another shape
-        2.5, 0.0, True, "3",
+        np.linspace(-2.0, 3.0, 6).reshape(6, 1).view(A),  # a float array (numpy elements)
+        2.5, 0.0, True, "3", 7, np.float64(-1.5), np.array(2.0, dtype=object).view(A),
+        np.array(0.0, dtype=object).view(A), np.array(True, dtype=object).view(A),
     ]
 
 

@@ -6,13 +6,14 @@ monthly schedules are 481-row columns combined with ``+ - * /`` and comparisons)
 wraps such an operator: when every argument is a number or an array of numbers (Python or numpy
 floats and ints; for arithmetic also logicals, which Excel counts as 1 and 0) and the arrays share
 one shape, numpy computes it, the same IEEE operation on the same doubles as ``formulas`` performs
-one element at a time. Anything else (text, blanks, errors, logicals in a comparison, mismatched
+one element at a time (single values: Python's own operator on the two doubles). Anything else (text, blanks, errors, logicals in a comparison, mismatched
 shapes, a result that is not finite: division by zero, overflow) is left to the ``formulas``
 operator unchanged, so every Excel error and conversion is its.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 
@@ -27,21 +28,28 @@ _COMPARISON: dict[str, Callable] = {"=": operator.eq, "<>": operator.ne, "<": op
 #: operators computed in numpy when their arguments are all numbers
 FAST_OPERATORS = frozenset(_ARITHMETIC) | frozenset(_COMPARISON)
 
-_NUMBERS = frozenset({float, int, np.float64, np.int64})
-_NUMBERS_OR_LOGICALS = _NUMBERS | {bool, np.bool_}
+# formulas converts arithmetic arguments with float(); a comparison keeps the operands' own types
+# (a numpy float in it gives a numpy logical), so comparisons take Python numbers only
+_PY_NUMBERS = frozenset({float, int})
+_NUMBERS_OR_LOGICALS = _PY_NUMBERS | {np.float64, np.int64, bool, np.bool_}
 
 
 def _numbers(value: object, allowed: frozenset) -> np.ndarray | float | None:
     """``value`` as doubles (an array or one float), or None if anything in it is not allowed."""
     if type(value) in allowed:
         return float(value)  # type: ignore[arg-type]
-    if not isinstance(value, np.ndarray) or value.ndim != 2 or value.size == 0:
+    if not isinstance(value, np.ndarray):
+        return None
+    if value.ndim == 0:  # a previous operator's single result
+        item = value.item()
+        return float(item) if type(item) in allowed else None
+    if value.ndim != 2 or value.size == 0:
         return None
     if value.dtype == object:
         if not all(type(v) in allowed for v in value.flat):
             return None
         return value.astype(float)
-    if value.dtype.kind == "f" or (value.dtype.kind == "b" and bool in allowed):
+    if (value.dtype.kind == "f" and np.float64 in allowed) or (value.dtype.kind == "b" and bool in allowed):
         return value.astype(float)
     return None
 
@@ -52,7 +60,7 @@ def fast_operator(name: str, fn: Callable, array_type: type) -> Callable:
     op = _ARITHMETIC.get(name) or _COMPARISON.get(name)
     if op is None:
         return fn
-    allowed = _NUMBERS_OR_LOGICALS if name in _ARITHMETIC else _NUMBERS
+    allowed = _NUMBERS_OR_LOGICALS if name in _ARITHMETIC else _PY_NUMBERS
 
     def call(*args: object) -> object:
         shape = None
@@ -66,8 +74,14 @@ def fast_operator(name: str, fn: Callable, array_type: type) -> Callable:
                     return fn(*args)
                 shape = v.shape
             values.append(v)
-        if shape is None:  # scalars only: nothing to gain
-            return fn(*args)
+        if shape is None:  # single values: Python floats, a 0-d array as formulas returns them
+            try:
+                one = op(*values)
+            except ZeroDivisionError:
+                return fn(*args)
+            if type(one) is float and not math.isfinite(one):
+                return fn(*args)
+            return np.array(one, dtype=object).view(array_type)
         with np.errstate(all="ignore"):
             res = np.asarray(op(*values))
         if res.dtype.kind == "f" and not np.isfinite(res).all():
