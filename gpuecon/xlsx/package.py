@@ -64,6 +64,8 @@ class Cell:
     formula_kind: str | None = None  # "normal", "shared", "array" or "dataTable"
     shared_index: str | None = None  # si of a shared formula
     formula_ref: str | None = None  # ref of a shared master or array formula
+    row: int = 0  # the cell's row and column (1-based), as ``ref`` says
+    col: int = 0
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ class Package:
                 raise XlsxError(f"{_sheet_of_text(self, text)}!{a1(loc.row, loc.col)}: {exc}") from None
         fa = loc.f_attrs
         kind = fa.get("t", "normal") if formula is not None else None
-        return Cell(a1(loc.row, loc.col), formula, value, t, kind, fa.get("si"), fa.get("ref"))
+        return Cell(a1(loc.row, loc.col), formula, value, t, kind, fa.get("si"), fa.get("ref"), loc.row, loc.col)
 
     def resolve_name(self, name: str, sheet: str | None = None) -> list[tuple[str, str]]:
         """Cells of a defined name with a simple reference text, as (sheet, 'A1') in row-major order."""

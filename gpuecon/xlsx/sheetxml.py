@@ -344,6 +344,8 @@ def _esc(s: str, where: str) -> str:
 
 def encode_value(value: object, *, formula: bool, where: str) -> tuple[str | None, str | None]:
     """(t attribute or None for number, XML for the value element or None for empty)."""
+    if type(value) is float:  # the common case first (the checks below go through the numbers ABCs)
+        return (None, f"<v>{value!r}</v>") if math.isfinite(value) else ("e", "<v>#NUM!</v>")
     if value is None:
         return None, None
     if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", None) == "b":
