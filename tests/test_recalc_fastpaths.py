@@ -114,3 +114,29 @@ print(isinstance(scipy.interpolate.interp1d, type))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert math.isclose(float(out[0]), 2.2, rel_tol=1e-12)  # rank 0.4*(4-1) = 1.2: 2 + 0.2*(3-2)
     assert out[1] == "True"
+
+
+def test_recalculated_workbook_is_freed(tmp_path: Path) -> None:
+    """Nothing keeps a recalculated workbook alive (an engine error cached with its traceback held the
+    frames of the first recalculation, and with them the whole workbook, for the life of the process)."""
+    book = tmp_path / "systems.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    from gpuecon.engine.catalog import system_names
+
+    for i, name in enumerate(system_names(), start=1):  # every system, incl. ones without public capex
+        ws.cell(i, 1, name)
+        ws.cell(i, 2, f"=FLOOR_RENT(A{i},0.1)")
+    wb.save(book)
+    code = f"""
+import gc, weakref
+gc.disable()
+from gpuecon.recalc.workbook import Workbook
+wb = Workbook.open({str(book)!r})
+wb.calculate()
+ref = weakref.ref(wb)
+del wb
+print(ref() is None)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True"]
