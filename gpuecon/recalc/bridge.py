@@ -1,6 +1,6 @@
 """The bridge between the ``formulas`` package, the gpuecon UDFs and recalc's cell values. :func:`fx`
-imports ``formulas`` once, lazily (it takes ~1 s; scipy's statistics modules are deferred until a
-function needs them), and registers every function of :data:`gpuecon.excel.FUNCTIONS` in
+imports ``formulas`` once, lazily (about 0.1 s: scipy is imported only when a function needs it,
+see :mod:`.functable`), and registers every function of :data:`gpuecon.excel.FUNCTIONS` in
 ``formulas.get_functions()`` so that Excel formulas calling them parse and run. The UDF names and how
 many leading arguments of each may be columns come from :mod:`gpuecon.excel.functions` (``FUNCTIONS``,
 ``ELEMENTWISE_ARGS``), the one list the add-ins read too. A UDF is called in one of two modes: per
@@ -48,7 +48,7 @@ _LOADED: list[Formulas] = []  # filled once by fx(), never changed afterwards
 
 
 def fx() -> Formulas:
-    """The formulas package, imported lazily (it takes ~1 s), with the gpuecon UDFs registered."""
+    """The formulas package, imported lazily (:mod:`.functable`), with the gpuecon UDFs registered."""
     if _LOADED:
         return _LOADED[0]
     with _LOCK:
