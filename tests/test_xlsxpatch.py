@@ -451,3 +451,19 @@ def test_fast_indexer_refuses_what_the_tokenizer_refuses(tmp_path: Path) -> None
     many = sheet('<row r="1">' + "".join(f'<c r="{c}1"><v>1</v></c>' for c in "ABCDEF") + "</row>")
     with pytest.raises(XlsxError, match="more than 5 cells"):
         index_sheet(many, "p", 5)
+
+
+@pytest.mark.parametrize(("xml", "message"), [
+    (b"<!DOCTYPE x><x/>", "DOCTYPE declarations are not allowed"),
+    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "DOCTYPE declarations are not allowed"),
+    (b"<x><y></x>", "mismatched tag"),
+    (b"<p:x/>", "unbound prefix"),
+])
+def test_well_formedness_check_refuses_dtd_and_malformed(xml: bytes, message: str) -> None:
+    """The expat check behind every sheet part (on load and after editing) refuses a DTD by itself,
+    not only through the byte scan for DOCTYPE that runs before it."""
+    from gpuecon.xlsx import package
+
+    with pytest.raises(XlsxError, match=message):
+        package._check_xml(xml, "part")
+    package._check_xml(b'<x xmlns:p="u"><p:y/></x>', "part")  # a bound prefix is fine
