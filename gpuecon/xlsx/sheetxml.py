@@ -367,8 +367,13 @@ def encode_value(value: object, *, formula: bool, where: str) -> tuple[str | Non
     raise XlsxError(f"{where}: cannot write a value of type {type(value).__name__}: {value!r}")
 
 
+_HAS_T = re.compile(r"\st\s*=")
+
+
 def set_t(tag: str, t: str | None) -> str:
     """Start tag with its t attribute set (None removes it); other attributes untouched."""
+    if t is None and _HAS_T.search(tag) is None:
+        return tag  # the common number cell: nothing to remove
     for m in _ATTR_RE.finditer(tag):
         if m.group(1) == "t":
             if t is None and unescape(m.group(2) or m.group(3) or "") == "n":
@@ -393,7 +398,11 @@ def _prefixed(body: str | None, prefix: str) -> str:
 def rewrite_cell(text: str, loc: CellLoc, t: str | None, body: str | None) -> str:
     """New text for one <c>: t and the value replaced, <f> and <extLst> kept byte-identical."""
     tag = set_t(text[loc.start:loc.tag_end], t)
-    kept = {k: text[s:e] for k, (s, e) in loc.children.items() if k in ("f", "extLst")}
+    children = loc.children
+    if body and not loc.empty and not loc.prefix and "extLst" not in children:  # the common case
+        f = children.get("f")
+        return f"{tag}{text[f[0]:f[1]] if f else ''}{body}</c>"
+    kept = {k: text[s:e] for k, (s, e) in children.items() if k in ("f", "extLst")}
     inner = kept.get("f", "") + _prefixed(body, loc.prefix) + kept.get("extLst", "")
     if not inner:
         return tag if loc.empty else re.sub(r"\s*>\Z", "/>", tag)
