@@ -402,8 +402,8 @@ def _checked_defaults(name: str | None) -> dict[str, object]:
     for field_name, value in _defaults(name).items():
         try:
             out[field_name] = FIELDS[field_name].check(value)
-        except GpueconError as err:
-            out[field_name] = err
+        except GpueconError as err:  # cached without its traceback: the frames of the first caller
+            out[field_name] = err.with_traceback(None)  # (a whole recalculated workbook) would stay alive
     return out
 
 

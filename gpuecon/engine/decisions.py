@@ -6,9 +6,9 @@ docs/model.md, "Tokens and decisions".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .assumptions import FIELDS, Assumptions, as_assumptions
 from .costs import performance, tco_usd_per_gpu_hour
@@ -18,6 +18,9 @@ from .finance import monthly_rate
 from .financing import equity_irr
 from .numbers import explicit
 from .project import check_rent, floor_rent, npv_coefficients, project_irr, project_terms
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SENSITIVITY_OUTPUTS", "SENSITIVITY_COLUMNS", "BreakevenUtilization", "breakeven_utilization_detail",
            "breakeven_utilization", "moved_values", "sensitivity", "competitive_rent"]
@@ -264,6 +267,7 @@ def sensitivity(system=None, /, output: str = "floor", swing_frac=0.2, rent_usd_
     >>> t.index[0], t.loc["utilization_frac", "note"]  # 120% is outside (0, 1]: 80% gives 4.9252 / 0.8
     ('utilization_frac', 'high clipped to 1 (range (0, 1])')
     """
+    import pandas as pd  # imported here: loading the engine stays free of pandas
     key = str(output).strip().lower().replace("-", "_").replace(" ", "_")
     if key not in SENSITIVITY_OUTPUTS:
         raise GpueconError("output", output, "one of " + ", ".join(SENSITIVITY_OUTPUTS))

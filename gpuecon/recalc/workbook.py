@@ -28,6 +28,7 @@ from .analyse import Analyser
 from .bridge import UDF_NAMES, as_array, from_py, fx, load_value, plain, same, scalar, thaw, writable
 from .cells import Node, read_cells
 from .errors import Issue, RecalcError
+from .gcpause import gc_paused
 from .graph import schedule
 from .names import NamedCells, check_field_value
 from .program import Program
@@ -78,7 +79,8 @@ class Workbook(NamedCells):
         if not p.is_file():
             raise RecalcError(f"no such workbook: {p}")
         try:
-            return cls(open_package(p, **limits))
+            with gc_paused():
+                return cls(open_package(p, **limits))
         except XlsxError as exc:
             raise RecalcError(f"{p.name}: refused: {exc}") from None
 
@@ -481,6 +483,12 @@ def recalc(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = No
     if not in_place and dst.exists() and src.exists() and dst.resolve() == src.resolve():
         raise RecalcError(f"refusing to overwrite the input {src}; recalculate it in-place (in_place=True)",
                           "overwrite", source=src)
+    with gc_paused():
+        return _recalc(src, dst, sets, in_place, outputs, limits)
+
+
+def _recalc(src: Path, dst: Path, sets: Mapping[str, object] | None, in_place: bool,
+            outputs: Sequence[str] | None, limits: dict) -> RecalcResult:
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     wb = Workbook.open(src, **limits)
