@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .catalog import get_system, normalize, read_data_csv
 from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["throughput_table", "throughput_ratios", "ThroughputLookup", "throughput_detail",
            "throughput_tokens_per_sec_per_gpu", "throughput_ratio_detail", "throughput_ratio"]
@@ -191,6 +194,8 @@ def throughput_detail(system, model, workload=None, precision=None, configuratio
     >>> str(throughput_detail("GB300 NVL72", "DeepSeek R1").reason)[:89]
     'no public throughput figure for GB300 NVL72; only ratios are public: GB300 NVL72 17x H100'
     """
+    import pandas as pd  # imported here: loading the engine stays free of pandas
+
     arrays = _text_arrays(system, model, workload, precision, configuration)
     shape = arrays[0].shape
     flat = [a.reshape(-1) for a in arrays]
