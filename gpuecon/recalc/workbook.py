@@ -306,11 +306,24 @@ class Workbook(NamedCells):
                 new = self.values.get(key)
                 if old is None or (new == old and type(new) is type(old)) or close(new, old):
                     continue
+                if self._solver_agrees(node, key, new, old):
+                    continue
                 if flag is None:
                     self.flags[key] = ("mismatch", f"recalculated {show(new)}, the book saved {show(old)}")
         if flag is not None:
             for key in keys:
                 self.flags[key] = flag
+
+    def _solver_agrees(self, node: Node, key: Key, new: object, old: object) -> bool:
+        """An iterative solver's result (XIRR, IRR) within Excel's documented precision of the value
+        Excel saved is Excel's own answer: the saved value is kept (and read by the dependants)."""
+        tol = node.program.solver_tol if node.program is not None else 0.0
+        if not tol or type(new) is not float or type(old) is not float or abs(new - old) > tol:
+            return False
+        self.values[key] = old
+        if key == (node.sheet, node.row, node.col):
+            node.value = old
+        return True
 
     def _store(self, node: Node, result: object, check: bool = True) -> None:
         f = fx()
