@@ -176,3 +176,18 @@ def _col(letters: str) -> int:
     from openpyxl.utils.cell import column_index_from_string
 
     return column_index_from_string(letters)
+
+
+def test_line_break_in_text_literal_and_ranges_from_functions(tmp_path: Path) -> None:
+    # Excel keeps a line break typed in a text literal (Alt+Enter): LEN("x<LF>y") is 3
+    book = _book(tmp_path, {"A2": 1, "A3": 2, "A4": 4, "B1": '="line1\nline2"', "B2": '=LEN("x\ny")',
+                            "B3": '=B1&"""q"""', "B4": "=SUM(A2:INDEX(A2:A4,2,1))",
+                            "B5": "=SUM(INDEX(A2:A4,1):INDEX(A2:A4,3))"})
+    v = _values(book)
+    assert v["B1"] == "line1\nline2" and v["B2"] == 3 and v["B3"] == 'line1\nline2"q"'
+    # a range that ends in the reference INDEX returns (Excel: 1 + 2 and 1 + 2 + 4) is not computed
+    # but reported, never a silent wrong sum
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: i for i in res.flagged}
+    assert set(flags) == {"S!B4", "S!B5"}
+    assert all("reference a function returns" in i.reason for i in flags.values())

@@ -164,6 +164,10 @@ class Analyser:
             t, st, v = items[i]
             if t == "FUNC" and st == "OPEN":
                 fname = v[:-1].upper()
+                if ":" in fname:  # A2:INDEX(...), INDEX(...):INDEX(...): a reference a function returns
+                    node.problem = (f"a range to or from the reference a function returns ({v[:-1]}(...)) "
+                                    "is not supported")
+                    return
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
                 if bare in VOLATILE:
                     node.volatile = True
@@ -201,7 +205,13 @@ class Analyser:
                 if isinstance(res, str):
                     node.problem = res
                     return
+                if len(res) > 2 and res[2] == "external":  # a value cached for a linked workbook
+                    node.external = ", ".join(filter(None, (node.external, res[3])))
+                    res = res[:2]
                 parts.append(slot(res, v))
+            elif t == "OPERAND" and st == "TEXT" and ("\n" in v or "\r" in v):
+                # the formulas parser drops a line break inside a text literal: pass the text as a value
+                parts.append(slot(("value", v[1:-1].replace('""', '"')), v))
             elif t == "WHITE-SPACE":
                 parts.append(" ")
             else:

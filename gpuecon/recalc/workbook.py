@@ -300,6 +300,8 @@ class Workbook(NamedCells):
             flag = ("stale", "depends on a cell that cannot be recalculated after the change")
         elif node.note:
             flag = ("error", node.note)
+        elif node.external:
+            flag = ("external link", f"computed from the values the book caches for {node.external}")
         if nid not in self._dirty and nid not in self._volatile:
             for key in keys:
                 old = self.cached.get(key)

@@ -157,19 +157,34 @@ class Package:
             return "xl/workbook.xml"
         raise XlsxError("not a spreadsheet package: no workbook part (xl/workbook.xml)")
 
-    def _rels(self, source: str) -> dict[str, tuple[str, str]]:
-        """Relationships of a part: Id -> (Type, resolved part name); external targets skipped."""
+    def _rels(self, source: str, external: bool = False) -> dict[str, tuple[str, str]]:
+        """Relationships of a part: Id -> (Type, resolved part name); external targets skipped unless
+        ``external`` (then their target is given as written)."""
         folder, base = posixpath.split(source)
         rels_part = posixpath.join(folder, "_rels", base + ".rels")
         if rels_part not in self.parts:
             return {}
         out = {}
         for el in _parse_xml(self.parts[rels_part], rels_part).iter():
-            if _xml_tag(el) == "Relationship" and el.get("TargetMode") != "External":
-                target = el.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-                out[el.get("Id", "")] = (el.get("Type", ""), posixpath.normpath(path))
+            if _xml_tag(el) != "Relationship":
+                continue
+            target = el.get("Target", "")
+            if el.get("TargetMode") == "External":
+                if external:
+                    out[el.get("Id", "")] = (el.get("Type", ""), target)
+                continue
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            out[el.get("Id", "")] = (el.get("Type", ""), posixpath.normpath(path))
         return out
+
+    def relationships(self, source: str, *, external: bool = False) -> dict[str, tuple[str, str]]:
+        """Relationships of the part ``source``: Id -> (Type, part name, or the target as written for
+        an external one when ``external``)."""
+        return self._rels(source, external)
+
+    def xml(self, part: str) -> Any:
+        """A part parsed with defusedxml (no DTD; the package was scanned when read)."""
+        return _parse_xml(self.parts[part], part)
 
     def _shared_strings(self, part: str) -> list[str]:
         out = []
