@@ -3,7 +3,8 @@
 openpyxl writes formulas with empty cached values and its load-and-save drops charts and images, so
 this module works on the zip members and the sheet XML *text*: only the ``<c>`` elements concerned
 (and a ``<row>`` or the ``<dimension>`` when an input cell must be created) change. Every other
-member is copied with its original name, order, timestamp and compression method.
+member is copied byte for byte (local header, compressed data, data descriptor) from the source file
+when it has not changed since it was read, else with its original name, order, timestamp and compression.
 
 Hostile packages (corrupt zips, zip bombs, DOCTYPE/ENTITY declarations, absurd sheet sizes) are
 refused with :class:`XlsxError` before anything is written.
@@ -39,7 +40,7 @@ from .sheetxml import (
     tag_attrs,
     text_of,
 )
-from .zipio import read_zip, write_zip_atomic
+from .zipio import SourceZip, read_zip, write_zip_atomic
 
 __all__ = [
     "ERROR_CODES",
@@ -114,6 +115,7 @@ class Package:
         self.parts = parts
         self.comment = comment
         self.max_cells = max_cells
+        self.source: SourceZip | None = None  # the file, for byte-for-byte copies of unchanged members
         self.workbook_part = self._workbook_part()
         wb = _parse_xml(parts[self.workbook_part], self.workbook_part)
         rels = self._rels(self.workbook_part)
@@ -280,7 +282,8 @@ class Package:
                 seen.add((part, r, c))
                 edits.setdefault(part, []).append((r, c, value, is_input))
         new_parts = {part: self._edit_sheet(part, items) for part, items in edits.items()}
-        write_zip_atomic(out, self.infos, {**self.parts, **new_parts}, self.comment)
+        write_zip_atomic(out, self.infos, {**self.parts, **new_parts}, self.comment, self.source,
+                         frozenset(new_parts))
         return out
 
     def _edit_sheet(self, part: str, items: list[tuple[int, int, object, bool]]) -> bytes:
@@ -366,9 +369,15 @@ def open_package(path: str | os.PathLike[str], *, max_total_bytes: int = 1 << 30
     Every XML part is scanned for DOCTYPE/ENTITY once, here; parsing then uses defusedxml.
     """
     src = Path(path)
+    try:
+        source: SourceZip | None = SourceZip(src)  # unchanged members are later copied from it byte for byte
+    except OSError:
+        source = None
     infos, parts, comment = read_zip(src, max_total_bytes=max_total_bytes, max_ratio=max_ratio,
                                      ratio_min_bytes=ratio_min_bytes, max_members=max_members)
-    return Package(src, infos, parts, comment, max_cells)
+    pkg = Package(src, infos, parts, comment, max_cells)
+    pkg.source = source
+    return pkg
 
 
 def write(src: str | os.PathLike[str], path_out: str | os.PathLike[str],
