@@ -12,6 +12,7 @@ import re
 
 from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
+from .excel_functions import RANGE_TO
 from .program import Program
 from .refs import References
 
@@ -132,6 +133,22 @@ class Analyser:
                     out.append(res)
         return out
 
+    def _range_to(self, node: Node, v: str, items: list, i: int, slot) -> str | None:
+        """``X:INDEX(R, row[, col])`` -> ``GPUECON.RANGE_TO(box, ..., row[, col])`` (see
+        :func:`.excel_functions.range_to`) when X and R are references on one sheet; else None."""
+        start, _, fname = v[:-1].rpartition(":")
+        if fname.upper() != "INDEX" or not start or i + 2 >= len(items) \
+                or items[i + 1][:2] != ("OPERAND", "RANGE") or items[i + 2][:2] != ("SEP", "ARG"):
+            return None
+        x = self.refs.resolve(start, node.sheet)
+        r = self.refs.resolve(items[i + 1][2], node.sheet)
+        if isinstance(x, str) or isinstance(r, str) or x[0] == "value" or r[0] == "value" or x[0] != r[0]:
+            return None
+        box = (x[0], min(x[1], r[1]), min(x[2], r[2]), max(x[3], r[3]), max(x[4], r[4]))
+        if (box[3] - box[1] + 1) * (box[4] - box[2] + 1) > self.refs.pkg.max_cells:
+            return None
+        return _range_to_head(box, x, r, slot(box, f"{start}:{items[i + 1][2]}"))
+
     def _analyse(self, node: Node) -> None:
         spill = _SPILL.search(_strip_strings(node.text)) if "#" in node.text else None
         if spill:
@@ -165,9 +182,14 @@ class Analyser:
             if t == "FUNC" and st == "OPEN":
                 fname = v[:-1].upper()
                 if ":" in fname:  # A2:INDEX(...), INDEX(...):INDEX(...): a reference a function returns
-                    node.problem = (f"a range to or from the reference a function returns ({v[:-1]}(...)) "
-                                    "is not supported")
-                    return
+                    head = self._range_to(node, v, items, i, slot)
+                    if head is None:
+                        node.problem = (f"a range to or from the reference a function returns ({v[:-1]}(...)) "
+                                        "is not supported")
+                        return
+                    parts.append(head)
+                    i += 3  # the function, its range argument and the separator after it
+                    continue
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
                 if bare in VOLATILE:
                     node.volatile = True
@@ -235,6 +257,14 @@ class Analyser:
         node.key = canonical
         node.program = prog
         node.operands = operands
+
+
+def _range_to_head(box: tuple, x: tuple, r: tuple, box_slot: str) -> str:
+    """The call that replaces ``X:INDEX(R,``: the bounding range's slot and where X and R lie in it."""
+    _, b_r1, b_c1, _, _ = box
+    nums = (x[1] - b_r1, x[2] - b_c1, x[3] - b_r1, x[4] - b_c1, r[1] - b_r1, r[2] - b_c1,
+            r[3] - r[1] + 1, r[4] - r[2] + 1)
+    return f"{RANGE_TO}({box_slot}," + ",".join(str(n) for n in nums) + ","
 
 
 def _nth(texts: list[str], k: int, default: str) -> str:

@@ -32,7 +32,7 @@ import numpy as np
 
 from .bridge import fx
 
-__all__ = ["SOLVER_ABS_TOL", "Unsupported", "override", "text_number"]
+__all__ = ["RANGE_TO", "SOLVER_ABS_TOL", "Unsupported", "override", "range_to", "text_number"]
 
 #: Excel's documented accuracy of iterative solvers, absolute on the rate: XIRR "accurate within
 #: 0.000001 percent", IRR "within 0.00001 percent" (Microsoft's function reference)
@@ -43,10 +43,16 @@ class Unsupported(Exception):
     """A case a replacement does not reproduce exactly: the cell is reported, not guessed."""
 
 
+#: recalc's own function for ``REF:INDEX(range, row, col)`` (:func:`range_to`), written by the analyser
+RANGE_TO = "GPUECON.RANGE_TO"
+
+
 def override(name: str, fn, reference_args: list[bool]):
     """The function recalc calls for ``name`` (bare, upper case): a replacement or ``fn`` itself.
     ``reference_args[i]``: the i-th argument is a reference in the formula (not a computed value)."""
     first_ref = bool(reference_args) and reference_args[0]
+    if name == RANGE_TO:
+        return range_to
     if name == "INDEX":
         return functools.partial(index, fn, reference=first_ref)
     if name in ("ROWS", "COLUMNS"):
@@ -137,6 +143,37 @@ def index(original, array, row_num, col_num=None, area_num=1.0, *, reference: bo
     if out.size == 1:
         return out[0, 0]
     return np.asarray(out, dtype=object).view(f.Array)
+
+
+def range_to(box, x_r1, x_c1, x_r2, x_c2, r_r1, r_c1, r_h, r_w, row_num, col_num=None):
+    """``X:INDEX(R, row, col)``: the range from the reference ``X`` to the reference INDEX returns
+    (Excel's dynamic range, ``SUM(B2:INDEX(B:B, n))``). ``box``: the values of the bounding range of
+    ``X`` and ``R``; the other numbers place ``X`` and ``R`` in it (0-based offsets, ``R``'s size)."""
+    f = fx()
+    row = _position(row_num, f)
+    col = 0 if col_num is None else _position(col_num, f)
+    for v in (row, col):
+        if isinstance(v, f.XlError):
+            return v
+    h, w = int(r_h), int(r_w)
+    if col_num is None:
+        if h == 1:
+            row, col = 1, row
+        elif w == 1:
+            col = 1
+        else:
+            return f.errors["#REF!"]
+    if row < 0 or col < 0:  # type: ignore[operator]
+        return f.errors["#VALUE!"]
+    if row > h or col > w:  # type: ignore[operator]
+        return f.errors["#REF!"]
+    a_r1, a_r2 = (0, h - 1) if row == 0 else (row - 1, row - 1)  # type: ignore[operator]
+    a_c1, a_c2 = (0, w - 1) if col == 0 else (col - 1, col - 1)  # type: ignore[operator]
+    r0, c0 = int(r_r1), int(r_c1)
+    r1, r2 = min(int(x_r1), r0 + a_r1), max(int(x_r2), r0 + a_r2)
+    c1, c2 = min(int(x_c1), c0 + a_c1), max(int(x_c2), c0 + a_c2)
+    grid = _grid(box)
+    return np.asarray(grid[r1:r2 + 1, c1:c2 + 1], dtype=object).view(f.Array)
 
 
 def rows_columns(ref, *, axis: int, reference: bool):

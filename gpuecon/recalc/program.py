@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .bridge import UDF_NAMES, UDF_VECTOR_ARGS, fx
-from .excel_functions import SOLVER_ABS_TOL, override
+from .excel_functions import RANGE_TO, SOLVER_ABS_TOL, override
 
 __all__ = ["ELEMENTWISE", "Program"]
 
@@ -70,7 +70,7 @@ class Program:
                 continue
             name = re.sub(r"<\d+>$", "", str(key)).upper()
             fn = node["function"]
-            if fn is f.not_implemented:
+            if fn is f.not_implemented and name != RANGE_TO:
                 self.problem = f"unsupported function {name}"
                 return
             if set(node) - _NODE_KEYS or any(k not in dsp.default_values for k in node.get("extra_inputs", ())):
