@@ -12,16 +12,19 @@ import re
 
 from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
-from .excel_functions import RANGE_TO
+from .excel_functions import RANGE_TO, subtotal_problem
 from .program import Program
 from .refs import References
 
-__all__ = ["REF_FUNCTIONS", "Analyser", "tokens"]
+__all__ = ["REF_FUNCTIONS", "Analyser", "check_subtotals", "tokens"]
 
 #: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers
 REF_FUNCTIONS = {"OFFSET", "INDIRECT", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
-#: functions whose value changes at every recalculation (Excel recomputes them whenever anything changes)
-VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "OFFSET", "INDIRECT", "CELL", "INFO"}
+#: functions whose value may change at a recalculation with no input changed. OFFSET and INDIRECT, also
+#: volatile in Excel's sense (always recalculated), are deterministic given the book: their cells keep
+#: the saved value (or are stale after a change) like any cell the tool cannot evaluate, and the cells
+#: that read them are exact while nothing changed
+VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
 _SPILL = re.compile(r"(?:^|[^A-Za-z0-9_.\]])(\$?[A-Za-z]{1,3}\$?\d+#)")
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
@@ -128,7 +131,7 @@ class Analyser:
         out: list[object] = []
         for t, st, v in items:
             if (t, st) == ("OPERAND", "RANGE"):
-                res = self.refs.resolve(v, node.sheet)
+                res = self.refs.resolve(v, node.sheet, at=(node.row, node.col))
                 if isinstance(res, tuple) and res[0] != "value" and res not in out:
                     out.append(res)
         return out
@@ -140,8 +143,8 @@ class Analyser:
         if fname.upper() != "INDEX" or not start or i + 2 >= len(items) \
                 or items[i + 1][:2] != ("OPERAND", "RANGE") or items[i + 2][:2] != ("SEP", "ARG"):
             return None
-        x = self.refs.resolve(start, node.sheet)
-        r = self.refs.resolve(items[i + 1][2], node.sheet)
+        x = self.refs.resolve(start, node.sheet, at=(node.row, node.col))
+        r = self.refs.resolve(items[i + 1][2], node.sheet, at=(node.row, node.col))
         if isinstance(x, str) or isinstance(r, str) or x[0] == "value" or r[0] == "value" or x[0] != r[0]:
             return None
         box = (x[0], min(x[1], r[1]), min(x[2], r[2]), max(x[3], r[3]), max(x[4], r[4]))
@@ -203,7 +206,7 @@ class Analyser:
                         target = items[j][2]
                         j += 1
                     if j < n and items[j][:2] == ("FUNC", "CLOSE"):
-                        rect = self.refs.resolve(target, node.sheet) if target else (
+                        rect = self.refs.resolve(target, node.sheet, at=(node.row, node.col)) if target else (
                             node.sheet, node.row, node.col, node.row, node.col)
                         if isinstance(rect, str):
                             node.problem = rect
@@ -223,7 +226,7 @@ class Analyser:
                 if udf in UDF_NAMES:
                     node.udf = True
             elif t == "OPERAND" and st == "RANGE":
-                res = self.refs.resolve(v, node.sheet, extent)
+                res = self.refs.resolve(v, node.sheet, extent, at=(node.row, node.col))
                 if isinstance(res, str):
                     node.problem = res
                     return
@@ -257,6 +260,20 @@ class Analyser:
         node.key = canonical
         node.program = prog
         node.operands = operands
+
+
+def check_subtotals(nodes: list[Node], cells_in, hidden_rows) -> None:
+    """Mark the SUBTOTAL formulas that :func:`.excel_functions.subtotal` does not reproduce (a SUBTOTAL
+    cell or a hidden row in their references) as a problem: the saved value is kept and reported.
+    ``cells_in(rect)``: formula cells in a range; ``hidden_rows(sheet index)``: its hidden rows."""
+    hidden: dict[int, set[int]] = {}
+    for node in nodes:
+        if node.problem or "SUBTOTAL" not in node.text.upper():
+            continue
+        rects = [op for op in node.operands if op[0] != "value"]
+        inside = (cell for rect in rects for cell in cells_in(rect))
+        rows = [r for rect in rects for r in hidden.setdefault(rect[0], hidden_rows(rect[0])) if rect[1] <= r <= rect[3]]
+        node.problem = subtotal_problem(node.text, inside, rows)
 
 
 def _range_to_head(box: tuple, x: tuple, r: tuple, box_slot: str) -> str:

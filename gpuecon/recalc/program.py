@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .bridge import UDF_NAMES, UDF_VECTOR_ARGS, fx
-from .excel_functions import RANGE_TO, SOLVER_ABS_TOL, override
+from .excel_functions import SOLVER_ABS_TOL, override
 
 __all__ = ["ELEMENTWISE", "Program"]
 
@@ -70,16 +70,17 @@ class Program:
                 continue
             name = re.sub(r"<\d+>$", "", str(key)).upper()
             fn = node["function"]
-            if fn is f.not_implemented and name != RANGE_TO:
-                self.problem = f"unsupported function {name}"
-                return
-            if set(node) - _NODE_KEYS or any(k not in dsp.default_values for k in node.get("extra_inputs", ())):
-                self.problem = f"unsupported function {name} (needs cell context)"
-                return
             inputs = [i for i in node.get("inputs") or [] if i is not f.sh.START]  # NA(), PI(): no argument
             bare = name.removeprefix("_XLUDF.").removeprefix("_XLL.")
             plain = bare.removeprefix("_XLFN.").removeprefix("_XLWS.")
             new = override(plain, fn, [bool(_SLOT.fullmatch(str(i))) for i in inputs if i in _args(node)])
+            if fn is f.not_implemented and new is fn:
+                self.problem = f"unsupported function {name}"
+                return
+            if new is fn and (set(node) - _NODE_KEYS or any(k not in dsp.default_values
+                                                            for k in node.get("extra_inputs", ()))):
+                self.problem = f"unsupported function {name} (needs cell context)"
+                return
             if new is not fn:  # a replacement takes the formula's arguments only
                 fn, inputs = new, [i for i in inputs if i in _args(node)]
             vfn = fn

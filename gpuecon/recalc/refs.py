@@ -12,6 +12,8 @@ import re
 from openpyxl.utils.cell import column_index_from_string as col_index
 from openpyxl.utils.cell import get_column_letter as col_letters
 
+from .structured import resolve_structured
+
 __all__ = ["CELL", "Rect", "References", "a1", "cell_rc", "quote"]
 
 CELL = r"\$?[A-Za-z]{1,3}\$?\d+"
@@ -45,6 +47,15 @@ def quote(sheet: str) -> str:
     return sheet if re.fullmatch(r"[A-Za-z_][\w.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
 
 
+def _tables(pkg) -> list:
+    from ..xlsx.tables import read_tables
+
+    try:
+        return read_tables(pkg)
+    except Exception:  # noqa: BLE001 - an unreadable table part costs its structured references only
+        return []
+
+
 class References:
     """Resolves references and defined names of one package (names are cached per sheet)."""
 
@@ -55,8 +66,10 @@ class References:
         self._sheet_index = {s.casefold(): i for i, s in enumerate(sheet_names)}
         self._names: dict[tuple[str, int], object] = {}
         self._external: dict | None = None  # book index -> ExternalBook, read when first needed
+        self._tables: list | None = None  # the Excel tables, read when a structured reference needs them
 
-    def resolve(self, text: str, sheet: int, extent: tuple[int, int] = (1, 1)) -> Rect | tuple | str:
+    def resolve(self, text: str, sheet: int, extent: tuple[int, int] = (1, 1), at: tuple[int, int] = (0, 0)
+                ) -> Rect | tuple | str:
         """A reference or defined name, as written on ``sheet`` -> Rect (or ("value", v)); a string is
         the reason it is unsupported. A whole column or row covers the used range, and at least
         ``extent`` (rows, columns): the size of the array formula that reads it (blank cells, 0)."""
@@ -90,7 +103,16 @@ class References:
         if re.match(r"^'?\[\d+\]", text) or re.match(r"^'?[^\[]*\[[^\]]*\][^\]]*!", text):
             return f"external link {text} (a reference to another workbook)"
         if "[" in text:
-            return f"structured reference {text} (table references are not supported)"
+            if self._tables is None:
+                self._tables = _tables(self.pkg)
+            found = resolve_structured(text, self._tables, self.sheet_names, sheet, *at)
+            if isinstance(found, tuple) and found[0] == "error":
+                from .bridge import fx
+
+                return ("value", fx().errors[found[1]])
+            if found is not None:
+                return found
+            return f"structured reference {text} (no table of that name)"
         if ":" in text.split("!")[0] and "!" in text:
             return f"reference {text}: 3-D references across sheets are not supported"
         return f"reference {text} is not supported"

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..engine.numbers import parse_value
 from ..xlsx.package import XlsxError, open_package
-from .analyse import Analyser
+from .analyse import Analyser, check_subtotals
 from .bridge import UDF_NAMES, as_array, from_py, fx, load_value, plain, same, scalar, thaw, writable
 from .cells import Node, read_cells
 from .errors import Issue, RecalcError
@@ -69,6 +69,7 @@ class Workbook(NamedCells):
         for node in self.nodes:
             if not node.problem:
                 analyser.analyse(node)
+        check_subtotals(self.nodes, self.formula_cells_in, lambda si: pkg.hidden_rows(self.sheet_names[si]))
         self._link()
 
     @classmethod
@@ -117,12 +118,15 @@ class Workbook(NamedCells):
         nodes = self.nodes
         index = {id(n): i for i, n in enumerate(nodes)}
         preds: list[set[int]] = [set() for _ in nodes]
+        inside: dict[object, list[int]] = {}  # a range -> its formula cells (many cells read one table column)
         for i, node in enumerate(nodes):
             for op in node.operands:
                 if op[0] == "value":
                     continue
-                for p in self.formula_cells_in(op):  # type: ignore[arg-type]
-                    preds[i].add(index[id(p)])
+                ids = inside.get(op)
+                if ids is None:
+                    ids = inside[op] = [index[id(p)] for p in self.formula_cells_in(op)]  # type: ignore[arg-type]
+                preds[i].update(ids)
             for p in preds[i]:
                 nodes[p].users.append(node)
         shapes: dict[tuple[str, int, int], list[int]] = defaultdict(list)  # one shape in one column

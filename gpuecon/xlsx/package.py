@@ -232,6 +232,15 @@ class Package:
         kind = fa.get("t", "normal") if formula is not None else None
         return Cell(a1(loc.row, loc.col), formula, value, t, kind, fa.get("si"), fa.get("ref"))
 
+    def hidden_rows(self, sheet: str) -> set[int]:
+        """Rows of a worksheet marked hidden (by hand or by a filter)."""
+        out = set()
+        for m in re.finditer(r"<row\b([^>]*)>", self._text[self.sheet_part(sheet)]):
+            attrs = tag_attrs("<row" + m.group(1) + ">")
+            if attrs.get("hidden") in ("1", "true") and attrs.get("r", "").isdigit():
+                out.add(int(attrs["r"]))
+        return out
+
     def resolve_name(self, name: str, sheet: str | None = None) -> list[tuple[str, str]]:
         """Cells of a defined name with a simple reference text, as (sheet, 'A1') in row-major order."""
         local_id = self.sheet_order.index(sheet) if sheet in self.sheet_order else None
