@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 from corpus import CORPUS
 from test_recalc import SHEET, _package
@@ -204,3 +205,41 @@ def test_range_to_the_reference_index_returns(tmp_path: Path) -> None:
     res = recalc(book, tmp_path / "o.xlsx")
     flags = {i.address: i for i in res.flagged}
     assert set(flags) == {"S!C9"} and "reference a function returns" in flags["S!C9"].reason
+
+
+def test_indirect(tmp_path: Path) -> None:
+    # A1 = 1, A2 = 2, D1 = A1*100, D2 = A2*100; INDIRECT builds the reference from the text, sums by hand
+    cells: dict[str, object] = {"A1": 1, "A2": 2, "A3": 4, "B1": "A", "B2": 3, "G1": 0,
+                                "D1": "=A1*100", "D2": "=A2*100", "E1": "=C8*2"}
+    cells |= {"C1": '=SUM(INDIRECT("A1:A3"))', "C2": "=INDIRECT(B1&B2)*10", "C4": '=INDIRECT("nosuchname")',
+              "C5": '=SUM(INDIRECT("D1:D2"))', "C6": '=INDIRECT("R1C1",FALSE)', "C8": '=SUM(INDIRECT("D"&A1&":D"&A2))',
+              "C9": '=INDIRECT("E"&A1)+1', "C10": "=C9*2", "F1": '=INDIRECT("F"&A1)'}
+    cells |= {f"G{r}": '=INDIRECT("G"&ROW()-1)+1' for r in range(2, 30)}  # a chain the graph cannot see
+    book = _book(tmp_path, cells)
+    v = _values(book)
+    assert v["C1"] == 7 and v["C2"] == 40  # A1:A3; A3 * 10
+    assert v["C4"] == "#REF!"  # no such reference
+    assert v["C5"] == 300 and v["C8"] == 300  # D1 + D2, computed before they are read
+    assert v["C9"] == 601 and v["C10"] == 1202  # E1 = C8*2 = 600, read after it is computed
+    assert v["G29"] == 28  # each row one more than the row above
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: i.reason for i in res.flagged}
+    assert set(flags) == {"S!C6", "S!F1"}  # R1C1 text; a cell reading itself (circular in Excel)
+    assert "R1C1" in flags["S!C6"] and "before it is computed" in flags["S!F1"]
+
+
+def test_indirect_recomputed_when_an_input_changes(tmp_path: Path) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"], ws["B1"], ws["B2"] = "B1", 10, 20
+    ws["C1"] = "=INDIRECT(A1)*2"
+    ws["C2"] = "=C1+1"
+    wb.defined_names["which"] = DefinedName("which", attr_text="S!$A$1")
+    wb.defined_names["out"] = DefinedName("out", attr_text="S!$C$2")
+    wb.save(tmp_path / "n.xlsx")
+    book = Workbook.open(tmp_path / "n.xlsx")
+    assert book.calculate_named({}, ["out"]) == {"out": 21}
+    assert book.calculate_named({"which": "B2"}, ["out"]) == {"out": 41}  # INDIRECT now reads B2

@@ -19,11 +19,13 @@ from .refs import References
 __all__ = ["REF_FUNCTIONS", "Analyser", "check_subtotals", "tokens"]
 
 #: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers
-REF_FUNCTIONS = {"OFFSET", "INDIRECT", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
+REF_FUNCTIONS = {"OFFSET", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
+#: functions that build a reference from values while calculating (see :mod:`.dynamic`)
+DYNAMIC = {"INDIRECT"}
 #: functions whose value may change at a recalculation with no input changed. OFFSET and INDIRECT, also
-#: volatile in Excel's sense (always recalculated), are deterministic given the book: their cells keep
-#: the saved value (or are stale after a change) like any cell the tool cannot evaluate, and the cells
-#: that read them are exact while nothing changed
+#: volatile in Excel's sense (always recalculated), are deterministic given the book: OFFSET cells keep
+#: the saved value (or are stale after a change) like any cell the tool cannot evaluate, INDIRECT cells
+#: are evaluated at every calculation (.dynamic), and the cells that read them are exact
 VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
 _SPILL = re.compile(r"(?:^|[^A-Za-z0-9_.\]])(\$?[A-Za-z]{1,3}\$?\d+#)")
@@ -196,6 +198,19 @@ class Analyser:
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
                 if bare in VOLATILE:
                     node.volatile = True
+                if bare == "INDIRECT" and i + 2 < n and items[i + 1][:2] == ("OPERAND", "TEXT") \
+                        and items[i + 2][:2] == ("FUNC", "CLOSE"):  # INDIRECT("Sheet!A1:B9"): a fixed reference
+                    target = items[i + 1][2][1:-1].replace('""', '"')
+                    res = self.refs.resolve(target, node.sheet, at=(node.row, node.col))
+                    if isinstance(res, str) and not res.startswith("unknown name"):
+                        node.problem = f"INDIRECT({items[i + 1][2]}): {res}"
+                        return
+                    parts.append(slot(("value", fx().errors["#REF!"]) if isinstance(res, str) or res[0] == "value"
+                                      else res, target))
+                    i += 3
+                    continue
+                if bare in DYNAMIC:
+                    node.dynamic = True
                 if bare in REF_FUNCTIONS:
                     node.problem = f"unsupported function {bare} (needs the reference, not its values)"
                     return

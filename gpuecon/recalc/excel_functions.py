@@ -6,6 +6,7 @@ behaviour, and the cases it is not sure of raise :class:`Unsupported`, so that t
 
 * ``INDEX(array, row, 0)`` / ``INDEX(array, 0, col)``: the whole row or column (``formulas`` took the
   first cell); ``INDEX(range, n)`` of a two-dimensional *reference* is ``#REF!``.
+* ``INDIRECT`` (not in ``formulas``): :mod:`.dynamic`.
 * ``SUBTOTAL`` (not in ``formulas``) where no hidden row and no SUBTOTAL cell is in its references.
 * ``ROWS`` / ``COLUMNS`` of a range or array (``formulas`` needs its own ``Ranges`` object).
 * ``LOOKUP(value, array)``: searches the first row when the array is wider than tall, else the first
@@ -51,6 +52,10 @@ def override(name: str, fn, reference_args: list[bool]):
         return range_to
     if name == "SUBTOTAL":
         return subtotal
+    if name == "INDIRECT":
+        from .dynamic import indirect
+
+        return indirect
     if name == "INDEX":
         return functools.partial(index, fn, reference=first_ref)
     if name in ("ROWS", "COLUMNS"):
