@@ -243,3 +243,26 @@ def test_indirect_recomputed_when_an_input_changes(tmp_path: Path) -> None:
     book = Workbook.open(tmp_path / "n.xlsx")
     assert book.calculate_named({}, ["out"]) == {"out": 21}
     assert book.calculate_named({"which": "B2"}, ["out"]) == {"out": 41}  # INDIRECT now reads B2
+
+
+def test_linest_and_trend(tmp_path: Path) -> None:
+    # y = 1, 2.1, 3.1, 4.1, 5.1 on x = -2, -4, -7, -9, -11: Sxy = -23.46, Sxx = 53.2 (by hand), so the slope
+    # is -23.46/53.2, the intercept 3.08 + 6.6 * slope; an omitted const is TRUE (Excel)
+    cells: dict[str, object] = {f"{c}1": v for c, v in zip("ABCDE", [1, 2.1, 3.1, 4.1, 5.1], strict=True)}
+    cells |= {f"{c}2": v for c, v in zip("ABCDE", [-2, -4, -7, -9, -11], strict=True)}
+    cells |= {f"{c}3": 2 for c in "ABC"}
+    cells |= {"G1": "=INDEX(LINEST(A1:E1,A2:E2),1)", "G2": "=INDEX(LINEST(A1:E1,A2:E2),2)",
+              "G3": "=INDEX(LINEST(A1:E1,A2:E2,,TRUE),4,2)", "G4": "=INDEX(LINEST(A1:E1,A2:E2,,TRUE),3,1)",
+              "G5": "=INDEX(LINEST(A1:C1,A3:C3),1)", "G6": "=INDEX(LINEST(A1:C1,A3:C3),2)",
+              "G7": "=TREND(A1:E1,A2:E2,-5)", "G8": "=INDEX(LINEST(A1:E1,A2:E2,FALSE),1)",
+              "G9": "=LINEST(A1:E1,A2:D2)"}
+    v = _values(_book(tmp_path, cells))
+    slope = -23.46 / 53.2
+    assert v["G1"] == pytest.approx(slope, rel=1e-12)
+    assert v["G2"] == pytest.approx(3.08 + 6.6 * slope, rel=1e-12)
+    assert v["G3"] == 3  # degrees of freedom: 5 points, slope and intercept
+    assert v["G4"] == pytest.approx(slope**2 * 53.2 / 10.408, rel=1e-12)  # r2 = ss_reg / ss_tot
+    assert v["G5"] == 0 and v["G6"] == pytest.approx((1 + 2.1 + 3.1) / 3, rel=1e-12)  # x constant: dropped
+    assert v["G7"] == pytest.approx(3.08 + 6.6 * slope - 5 * slope, rel=1e-12)
+    assert v["G8"] == pytest.approx(-125.1 / 271, rel=1e-12)  # through the origin: sum(xy) / sum(x^2)
+    assert v["G9"] == "#REF!"  # 5 y values, 4 x values

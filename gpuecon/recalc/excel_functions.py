@@ -7,6 +7,7 @@ behaviour, and the cases it is not sure of raise :class:`Unsupported`, so that t
 * ``INDEX(array, row, 0)`` / ``INDEX(array, 0, col)``: the whole row or column (``formulas`` took the
   first cell); ``INDEX(range, n)`` of a two-dimensional *reference* is ``#REF!``.
 * ``INDIRECT`` (not in ``formulas``): :mod:`.dynamic`.
+* ``LINEST`` / ``TREND`` (omitted ``const`` is TRUE; collinear columns dropped): :mod:`.regression`.
 * ``SUBTOTAL`` (not in ``formulas``) where no hidden row and no SUBTOTAL cell is in its references.
 * ``ROWS`` / ``COLUMNS`` of a range or array (``formulas`` needs its own ``Ranges`` object).
 * ``LOOKUP(value, array)``: searches the first row when the array is wider than tall, else the first
@@ -32,7 +33,7 @@ from .bridge import fx
 from .errors import Unsupported
 from .text_format import text_function
 
-__all__ = ["RANGE_TO", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
+__all__ = ["OMITTED_AS_NONE", "RANGE_TO", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
            "subtotal_problem"]
 
 #: Excel's documented accuracy of iterative solvers, absolute on the rate: XIRR "accurate within
@@ -40,6 +41,9 @@ __all__ = ["RANGE_TO", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "o
 SOLVER_ABS_TOL = {"XIRR": 1e-8, "IRR": 1e-7}
 
 
+#: replacements that take an omitted argument (``LINEST(y,x,,TRUE)``) as None, Excel's default; the
+#: ``formulas`` parser gives 0 for it
+OMITTED_AS_NONE = {"LINEST", "TREND"}
 #: recalc's own function for ``REF:INDEX(range, row, col)`` (:func:`range_to`), written by the analyser
 RANGE_TO = "GPUECON.RANGE_TO"
 
@@ -52,6 +56,10 @@ def override(name: str, fn, reference_args: list[bool]):
         return range_to
     if name == "SUBTOTAL":
         return subtotal
+    if name in ("LINEST", "TREND"):
+        from .regression import linest, trend
+
+        return linest if name == "LINEST" else trend
     if name == "INDIRECT":
         from .dynamic import indirect
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .bridge import UDF_NAMES, UDF_VECTOR_ARGS, fx
-from .excel_functions import SOLVER_ABS_TOL, override
+from .excel_functions import OMITTED_AS_NONE, SOLVER_ABS_TOL, override
 
 __all__ = ["ELEMENTWISE", "Program"]
 
@@ -30,6 +30,7 @@ REFERENCE_ARGS = {"SUM", "SUMSQ", "PRODUCT", "AVERAGE", "AVERAGEA", "COUNT", "CO
                   "VARA", "VARP", "VARPA", "MODE", "MODE.SNGL", "MODE.MULT", "GEOMEAN", "HARMEAN", "AVEDEV",
                   "DEVSQ", "KURT", "SKEW", "NPV"}
 _SLOT = re.compile(r"A\d+")  # a placeholder: a reference in the formula
+_OMITTED = "<omitted>"  # the value of an omitted argument of an OMITTED_AS_NONE function: None
 _NODE_KEYS = {"type", "function", "inputs", "outputs", "wait_inputs", "index", "solve_cycle", "extra_inputs"}
 
 
@@ -83,6 +84,9 @@ class Program:
                 return
             if new is not fn:  # a replacement takes the formula's arguments only
                 fn, inputs = new, [i for i in inputs if i in _args(node)]
+                if plain in OMITTED_AS_NONE and "" in inputs:  # LINEST(y,x,,TRUE): an omitted argument
+                    self.consts[_OMITTED] = None
+                    inputs = [_OMITTED if i == "" else i for i in inputs]
             vfn = fn
             if bare in UDF_NAMES:
                 vfn = f.vector_udfs[bare]
