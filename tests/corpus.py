@@ -3,11 +3,13 @@ Excel saved) and a report of how recalculation fares on it. Run as a script for 
 per-reason counts that docs/recalc.md quotes::
 
     python tests/corpus.py            # markdown table: formula cells, equal, flagged per reason
+    python tests/corpus.py --functions  # and the functions in the formulas of the 'mismatch' cells
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import time
@@ -30,6 +32,7 @@ class BookResult:
     equal: int = 0  # formula cells not flagged whose written value equals the value Excel saved (or none saved)
     reasons: Counter = field(default_factory=Counter)  # flagged cells per reason
     unexplained: list[tuple[str, object, object]] = field(default_factory=list)  # differs, not flagged
+    mismatch_functions: Counter = field(default_factory=Counter)  # functions named in 'mismatch' cells
     seconds: float = 0.0
 
 
@@ -50,6 +53,9 @@ def run_book(book: Path, out_dir: Path) -> BookResult:
         addr = f"{before.sheet_names[key[0]]}!{_a1(key[1], key[2])}"
         saved, got = before.cached.get(key), after.cached.get(key)
         if addr in flagged:
+            if flagged[addr].kind == "mismatch":
+                names = set(_FUNCTION.findall(before.node_at[key].text.upper())) or {"(no function)"}
+                out.mismatch_functions.update(n.removeprefix("_XLFN.") for n in names)
             continue
         if saved is None or close(got, saved):
             out.equal += 1
@@ -62,6 +68,9 @@ def _a1(r: int, c: int) -> str:
     from openpyxl.utils.cell import get_column_letter
 
     return f"{get_column_letter(c)}{r}"
+
+
+_FUNCTION = re.compile(r"([A-Z_][A-Z0-9_.]*)\(")
 
 
 def main() -> int:
@@ -80,6 +89,12 @@ def main() -> int:
               + f" | {r.seconds:.2f} |")
     print(f"| **all {len(rows)}** | {sum(r.formulas for r in rows):,} | {sum(r.equal for r in rows):,} | "
           + " | ".join(str(total[k]) for k in REASONS) + " | |")
+    if "--functions" in sys.argv:
+        funcs: Counter = Counter()
+        for r in rows:
+            funcs.update(r.mismatch_functions)
+        print("\n'mismatch' cells by the functions their formula names (a cell counts once per function):")
+        print(", ".join(f"{name} {n}" for name, n in funcs.most_common(40)))
     bad = [(r.name, u) for r in rows for u in r.unexplained]
     for name, u in bad[:20]:
         print("UNEXPLAINED", name, *u, file=sys.stderr)

@@ -12,15 +12,21 @@ import re
 
 from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
+from .excel_functions import RANGE_TO, subtotal_problem
 from .program import Program
 from .refs import References
 
-__all__ = ["REF_FUNCTIONS", "Analyser", "tokens"]
+__all__ = ["REF_FUNCTIONS", "Analyser", "check_subtotals", "tokens"]
 
 #: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers
-REF_FUNCTIONS = {"OFFSET", "INDIRECT", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
-#: functions whose value changes at every recalculation (Excel recomputes them whenever anything changes)
-VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "OFFSET", "INDIRECT", "CELL", "INFO"}
+REF_FUNCTIONS = {"OFFSET", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
+#: functions that build a reference from values while calculating (see :mod:`.dynamic`)
+DYNAMIC = {"INDIRECT"}
+#: functions whose value may change at a recalculation with no input changed. OFFSET and INDIRECT, also
+#: volatile in Excel's sense (always recalculated), are deterministic given the book: OFFSET cells keep
+#: the saved value (or are stale after a change) like any cell the tool cannot evaluate, INDIRECT cells
+#: are evaluated at every calculation (.dynamic), and the cells that read them are exact
+VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
 _SPILL = re.compile(r"(?:^|[^A-Za-z0-9_.\]])(\$?[A-Za-z]{1,3}\$?\d+#)")
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
@@ -127,10 +133,26 @@ class Analyser:
         out: list[object] = []
         for t, st, v in items:
             if (t, st) == ("OPERAND", "RANGE"):
-                res = self.refs.resolve(v, node.sheet)
+                res = self.refs.resolve(v, node.sheet, at=(node.row, node.col))
                 if isinstance(res, tuple) and res[0] != "value" and res not in out:
                     out.append(res)
         return out
+
+    def _range_to(self, node: Node, v: str, items: list, i: int, slot) -> str | None:
+        """``X:INDEX(R, row[, col])`` -> ``GPUECON.RANGE_TO(box, ..., row[, col])`` (see
+        :func:`.excel_functions.range_to`) when X and R are references on one sheet; else None."""
+        start, _, fname = v[:-1].rpartition(":")
+        if fname.upper() != "INDEX" or not start or i + 2 >= len(items) \
+                or items[i + 1][:2] != ("OPERAND", "RANGE") or items[i + 2][:2] != ("SEP", "ARG"):
+            return None
+        x = self.refs.resolve(start, node.sheet, at=(node.row, node.col))
+        r = self.refs.resolve(items[i + 1][2], node.sheet, at=(node.row, node.col))
+        if isinstance(x, str) or isinstance(r, str) or x[0] == "value" or r[0] == "value" or x[0] != r[0]:
+            return None
+        box = (x[0], min(x[1], r[1]), min(x[2], r[2]), max(x[3], r[3]), max(x[4], r[4]))
+        if (box[3] - box[1] + 1) * (box[4] - box[2] + 1) > self.refs.pkg.max_cells:
+            return None
+        return _range_to_head(box, x, r, slot(box, f"{start}:{items[i + 1][2]}"))
 
     def _analyse(self, node: Node) -> None:
         spill = _SPILL.search(_strip_strings(node.text)) if "#" in node.text else None
@@ -164,9 +186,31 @@ class Analyser:
             t, st, v = items[i]
             if t == "FUNC" and st == "OPEN":
                 fname = v[:-1].upper()
+                if ":" in fname:  # A2:INDEX(...), INDEX(...):INDEX(...): a reference a function returns
+                    head = self._range_to(node, v, items, i, slot)
+                    if head is None:
+                        node.problem = (f"a range to or from the reference a function returns ({v[:-1]}(...)) "
+                                        "is not supported")
+                        return
+                    parts.append(head)
+                    i += 3  # the function, its range argument and the separator after it
+                    continue
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
                 if bare in VOLATILE:
                     node.volatile = True
+                if bare == "INDIRECT" and i + 2 < n and items[i + 1][:2] == ("OPERAND", "TEXT") \
+                        and items[i + 2][:2] == ("FUNC", "CLOSE"):  # INDIRECT("Sheet!A1:B9"): a fixed reference
+                    target = items[i + 1][2][1:-1].replace('""', '"')
+                    res = self.refs.resolve(target, node.sheet, at=(node.row, node.col))
+                    if isinstance(res, str) and not res.startswith("unknown name"):
+                        node.problem = f"INDIRECT({items[i + 1][2]}): {res}"
+                        return
+                    parts.append(slot(("value", fx().errors["#REF!"]) if isinstance(res, str) or res[0] == "value"
+                                      else res, target))
+                    i += 3
+                    continue
+                if bare in DYNAMIC:
+                    node.dynamic = True
                 if bare in REF_FUNCTIONS:
                     node.problem = f"unsupported function {bare} (needs the reference, not its values)"
                     return
@@ -177,7 +221,7 @@ class Analyser:
                         target = items[j][2]
                         j += 1
                     if j < n and items[j][:2] == ("FUNC", "CLOSE"):
-                        rect = self.refs.resolve(target, node.sheet) if target else (
+                        rect = self.refs.resolve(target, node.sheet, at=(node.row, node.col)) if target else (
                             node.sheet, node.row, node.col, node.row, node.col)
                         if isinstance(rect, str):
                             node.problem = rect
@@ -197,11 +241,17 @@ class Analyser:
                 if udf in UDF_NAMES:
                     node.udf = True
             elif t == "OPERAND" and st == "RANGE":
-                res = self.refs.resolve(v, node.sheet, extent)
+                res = self.refs.resolve(v, node.sheet, extent, at=(node.row, node.col))
                 if isinstance(res, str):
                     node.problem = res
                     return
+                if len(res) > 2 and res[2] == "external":  # a value cached for a linked workbook
+                    node.external = ", ".join(filter(None, (node.external, res[3])))
+                    res = res[:2]
                 parts.append(slot(res, v))
+            elif t == "OPERAND" and st == "TEXT" and ("\n" in v or "\r" in v):
+                # the formulas parser drops a line break inside a text literal: pass the text as a value
+                parts.append(slot(("value", v[1:-1].replace('""', '"')), v))
             elif t == "WHITE-SPACE":
                 parts.append(" ")
             else:
@@ -225,6 +275,28 @@ class Analyser:
         node.key = canonical
         node.program = prog
         node.operands = operands
+
+
+def check_subtotals(nodes: list[Node], cells_in, hidden_rows) -> None:
+    """Mark the SUBTOTAL formulas that :func:`.excel_functions.subtotal` does not reproduce (a SUBTOTAL
+    cell or a hidden row in their references) as a problem: the saved value is kept and reported.
+    ``cells_in(rect)``: formula cells in a range; ``hidden_rows(sheet index)``: its hidden rows."""
+    hidden: dict[int, set[int]] = {}
+    for node in nodes:
+        if node.problem or "SUBTOTAL" not in node.text.upper():
+            continue
+        rects = [op for op in node.operands if op[0] != "value"]
+        inside = (cell for rect in rects for cell in cells_in(rect))
+        rows = [r for rect in rects for r in hidden.setdefault(rect[0], hidden_rows(rect[0])) if rect[1] <= r <= rect[3]]
+        node.problem = subtotal_problem(node.text, inside, rows)
+
+
+def _range_to_head(box: tuple, x: tuple, r: tuple, box_slot: str) -> str:
+    """The call that replaces ``X:INDEX(R,``: the bounding range's slot and where X and R lie in it."""
+    _, b_r1, b_c1, _, _ = box
+    nums = (x[1] - b_r1, x[2] - b_c1, x[3] - b_r1, x[4] - b_c1, r[1] - b_r1, r[2] - b_c1,
+            r[3] - r[1] + 1, r[4] - r[2] + 1)
+    return f"{RANGE_TO}({box_slot}," + ",".join(str(n) for n in nums) + ","
 
 
 def _nth(texts: list[str], k: int, default: str) -> str:

@@ -24,7 +24,7 @@ class Node:
     """A formula cell (an array formula: the top-left cell of its range)."""
 
     __slots__ = ("sheet", "row", "col", "text", "key", "operands", "program", "area", "problem", "note",
-                 "users", "value", "cached", "udf", "volatile")
+                 "users", "value", "cached", "udf", "volatile", "external", "dynamic")
 
     def __init__(self, sheet: int, row: int, col: int, text: str) -> None:
         self.sheet, self.row, self.col, self.text = sheet, row, col, text
@@ -39,6 +39,8 @@ class Node:
         self.cached: object = None
         self.udf = False
         self.volatile = False  # calls RAND, NOW, TODAY, ...
+        self.external = ""  # reads values cached for a link to another workbook: which ones
+        self.dynamic = False  # calls INDIRECT: re-evaluated at every calculation, reads checked (.dynamic)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..engine.errors import GpueconError
 
-__all__ = ["Issue", "RecalcError"]
+__all__ = ["Issue", "RecalcError", "Unsupported"]
 
 
 class RecalcError(GpueconError):
@@ -46,3 +46,8 @@ class Issue:
 
     def __str__(self) -> str:
         return f"{self.address}: {self.kind}: {self.reason}"
+
+
+class Unsupported(Exception):
+    """A case recalc's replacement of an Excel function does not reproduce exactly: raised while a
+    cell is evaluated, so the cell is reported (``error``) rather than shown with a guess."""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .bridge import UDF_NAMES, UDF_VECTOR_ARGS, fx
+from .excel_functions import OMITTED_AS_NONE, SOLVER_ABS_TOL, override
 from .fastops import FAST_OPERATORS, fast_operator
 
 __all__ = ["ELEMENTWISE", "Program"]
@@ -29,6 +30,8 @@ REFERENCE_ARGS = {"SUM", "SUMSQ", "PRODUCT", "AVERAGE", "AVERAGEA", "COUNT", "CO
                   "MEDIAN", "STDEV", "STDEV.S", "STDEV.P", "STDEVA", "STDEVP", "STDEVPA", "VAR", "VAR.S", "VAR.P",
                   "VARA", "VARP", "VARPA", "MODE", "MODE.SNGL", "MODE.MULT", "GEOMEAN", "HARMEAN", "AVEDEV",
                   "DEVSQ", "KURT", "SKEW", "NPV"}
+_SLOT = re.compile(r"A\d+")  # a placeholder: a reference in the formula
+_OMITTED = "<omitted>"  # the value of an omitted argument of an OMITTED_AS_NONE function: None
 _NODE_KEYS = {"type", "function", "inputs", "outputs", "wait_inputs", "index", "solve_cycle", "extra_inputs"}
 
 
@@ -36,7 +39,7 @@ class Program:
     """A compiled formula shape: placeholders in, one value out."""
 
     __slots__ = ("inputs", "slots", "consts", "ops", "vector_ops", "out", "vector_ok", "problem", "scalar_slots",
-                 "range_slots", "cancel")
+                 "range_slots", "cancel", "solver_tol")
 
     def __init__(self, canonical: str) -> None:
         f = fx()
@@ -51,6 +54,7 @@ class Program:
         self.scalar_slots: set[int] = set()  # placeholders Excel reads by implicit intersection
         self.range_slots: set[int] = set()  # placeholders passed as ranges (REFERENCE_ARGS)
         self.cancel: tuple[str, str, float] | None = None  # the final + or -: its operands (see cancel())
+        self.solver_tol = 0.0  # the result is an iterative solver's (XIRR, IRR): Excel's precision on the rate
         try:
             _, builder = f.formulas.Parser().ast("=" + canonical)
             builder.finish()
@@ -68,16 +72,24 @@ class Program:
                 continue
             name = re.sub(r"<\d+>$", "", str(key)).upper()
             fn = node["function"]
-            if fn is f.not_implemented:
-                self.problem = f"unsupported function {name}"
-                return
-            if set(node) - _NODE_KEYS or any(k not in dsp.default_values for k in node.get("extra_inputs", ())):
-                self.problem = f"unsupported function {name} (needs cell context)"
-                return
-            if name in FAST_OPERATORS:
-                fn = fast_operator(name, fn, f.Array)  # all-number arrays in numpy (.fastops)
             inputs = [i for i in node.get("inputs") or [] if i is not f.sh.START]  # NA(), PI(): no argument
             bare = name.removeprefix("_XLUDF.").removeprefix("_XLL.")
+            plain = bare.removeprefix("_XLFN.").removeprefix("_XLWS.")
+            new = override(plain, fn, [bool(_SLOT.fullmatch(str(i))) for i in inputs if i in _args(node)])
+            if fn is f.not_implemented and new is fn:
+                self.problem = f"unsupported function {name}"
+                return
+            if new is fn and (set(node) - _NODE_KEYS or any(k not in dsp.default_values
+                                                            for k in node.get("extra_inputs", ()))):
+                self.problem = f"unsupported function {name} (needs cell context)"
+                return
+            if new is not fn:  # a replacement takes the formula's arguments only
+                fn, inputs = new, [i for i in inputs if i in _args(node)]
+                if plain in OMITTED_AS_NONE and "" in inputs:  # LINEST(y,x,,TRUE): an omitted argument
+                    self.consts[_OMITTED] = None
+                    inputs = [_OMITTED if i == "" else i for i in inputs]
+            if name in FAST_OPERATORS:
+                fn = fast_operator(name, fn, f.Array)  # all-number arrays in numpy (.fastops)
             vfn = fn
             if bare in UDF_NAMES:
                 vfn = f.vector_udfs[bare]
@@ -85,7 +97,7 @@ class Program:
                     self.vector_ok = False
             elif name not in ELEMENTWISE:
                 self.vector_ok = False
-            names.append(bare.removeprefix("_XLFN.").removeprefix("_XLWS."))
+            names.append(plain)
             self.ops.append((fn, inputs, node["outputs"][0]))
             self.vector_ops.append((vfn, inputs, node["outputs"][0]))
         self.out = builder.get_node_id(builder[-1])
@@ -119,6 +131,8 @@ class Program:
             if any(names[k] in REFERENCE_ARGS for k in users.get(name, ())):
                 self.range_slots.add(slot)
         last = next((k for k, op in enumerate(self.ops) if op[2] == self.out), None)
+        if last is not None:
+            self.solver_tol = SOLVER_ABS_TOL.get(names[last], 0.0)
         if last is not None and names[last] in ("+", "-") and len(self.ops[last][1]) == 2 and not wrapped:
             self.cancel = (self.ops[last][1][0], self.ops[last][1][1], 1.0 if names[last] == "+" else -1.0)
 
@@ -137,6 +151,12 @@ class Program:
             x, y, sign = self.cancel
             return cancel(env[self.out], env[x], env[y], sign)
         return env[self.out]
+
+
+def _args(node: dict) -> list:
+    """A function node's inputs that are the formula's arguments (not ``formulas``' compile flags)."""
+    extra = node.get("extra_inputs") or {}
+    return [i for i in node.get("inputs") or [] if i not in extra]
 
 
 def _wrapped(text: str) -> bool:

@@ -12,6 +12,8 @@ import re
 from openpyxl.utils.cell import column_index_from_string as col_index
 from openpyxl.utils.cell import get_column_letter as col_letters
 
+from .structured import resolve_structured
+
 __all__ = ["CELL", "Rect", "References", "a1", "cell_rc", "quote"]
 
 CELL = r"\$?[A-Za-z]{1,3}\$?\d+"
@@ -22,6 +24,10 @@ _REF_RE = re.compile(
 )
 _NAME_RE = re.compile(r"^(?:(?:'(?P<qs>(?:[^']|'')+)'|(?P<s>[^'!:\[\]]+))!)?(?P<name>[A-Za-z_\\][\w.\\?]*)$")
 _CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+#: a reference to another workbook as the file stores it: ``[1]Sheet1!A1``, ``'[2]My sheet'!A1:B3``
+_EXTERNAL_RE = re.compile(
+    rf"^(?:'\[(?P<qn>\d+)\](?P<qs>(?:[^']|'')*)'|\[(?P<n>\d+)\](?P<s>[^'!:\[\]]*))!"
+    rf"(?P<c1>{CELL})(?::(?P<c2>{CELL}))?$")
 _MAX_ROWS, _MAX_COLS = 1_048_576, 16_384
 
 Rect = tuple[int, int, int, int, int]  # sheet index, r1, c1, r2, c2
@@ -41,6 +47,15 @@ def quote(sheet: str) -> str:
     return sheet if re.fullmatch(r"[A-Za-z_][\w.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
 
 
+def _tables(pkg) -> list:
+    from ..xlsx.tables import read_tables
+
+    try:
+        return read_tables(pkg)
+    except Exception:  # noqa: BLE001 - an unreadable table part costs its structured references only
+        return []
+
+
 class References:
     """Resolves references and defined names of one package (names are cached per sheet)."""
 
@@ -50,8 +65,11 @@ class References:
         self.bounds = bounds  # used range (max row, max column) of each sheet
         self._sheet_index = {s.casefold(): i for i, s in enumerate(sheet_names)}
         self._names: dict[tuple[str, int], object] = {}
+        self._external: dict | None = None  # book index -> ExternalBook, read when first needed
+        self._tables: list | None = None  # the Excel tables, read when a structured reference needs them
 
-    def resolve(self, text: str, sheet: int, extent: tuple[int, int] = (1, 1)) -> Rect | tuple | str:
+    def resolve(self, text: str, sheet: int, extent: tuple[int, int] = (1, 1), at: tuple[int, int] = (0, 0)
+                ) -> Rect | tuple | str:
         """A reference or defined name, as written on ``sheet`` -> Rect (or ("value", v)); a string is
         the reason it is unsupported. A whole column or row covers the used range, and at least
         ``extent`` (rows, columns): the size of the array formula that reads it (blank cells, 0)."""
@@ -60,6 +78,9 @@ class References:
             r, c = int(m.group(2)), col_index(m.group(1))
             if 1 <= r <= _MAX_ROWS and 1 <= c <= _MAX_COLS:
                 return (sheet, r, c, r, c)
+        m = _EXTERNAL_RE.match(text) if "[" in text else None
+        if m:
+            return self.external(text, m)
         m = _REF_RE.match(text)
         if m:
             name = m.group("qs").replace("''", "'") if m.group("qs") else m.group("s")
@@ -84,13 +105,59 @@ class References:
         m = _NAME_RE.match(text)
         if m and m.group("name").upper() not in ("TRUE", "FALSE"):
             return self.resolve_name(m.group("name"), sheet)
-        if re.match(r"^'?\[[^\]]*\]", text) or re.match(r"^'?[^\[]*\[[^\]]*\][^\]]*!", text):
+        if re.match(r"^'?\[\d+\]", text) or re.match(r"^'?[^\[]*\[[^\]]*\][^\]]*!", text):
             return f"external link {text} (a reference to another workbook)"
         if "[" in text:
-            return f"structured reference {text} (table references are not supported)"
+            if self._tables is None:
+                self._tables = _tables(self.pkg)
+            found = resolve_structured(text, self._tables, self.sheet_names, sheet, *at)
+            if isinstance(found, tuple) and found[0] == "error":
+                from .bridge import fx
+
+                return ("value", fx().errors[found[1]])
+            if found is not None:
+                return found
+            return f"structured reference {text} (no table of that name)"
         if ":" in text.split("!")[0] and "!" in text:
             return f"reference {text}: 3-D references across sheets are not supported"
         return f"reference {text} is not supported"
+
+    def external(self, text: str, m: re.Match) -> tuple | str:
+        """A reference to another workbook -> ``("value", values, "external", label)`` from the values
+        the book caches for the link (what Excel shows until the link is updated), or the reason it
+        cannot be read. A range's cells missing from the cache are blank; a single missing cell is
+        not guessed."""
+        from ..xlsx.external import external_books
+        from .bridge import freeze, fx, load_value
+
+        if self._external is None:
+            try:
+                self._external = external_books(self.pkg)
+            except Exception as exc:  # noqa: BLE001 - an unreadable link part costs its references only
+                self._external = {}
+                self._external_error = f" ({type(exc).__name__}: {exc})"
+        n = int(m.group("qn") or m.group("n"))
+        sheet = (m.group("qs") or "").replace("''", "'") if m.group("qn") else m.group("s")
+        book = self._external.get(n)
+        cells = book.sheet(sheet) if book is not None else None
+        if cells is None:
+            why = "no cached values for it in the book" + getattr(self, "_external_error", "")
+            return f"external link {text} (a reference to another workbook; {why})"
+        r1, c1 = cell_rc(m.group("c1"))
+        r2, c2 = cell_rc(m.group("c2")) if m.group("c2") else (r1, c1)
+        r1, r2, c1, c2 = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > self.pkg.max_cells:
+            return f"external link {text} covers more than {self.pkg.max_cells} cells"
+        errors = fx().errors
+        label = f"{text} = {book.target or f'linked book {n}'}"  # type: ignore[union-attr]
+        if (r1, c1) == (r2, c2):
+            if (r1, c1) not in cells:
+                return f"external link {text} (the book caches no value for this cell of {book.target})"  # type: ignore[union-attr]
+            v = cells[(r1, c1)]
+            return ("value", load_value(v, "e" if isinstance(v, str) and v in errors else "", errors), "external", label)
+        rows = [[None if (r, c) not in cells else load_value(cells[(r, c)], "", errors) for c in range(c1, c2 + 1)]
+                for r in range(r1, r2 + 1)]
+        return ("value", freeze(rows), "external", label)
 
     def resolve_name(self, name: str, sheet: int) -> Rect | tuple | str:
         """A defined name as seen from ``sheet`` (sheet scope first) -> as :meth:`resolve`."""

@@ -3,7 +3,8 @@
 
 * ``kept saved value``: the tool cannot evaluate the cell (unsupported function, structured reference,
   data table, ...) and none of its precedents changed, so the value Excel saved is kept;
-* ``external link``: a reference to another workbook; the saved value is kept;
+* ``external link``: a reference to another workbook, computed from the values the book caches for
+  the link (the saved value is kept where the cache lacks the cell);
 * ``circular``: part of a circular reference (no iterative calculation); the saved value is kept if any;
 * ``stale``: a cell the tool cannot evaluate whose precedents changed (``--set``), or a cell that depends
   on one: it shows the saved (now out of date) value, or a value computed from it;

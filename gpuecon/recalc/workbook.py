@@ -7,6 +7,10 @@ columns through one vectorized engine call) and every other cell alone; a cell's
 the rest. Named inputs and outputs (:mod:`.names`) and writing the cached values back
 (``Package.write``: formulas keep their text, every other byte is copied) complete it.
 docs/recalc.md has the design and the measurements behind it.
+
+Longer than 500 lines: the class holds the evaluation state (values, flags, the calculation under way)
+that the checks, the INDIRECT reads and the writer share; the parts that stand alone are modules
+already (cells, analyse, program, graph, names, report, dynamic).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +29,10 @@ import numpy as np
 
 from ..engine.numbers import parse_value
 from ..xlsx.package import XlsxError, open_package
-from .analyse import Analyser
+from .analyse import Analyser, check_subtotals
 from .bridge import UDF_NAMES, as_array, from_py, fx, load_value, plain, same, scalar, thaw, writable
 from .cells import Node, read_cells
+from .dynamic import NotYetComputed, evaluating, rerun_order
 from .errors import Issue, RecalcError
 from .gcpause import gc_paused
 from .graph import schedule
@@ -57,6 +63,8 @@ class Workbook(NamedCells):
         self._dirty: set[int] = set()  # ids of the nodes downstream of a changed input
         self._stale: set[int] = set()  # ids of the nodes downstream of a changed cell that cannot be evaluated
         self.flags: dict[Key, tuple[str, str]] = {}  # cell -> (reason, detail): see .report
+        self._done: set[int] = set()  # ids of the nodes evaluated by the calculation under way
+        self._todo: set[int] | None = None  # what the calculation under way evaluates (None: all)
         self._calculated = False
         cells = read_cells(pkg, self.sheet_names, fx().errors)
         self.values: dict[Key, object] = cells.values
@@ -70,6 +78,7 @@ class Workbook(NamedCells):
         for node in self.nodes:
             if not node.problem:
                 analyser.analyse(node)
+        check_subtotals(self.nodes, self.formula_cells_in, lambda si: pkg.hidden_rows(self.sheet_names[si]))
         self._link()
 
     @classmethod
@@ -119,12 +128,15 @@ class Workbook(NamedCells):
         nodes = self.nodes
         index = {id(n): i for i, n in enumerate(nodes)}
         preds: list[set[int]] = [set() for _ in nodes]
+        inside: dict[object, list[int]] = {}  # a range -> its formula cells (many cells read one table column)
         for i, node in enumerate(nodes):
             for op in node.operands:
                 if op[0] == "value":
                     continue
-                for p in self.formula_cells_in(op):  # type: ignore[arg-type]
-                    preds[i].add(index[id(p)])
+                ids = inside.get(op)
+                if ids is None:
+                    ids = inside[op] = [index[id(p)] for p in self.formula_cells_in(op)]  # type: ignore[arg-type]
+                preds[i].update(ids)
             for p in preds[i]:
                 nodes[p].users.append(node)
         shapes: dict[tuple[str, int, int], list[int]] = defaultdict(list)  # one shape in one column
@@ -171,6 +183,10 @@ class Workbook(NamedCells):
 
     # --- evaluation ------------------------------------------------------------------------------------
 
+    def range_value(self, rect: Rect) -> object:
+        """The values of a range as formulas reads them (a single cell: its value)."""
+        return self._range_value(rect)
+
     def _range_value(self, rect: Rect) -> object:
         f = fx()
         si, r1, c1, r2, c2 = rect
@@ -199,9 +215,13 @@ class Workbook(NamedCells):
         return self._range_value(op)
 
     def calculate(self, only: Iterable[Node] | None = None) -> None:
-        """Evaluate every formula (or only ``only`` and what depends on them) in dependency order."""
+        """Evaluate every formula (or only ``only`` and what depends on them) in dependency order; cells
+        whose INDIRECT read a cell not yet computed are evaluated again afterwards (up to 3 rounds)."""
         self._ranges.clear()
-        todo = None if only is None else self.downstream(only)
+        self._done.clear()
+        self._deferred: dict[int, list[Node]] = {}  # node id -> the cells its INDIRECT read too early
+        todo = None if only is None else self.downstream([*only, *(n for n in self.nodes if n.dynamic)])
+        self._todo = todo
         self._dirty = self.downstream(n for key in self.inputs_set for n in self._readers(key))
         self._stale = self.downstream(n for n in self.nodes if n.problem and id(n) in self._dirty)
         for level in self._order:
@@ -224,12 +244,40 @@ class Workbook(NamedCells):
                     continue
                 for node in nodes:
                     self._store(node, self._eval_one(prog, node))
+        for _ in range(3):  # cells whose INDIRECT read a cell not yet computed: again, after that cell
+            if not self._deferred:
+                break
+            self._rerun_deferred()
+
+    def _rerun_deferred(self) -> None:
+        """Evaluate the cells whose INDIRECT read too early, and what depends on them, once more in an
+        order that puts each after the cells it was found to read (:func:`.dynamic.rerun_order`)."""
+        found, self._deferred = self._deferred, {}
+        run_ids = self.downstream(n for n in self.nodes if id(n) in found)
+        run = [n for n in self.nodes if id(n) in run_ids]
+        order, _ = rerun_order(run, found)
+        self._todo, self._done = run_ids, set()
+        self._ranges.clear()
+        for node in order:
+            for key in self.members(node):
+                self.flags.pop(key, None)
+            node.note = ""
+            if node.problem:
+                self._keep_saved(node)
+            elif node.program is not None:
+                self._store(node, self._eval_one(node.program, node))
+
+    def computed(self, node: Node) -> bool:
+        """Whether ``node`` has its value for the calculation under way (INDIRECT's check, .dynamic)."""
+        return id(node) in self._done or (self._todo is not None and id(node) not in self._todo)
 
     def _eval_one(self, prog: Program, node: Node) -> object:
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), evaluating(self, node) if node.dynamic else nullcontext():
                 return prog([self._operand_value(op) for op in node.operands])
         except Exception as exc:  # noqa: BLE001 - one cell's failure must not stop the rest
+            if isinstance(exc, NotYetComputed):
+                self._deferred.setdefault(id(node), []).append(exc.cell)  # type: ignore[arg-type]
             text = _PLACEHOLDER.sub(lambda m: self._operand_text(node, int(m.group(1)) - 1), " ".join(str(exc).split()))
             node.note = f"evaluation failed ({type(exc).__name__}: {text[:160]})"
             return fx().errors["#VALUE!"]
@@ -271,6 +319,7 @@ class Workbook(NamedCells):
         """A cell the tool cannot evaluate keeps the value Excel saved (stale if a precedent changed)."""
         f = fx()
         keys = self.members(node)
+        self._done.add(id(node))
         cyclic = id(node) in self.cyclic
         if self.cached.get(keys[0]) is None:
             self._store(node, f.errors["#VALUE!" if cyclic else "#NAME?"], check=False)
@@ -303,11 +352,15 @@ class Workbook(NamedCells):
             flag = ("stale", "depends on a cell that cannot be recalculated after the change")
         elif node.note:
             flag = ("error", node.note)
+        elif node.external:
+            flag = ("external link", f"computed from the values the book caches for {node.external}")
         if nid not in self._dirty and nid not in self._volatile:
             for key in keys:
                 old = self.cached.get(key)
                 new = self.values.get(key)
                 if old is None or (new == old and type(new) is type(old)) or close(new, old):
+                    continue
+                if self._solver_agrees(node, key, new, old):
                     continue
                 if flag is None:
                     self.flags[key] = ("mismatch", f"recalculated {show(new)}, the book saved {show(old)}")
@@ -315,8 +368,20 @@ class Workbook(NamedCells):
             for key in keys:
                 self.flags[key] = flag
 
+    def _solver_agrees(self, node: Node, key: Key, new: object, old: object) -> bool:
+        """An iterative solver's result (XIRR, IRR) within Excel's documented precision of the value
+        Excel saved is Excel's own answer: the saved value is kept (and read by the dependants)."""
+        tol = node.program.solver_tol if node.program is not None else 0.0
+        if not tol or type(new) is not float or type(old) is not float or abs(new - old) > tol:
+            return False
+        self.values[key] = old
+        if key == (node.sheet, node.row, node.col):
+            node.value = old
+        return True
+
     def _store(self, node: Node, result: object, check: bool = True) -> None:
         f = fx()
+        self._done.add(id(node))
         try:
             self._put(node, result, f)
         except Exception as exc:  # noqa: BLE001 - one cell's odd result is that cell's problem

@@ -3,7 +3,8 @@
 openpyxl writes formulas with empty cached values and its load-and-save drops charts and images, so
 this module works on the zip members and the sheet XML *text*: only the ``<c>`` elements concerned
 (and a ``<row>`` or the ``<dimension>`` when an input cell must be created) change. Every other
-member is copied with its original name, order, timestamp and compression method.
+member is copied byte for byte (local header, compressed data, data descriptor) from the source file
+when it has not changed since it was read, else with its original name, order, timestamp and compression.
 
 Hostile packages (corrupt zips, zip bombs, DOCTYPE/ENTITY declarations, absurd sheet sizes) are
 refused with :class:`XlsxError` before anything is written.
@@ -40,7 +41,7 @@ from .sheetxml import (
     tag_attrs,
     text_of,
 )
-from .zipio import read_zip, write_zip_atomic
+from .zipio import SourceZip, read_zip, write_zip_atomic
 
 __all__ = [
     "ERROR_CODES",
@@ -126,6 +127,7 @@ class Package:
         self.parts = parts
         self.comment = comment
         self.max_cells = max_cells
+        self.source: SourceZip | None = None  # the file, for byte-for-byte copies of unchanged members
         self.workbook_part = self._workbook_part()
         wb = _parse_xml(parts[self.workbook_part], self.workbook_part)
         rels = self._rels(self.workbook_part)
@@ -169,19 +171,34 @@ class Package:
             return "xl/workbook.xml"
         raise XlsxError("not a spreadsheet package: no workbook part (xl/workbook.xml)")
 
-    def _rels(self, source: str) -> dict[str, tuple[str, str]]:
-        """Relationships of a part: Id -> (Type, resolved part name); external targets skipped."""
+    def _rels(self, source: str, external: bool = False) -> dict[str, tuple[str, str]]:
+        """Relationships of a part: Id -> (Type, resolved part name); external targets skipped unless
+        ``external`` (then their target is given as written)."""
         folder, base = posixpath.split(source)
         rels_part = posixpath.join(folder, "_rels", base + ".rels")
         if rels_part not in self.parts:
             return {}
         out = {}
         for el in _parse_xml(self.parts[rels_part], rels_part).iter():
-            if _xml_tag(el) == "Relationship" and el.get("TargetMode") != "External":
-                target = el.get("Target", "")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-                out[el.get("Id", "")] = (el.get("Type", ""), posixpath.normpath(path))
+            if _xml_tag(el) != "Relationship":
+                continue
+            target = el.get("Target", "")
+            if el.get("TargetMode") == "External":
+                if external:
+                    out[el.get("Id", "")] = (el.get("Type", ""), target)
+                continue
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            out[el.get("Id", "")] = (el.get("Type", ""), posixpath.normpath(path))
         return out
+
+    def relationships(self, source: str, *, external: bool = False) -> dict[str, tuple[str, str]]:
+        """Relationships of the part ``source``: Id -> (Type, part name, or the target as written for
+        an external one when ``external``)."""
+        return self._rels(source, external)
+
+    def xml(self, part: str) -> Any:
+        """A part parsed with defusedxml (no DTD; the package was scanned when read)."""
+        return _parse_xml(self.parts[part], part)
 
     def _shared_strings(self, part: str) -> list[str]:
         out = []
@@ -228,6 +245,15 @@ class Package:
         fa = loc.f_attrs
         kind = fa.get("t", "normal") if formula is not None else None
         return Cell(a1(loc.row, loc.col), formula, value, t, kind, fa.get("si"), fa.get("ref"), loc.row, loc.col)
+
+    def hidden_rows(self, sheet: str) -> set[int]:
+        """Rows of a worksheet marked hidden (by hand or by a filter)."""
+        out = set()
+        for m in re.finditer(r"<row\b([^>]*)>", self._text[self.sheet_part(sheet)]):
+            attrs = tag_attrs("<row" + m.group(1) + ">")
+            if attrs.get("hidden") in ("1", "true") and attrs.get("r", "").isdigit():
+                out.add(int(attrs["r"]))
+        return out
 
     def resolve_name(self, name: str, sheet: str | None = None) -> list[tuple[str, str]]:
         """Cells of a defined name with a simple reference text, as (sheet, 'A1') in row-major order."""
@@ -279,7 +305,8 @@ class Package:
                 seen.add((part, r, c))
                 edits.setdefault(part, []).append((r, c, value, is_input))
         new_parts = {part: self._edit_sheet(part, items) for part, items in edits.items()}
-        write_zip_atomic(out, self.infos, {**self.parts, **new_parts}, self.comment)
+        write_zip_atomic(out, self.infos, {**self.parts, **new_parts}, self.comment, self.source,
+                         frozenset(new_parts))
         return out
 
     def _edit_sheet(self, part: str, items: list[tuple[int, int, object, bool]]) -> bytes:
@@ -370,9 +397,15 @@ def open_package(path: str | os.PathLike[str], *, max_total_bytes: int = 1 << 30
     Every XML part is scanned for DOCTYPE/ENTITY once, here; parsing then uses defusedxml.
     """
     src = Path(path)
+    try:
+        source: SourceZip | None = SourceZip(src)  # unchanged members are later copied from it byte for byte
+    except OSError:
+        source = None
     infos, parts, comment = read_zip(src, max_total_bytes=max_total_bytes, max_ratio=max_ratio,
                                      ratio_min_bytes=ratio_min_bytes, max_members=max_members)
-    return Package(src, infos, parts, comment, max_cells)
+    pkg = Package(src, infos, parts, comment, max_cells)
+    pkg.source = source
+    return pkg
 
 
 def write(src: str | os.PathLike[str], path_out: str | os.PathLike[str],

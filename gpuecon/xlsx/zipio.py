@@ -4,6 +4,7 @@ copies each member's name, order, timestamp and compression."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import tempfile
@@ -25,14 +26,25 @@ def decoded(data: bytes) -> bytes:
     return data
 
 
+CHUNK = 1 << 16  # bytes decompressed at a time
+
+
 def read_zip(src: Path, *, max_total_bytes: int, max_ratio: float, ratio_min_bytes: int,
              max_members: int) -> tuple[list[zipfile.ZipInfo], dict[str, bytes], bytes]:
-    """Members, their bytes and the zip comment, checked (see :func:`check_members`) and scanned."""
+    """Members, their bytes and the zip comment, checked (see :func:`check_members`) and scanned.
+
+    Members are decompressed in chunks of :data:`CHUNK` with a hard cap on the bytes actually
+    produced (:func:`read_member`), whatever sizes the zip headers declare."""
     try:
         with zipfile.ZipFile(src) as zf:
             infos = zf.infolist()
             check_members(infos, max_total_bytes, max_ratio, ratio_min_bytes, max_members)
-            parts = {info.filename: zf.read(info) for info in infos}
+            parts: dict[str, bytes] = {}
+            budget = max_total_bytes
+            for info in infos:
+                cap = min(budget, max(ratio_min_bytes, int(info.compress_size * max_ratio)))
+                parts[info.filename] = data = read_member(zf, info, cap, budget)
+                budget -= len(data)
             comment = zf.comment
     except zipfile.BadZipFile as exc:
         raise XlsxError(f"{src.name}: not a valid zip/xlsx package ({exc})") from None
@@ -44,6 +56,22 @@ def read_zip(src: Path, *, max_total_bytes: int, max_ratio: float, ratio_min_byt
         if name.endswith((".xml", ".rels", ".vml")) and DOCTYPE.search(decoded(data)):
             raise XlsxError(f"{name}: DOCTYPE/ENTITY declarations are not allowed (XXE / entity expansion)")
     return infos, parts, comment
+
+
+def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, budget: int) -> bytes:
+    """One member's bytes, decompressed a chunk at a time and refused as soon as more than ``cap``
+    bytes come out (the ratio limit against its real compressed size, or what is left of the total).
+    ``zipfile``'s own ``read()`` inflates a member in one call, so a header that understates the size
+    cost gigabytes before the CRC check could fail."""
+    out = bytearray()
+    with zf.open(info) as fh:
+        while chunk := fh.read(CHUNK):
+            out += chunk
+            if len(out) > cap:
+                what = "what is left of the zip bomb limit max_total_bytes" if cap == budget else \
+                    "the zip bomb limits (max_ratio times its compressed size)"
+                raise XlsxError(f"{info.filename}: expands to more than {cap} bytes, beyond {what}")
+    return bytes(out)
 
 
 def check_members(infos: list[zipfile.ZipInfo], max_total: int, max_ratio: float, ratio_min: int,
@@ -107,19 +135,93 @@ def atomic_path(out: Path, suffix: str = ".tmp") -> Iterator[Path]:
         raise
 
 
-def write_zip_atomic(out: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes], comment: bytes) -> None:
+def write_zip_atomic(out: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes], comment: bytes,
+                     source: SourceZip | None = None, changed: frozenset[str] = frozenset()) -> None:
     """The members written to ``out`` atomically (:func:`atomic_path`), each with its original settings.
 
-    xl/calcChain.xml is kept: formulas are never added or removed, so it stays valid.
+    With ``source`` (the file ``infos`` came from, unchanged since it was read), every member not in
+    ``changed`` is copied byte for byte: its local header, compressed data and data descriptor as
+    they are in the source. The others are compressed again with their method and level; their
+    ``external_attr`` is kept. xl/calcChain.xml is kept: formulas are never added or removed.
     """
     with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-        with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
-            for info in infos:
-                zi, level = _copy_info(info)
-                zf.writestr(zi, parts[info.filename], compresslevel=level)
-            zf.comment = comment
+        src = source.open() if source is not None else None
+        try:
+            with zipfile.ZipFile(fh, "w", allowZip64=True) as zf:
+                for info in infos:
+                    if src is not None and info.filename not in changed:
+                        _copy_raw(zf, src, info)
+                        continue
+                    zi, level = _copy_info(info)
+                    zf.writestr(zi, parts[info.filename], compresslevel=level)
+                    zi.external_attr = info.external_attr  # zipfile sets 0o600 when it is 0
+                zf.comment = comment
+        finally:
+            if src is not None:
+                src.close()
         fh.flush()
         os.fsync(fh.fileno())
+
+
+class SourceZip:
+    """The zip file a package was read from, with its size and modification time then: raw copies are
+    taken from it only while it is unchanged (else every member is written from memory)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        st = path.stat()
+        self.stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+
+    def open(self):
+        """The file opened for reading, or None if it changed since it was read."""
+        try:
+            fh = open(self.path, "rb")
+        except OSError:
+            return None
+        st = os.fstat(fh.fileno())
+        if (st.st_size, st.st_mtime_ns, st.st_ino) != self.stamp:
+            fh.close()
+            return None
+        return fh
+
+
+_LOCAL = b"PK\x03\x04"
+_DESCRIPTOR = b"PK\x07\x08"
+
+
+def _raw_member(src, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes as stored: local header, compressed data, data descriptor if any."""
+    src.seek(info.header_offset)
+    head = src.read(30)
+    if len(head) != 30 or head[:4] != _LOCAL:
+        raise zipfile.BadZipFile(f"{info.filename}: no local header at offset {info.header_offset}")
+    n, m = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
+    size = 30 + n + m + info.compress_size
+    if info.flag_bits & 0x8:  # sizes in a data descriptor after the data
+        src.seek(info.header_offset + size)
+        sig = src.read(4)
+        zip64 = info.compress_size >= 0xFFFFFFFF or info.file_size >= 0xFFFFFFFF
+        size += (4 if sig == _DESCRIPTOR else 0) + (20 if zip64 else 12)
+    src.seek(info.header_offset)
+    raw = src.read(size)
+    if len(raw) != size:
+        raise zipfile.BadZipFile(f"{info.filename}: truncated member")
+    return raw
+
+
+def _copy_raw(zf: zipfile.ZipFile, src, info: zipfile.ZipInfo) -> None:
+    """Append a member to ``zf`` exactly as stored in ``src`` (``zipfile`` writes its central directory
+    entry from the copied ZipInfo at the new offset)."""
+    raw = _raw_member(src, info)
+    zi = copy.copy(info)
+    zi.extra = _strip_zip64(info.extra)
+    zf.fp.seek(zf.start_dir)  # type: ignore[union-attr]
+    zi.header_offset = zf.fp.tell()  # type: ignore[union-attr]
+    zf.fp.write(raw)  # type: ignore[union-attr]
+    zf.start_dir = zf.fp.tell()  # type: ignore[union-attr]
+    zf.filelist.append(zi)
+    zf.NameToInfo[zi.filename] = zi
+    zf._didModify = True  # zipfile writes the central directory only when set
 
 
 def _umask() -> int:

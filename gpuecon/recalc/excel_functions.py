@@ -1,0 +1,271 @@
+"""Excel functions whose ``formulas`` implementation differs from Excel's, replaced for recalc only
+(:func:`override` is called by :class:`~gpuecon.recalc.program.Program` per function call; the
+``formulas`` package's own registry is left as it is). Each replacement follows Excel's documented
+behaviour, and the cases it is not sure of raise :class:`Unsupported`, so that the cell is reported
+(``error``) rather than shown with a guess:
+
+* ``INDEX(array, row, 0)`` / ``INDEX(array, 0, col)``: the whole row or column (``formulas`` took the
+  first cell); ``INDEX(range, n)`` of a two-dimensional *reference* is ``#REF!``.
+* ``INDIRECT`` (not in ``formulas``): :mod:`.dynamic`.
+* ``LINEST`` / ``TREND`` (omitted ``const`` is TRUE; collinear columns dropped): :mod:`.regression`.
+* ``SUBTOTAL`` (not in ``formulas``) where no hidden row and no SUBTOTAL cell is in its references.
+* ``ROWS`` / ``COLUMNS`` of a range or array (``formulas`` needs its own ``Ranges`` object).
+* ``LOOKUP(value, array)``: searches the first row when the array is wider than tall, else the first
+  column, and returns from the last row/column; ``LOOKUP(value, vector, result)`` with a
+  two-dimensional lookup vector searches its first column (row when wider), a two-dimensional result
+  is ``#N/A``.
+* ``IPMT``: any sign of present value (``formulas`` gave ``#NUM!`` whenever the interest was positive:
+  ``IPMT(12.5%,1,10,-10000)`` is 1250); ``#NUM!`` when the period is outside 1..nper.
+* ``TEXT`` with a number format (:mod:`.text_format`).
+
+`SOLVER_ABS_TOL` gives the documented precision of Excel's iterative solvers (XIRR, IRR): a value
+recalculated within it of the saved one is Excel's own result (see ``Workbook._check``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+
+from .bridge import fx
+from .errors import Unsupported
+from .text_format import text_function
+
+__all__ = ["OMITTED_AS_NONE", "RANGE_TO", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
+           "subtotal_problem"]
+
+#: Excel's documented accuracy of iterative solvers, absolute on the rate: XIRR "accurate within
+#: 0.000001 percent", IRR "within 0.00001 percent" (Microsoft's function reference)
+SOLVER_ABS_TOL = {"XIRR": 1e-8, "IRR": 1e-7}
+
+
+#: replacements that take an omitted argument (``LINEST(y,x,,TRUE)``) as None, Excel's default; the
+#: ``formulas`` parser gives 0 for it
+OMITTED_AS_NONE = {"LINEST", "TREND"}
+#: recalc's own function for ``REF:INDEX(range, row, col)`` (:func:`range_to`), written by the analyser
+RANGE_TO = "GPUECON.RANGE_TO"
+
+
+def override(name: str, fn, reference_args: list[bool]):
+    """The function recalc calls for ``name`` (bare, upper case): a replacement or ``fn`` itself.
+    ``reference_args[i]``: the i-th argument is a reference in the formula (not a computed value)."""
+    first_ref = bool(reference_args) and reference_args[0]
+    if name == RANGE_TO:
+        return range_to
+    if name == "SUBTOTAL":
+        return subtotal
+    if name in ("LINEST", "TREND"):
+        from .regression import linest, trend
+
+        return linest if name == "LINEST" else trend
+    if name == "INDIRECT":
+        from .dynamic import indirect
+
+        return indirect
+    if name == "INDEX":
+        return functools.partial(index, fn, reference=first_ref)
+    if name in ("ROWS", "COLUMNS"):
+        return functools.partial(rows_columns, axis=0 if name == "ROWS" else 1, reference=first_ref)
+    if name == "LOOKUP":
+        return functools.partial(lookup, fn)
+    if name == "IPMT":
+        return _ipmt()
+    if name == "TEXT":
+        return text_function()
+    return fn
+
+
+def _one(v: object) -> object:
+    """A 1x1 array -> its value."""
+    if isinstance(v, np.ndarray) and v.size == 1:
+        return v.reshape(-1)[0]
+    return v
+
+
+def _grid(v: object) -> np.ndarray:
+    f = fx()
+    if isinstance(v, np.ndarray):
+        return v if v.ndim == 2 else np.asarray(v, dtype=object).reshape(1, -1).view(f.Array)
+    return np.array([[v]], dtype=object).view(f.Array)
+
+
+def _position(v: object, f) -> int | object:
+    """An INDEX row or column number: an int, or the Excel error it is."""
+    v = _one(v)
+    if isinstance(v, f.XlError):
+        return v
+    if v is f.EMPTY or v is None:
+        return 0
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            return f.errors["#VALUE!"]
+    if not isinstance(v, int | float | np.number):
+        return f.errors["#VALUE!"]
+    return int(v)  # Excel truncates
+
+
+def index(original, array, row_num, col_num=None, area_num=1.0, *, reference: bool):
+    """Excel's INDEX over one area: 0 as row (column) number is the whole column (row). Arrays of
+    row or column numbers go to ``formulas``' INDEX (``original``)."""
+    f = fx()
+    if isinstance(array, f.XlError):
+        return array
+    if isinstance(row_num, np.ndarray) and row_num.size > 1 or isinstance(col_num, np.ndarray) and col_num.size > 1:
+        args = (array, row_num) if col_num is None else (array, row_num, col_num, area_num)
+        return original(False, *args)  # its first argument: formulas' "compiling" flag
+    grid = _grid(array)
+    h, w = grid.shape
+    area = _position(area_num, f)
+    if isinstance(area, f.XlError):
+        return area
+    if area != 1:
+        return f.errors["#REF!"]
+    row = _position(row_num, f)
+    if isinstance(row, f.XlError):
+        return row
+    if row < 0:
+        return f.errors["#VALUE!"]
+    if col_num is None:
+        if h == 1:
+            row, col = 1, row
+        elif w == 1:
+            col = 1
+        elif reference:
+            return f.errors["#REF!"]  # INDEX(B2:D5, 2): Excel gives #REF! for a 2-D reference
+        else:
+            col = 0
+    else:
+        col = _position(col_num, f)
+        if isinstance(col, f.XlError):
+            return col
+        if col < 0:
+            return f.errors["#VALUE!"]
+    if row > h or col > w:
+        return f.errors["#REF!"]
+    rows = slice(None) if row == 0 else slice(row - 1, row)
+    cols = slice(None) if col == 0 else slice(col - 1, col)
+    out = grid[rows, cols]
+    if out.size == 1:
+        return out[0, 0]
+    return np.asarray(out, dtype=object).view(f.Array)
+
+
+def range_to(box, x_r1, x_c1, x_r2, x_c2, r_r1, r_c1, r_h, r_w, row_num, col_num=None):
+    """``X:INDEX(R, row, col)``: the range from the reference ``X`` to the reference INDEX returns
+    (Excel's dynamic range, ``SUM(B2:INDEX(B:B, n))``). ``box``: the values of the bounding range of
+    ``X`` and ``R``; the other numbers place ``X`` and ``R`` in it (0-based offsets, ``R``'s size)."""
+    f = fx()
+    row = _position(row_num, f)
+    col = 0 if col_num is None else _position(col_num, f)
+    for v in (row, col):
+        if isinstance(v, f.XlError):
+            return v
+    h, w = int(r_h), int(r_w)
+    if col_num is None:
+        if h == 1:
+            row, col = 1, row
+        elif w == 1:
+            col = 1
+        else:
+            return f.errors["#REF!"]
+    if row < 0 or col < 0:  # type: ignore[operator]
+        return f.errors["#VALUE!"]
+    if row > h or col > w:  # type: ignore[operator]
+        return f.errors["#REF!"]
+    a_r1, a_r2 = (0, h - 1) if row == 0 else (row - 1, row - 1)  # type: ignore[operator]
+    a_c1, a_c2 = (0, w - 1) if col == 0 else (col - 1, col - 1)  # type: ignore[operator]
+    r0, c0 = int(r_r1), int(r_c1)
+    r1, r2 = min(int(x_r1), r0 + a_r1), max(int(x_r2), r0 + a_r2)
+    c1, c2 = min(int(x_c1), c0 + a_c1), max(int(x_c2), c0 + a_c2)
+    grid = _grid(box)
+    return np.asarray(grid[r1:r2 + 1, c1:c2 + 1], dtype=object).view(f.Array)
+
+
+#: SUBTOTAL's function numbers (1-11; 101-111 also skip rows hidden by hand) -> the function
+SUBTOTAL_FUNCTIONS = {1: "AVERAGE", 2: "COUNT", 3: "COUNTA", 4: "MAX", 5: "MIN", 6: "PRODUCT", 7: "STDEV.S",
+                      8: "STDEV.P", 9: "SUM", 10: "VAR.S", 11: "VAR.P"}
+
+
+def subtotal(function_num, *refs):
+    """Excel's SUBTOTAL over references with no hidden rows and no SUBTOTAL cells inside (the analyser
+    reports the others, ``subtotal_problem``): the statistical function the number names."""
+    f = fx()
+    n = _one(function_num)
+    if isinstance(n, f.XlError):
+        return n
+    try:
+        k = int(float(n))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return f.errors["#VALUE!"]
+    name = SUBTOTAL_FUNCTIONS.get(k % 100 if k > 100 else k)
+    if name is None or not (1 <= k <= 11 or 101 <= k <= 111) or not refs:
+        return f.errors["#VALUE!"]
+    args = [r if isinstance(r, np.ndarray) else np.array([[r]], dtype=object).view(f.Array) for r in refs]
+    return f.formulas.get_functions()[name](*args)
+
+
+def subtotal_problem(text: str, cells_in, hidden_rows) -> str:
+    """Why a formula calling SUBTOTAL cannot be computed as :func:`subtotal` does, or "": a reference
+    holding SUBTOTAL/AGGREGATE cells (Excel skips them) or rows hidden (by a filter or by hand).
+    ``cells_in``: the formula cells of the formula's references; ``hidden_rows``: (sheet, row) -> hidden."""
+    for cell in cells_in:
+        if re.search(r"\b(?:SUBTOTAL|AGGREGATE)\s*\(", cell.text, re.IGNORECASE):
+            return "SUBTOTAL over cells that hold SUBTOTAL or AGGREGATE (Excel skips them) is not reproduced"
+    if hidden_rows:
+        return "SUBTOTAL over hidden or filtered rows is not reproduced"
+    return ""
+
+
+def rows_columns(ref, *, axis: int, reference: bool):
+    """ROWS (axis 0) / COLUMNS (axis 1) of a range, an array or a single value."""
+    f = fx()
+    if isinstance(ref, np.ndarray) and ref.ndim == 2:
+        return float(ref.shape[axis])
+    if isinstance(ref, f.XlError) and not reference:
+        return ref
+    return 1.0
+
+
+def lookup(original, value, lookup_array, result=None):
+    """Excel's LOOKUP: the search vector and the result vector chosen by the array's shape, then
+    ``formulas``' own approximate search (as MATCH type 1)."""
+    f = fx()
+    grid = _grid(lookup_array)
+    h, w = grid.shape
+    wide = w > h
+    search = grid[0, :] if wide else grid[:, 0]
+    if result is None:
+        found = grid[-1, :] if wide else grid[:, -1]
+    else:
+        res = _grid(result)
+        if res.shape[0] > 1 and res.shape[1] > 1:
+            return f.errors["#N/A"]
+        found = res.reshape(-1)
+        if found.size < search.size:
+            raise Unsupported("LOOKUP with a result vector shorter than the lookup vector")
+    col = np.asarray(search, dtype=object).reshape(-1, 1).view(f.Array)
+    out = np.asarray(found, dtype=object).reshape(-1, 1).view(f.Array)
+    return original(value, col, out)
+
+
+def _ipmt():
+    from formulas.functions import convert2float, wrap_ufunc
+
+    return wrap_ufunc(ipmt, input_parser=convert2float)
+
+
+def ipmt(rate: float, per: float, nper: float, pv: float, fv: float = 0.0, type: float = 0.0):  # noqa: A002
+    """Excel's IPMT: the interest part of payment ``per`` (numpy-financial's ipmt, which is Excel's
+    formula for either sign of ``pv``); ``#NUM!`` when ``per`` is outside 1..``nper``."""
+    import numpy_financial as npf
+
+    f = fx()
+    if per < 1 or per > nper or type not in (0, 1):
+        return f.errors["#NUM!"]
+    return float(npf.ipmt(rate, per, nper, pv, fv=fv, when=int(type)))
