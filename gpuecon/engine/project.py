@@ -739,11 +739,10 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
             return f, fp
 
         ones = np.float64(1.0) if scalar else np.ones(one.size)
-        total = fun(ones)[0]
-        lo, hi = grow_bracket(lambda x: fun(x)[0], total, -ones, x_max=x_max(float(np.max(p["N"]))))
+        f1, fp1 = fun(ones)  # at rate 0: the plain sum of the flows, and one Newton step from there as the start
+        lo, hi = grow_bracket(lambda x: fun(x)[0], f1, -ones, x_max=x_max(float(np.max(p["N"]))))
         found = np.isfinite(hi)
         hi = choose(found, hi, 1.0)
-        f1, fp1 = fun(ones)  # one Newton step from rate 0 as the start
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x0 = choose(fp1 != 0, 1.0 - f1 / fp1, 0.99)
         x0 = choose((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
