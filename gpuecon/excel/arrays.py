@@ -51,6 +51,12 @@ class Cells:
 def number_cells(name: str, raw: object, *, field: str | None = None, nonneg: bool = False,
                  default: float = math.nan) -> Cells:
     """A numeric argument as Cells; blanks become ``default`` (NaN: "use the default")."""
+    if is_scalar(raw):  # one cell: read as :func:`cell_number` reads it (the same checks and texts)
+        try:
+            x, error = cell_number(name, single_value(raw), field, nonneg), ""
+        except GpueconError as err:
+            x, error = math.nan, cell_error(err)
+        return Cells(np.array([[default if x != x else x]]), np.array([[error]], dtype=object))
     rows = grid(raw, name)
     shape = grid_shape(rows)
     flat = [v for r in rows for v in r]
@@ -124,6 +130,12 @@ class Batch:
     """Arguments broadcast and flattened to rows, with each row's first error."""
 
     def __init__(self, args: dict[str, Cells]) -> None:
+        if all(c.shape == (1, 1) for c in args.values()):  # one cell: nothing to broadcast
+            self.shape, self.n = (1, 1), 1
+            self.values = {k: c.values.reshape(1) for k, c in args.items()}
+            first = next((c.errors[0, 0] for c in args.values() if c.errors[0, 0]), "")
+            self.errors = np.array([first], dtype=object)
+            return
         self.shape = broadcast_shape(args)
         self.n = int(np.prod(self.shape))
         self.values = {k: np.broadcast_to(c.values, self.shape).reshape(-1) for k, c in args.items()}
