@@ -68,7 +68,7 @@ def monthly_rate(annual: np.ndarray | float) -> np.ndarray:
     >>> round(float(monthly_rate(0.156)), 12)
     0.012153744586
     """
-    return np.power(1.0 + np.asarray(annual, dtype=float), 1.0 / 12.0) - 1.0
+    return np.power(1.0 + (annual if isinstance(annual, float) else np.asarray(annual, dtype=float)), 1.0 / 12.0) - 1.0
 
 
 def annual_rate(monthly: np.ndarray | float) -> np.ndarray:
@@ -91,7 +91,7 @@ def annual_rate(monthly: np.ndarray | float) -> np.ndarray:
     >>> round(float(annual_rate(monthly_rate(0.156))), 12)
     0.156
     """
-    return np.power(1.0 + np.asarray(monthly, dtype=float), 12.0) - 1.0
+    return np.power(1.0 + (monthly if isinstance(monthly, float) else np.asarray(monthly, dtype=float)), 12.0) - 1.0
 
 
 def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.ndarray:
@@ -118,7 +118,8 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
     >>> float(annuity_factor(0.0, 12))
     12.0
     """
-    if np.ndim(rate) == 0 and np.ndim(periods) == 0 and float(rate) > -1.0:  # one cell: plain floats
+    if (isinstance(rate, float) or np.ndim(rate) == 0) and (isinstance(periods, float) or np.ndim(periods) == 0) \
+            and float(rate) > -1.0:  # one cell: plain floats
         r, n = float(rate), float(periods)
         return np.float64(n if abs(r) < 1e-12 else _annuity(r, n, np.expm1, np.log1p))  # same ufuncs: same bits
     r = np.asarray(rate, dtype=float)

@@ -176,7 +176,7 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     whole_life = np.floor(life)  # Excel: =INT(life_months)
     frac = life - whole_life
     dep_whole = np.minimum(whole_life, T)
-    stub = np.where(whole_life < T, frac, 0.0)
+    stub = choose(whole_life < T, frac, 0.0)
     book_end = capex * np.maximum(0.0, 1.0 - T / life)
     residual = a.residual_value_frac_capex * capex
     return ProjectTerms(
@@ -223,7 +223,7 @@ def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.nd
     >>> [round(float(x), 6) for x in flow_annuities(project_terms("VR NVL72"), monthly_rate(0.156))]
     [0.0, 42.422525, 42.422525]
     """
-    t, i = terms, np.asarray(rate_monthly, float)
+    t, i = terms, rate_monthly if isinstance(rate_monthly, float) else np.asarray(rate_monthly, float)
     aL = annuity_factor(i, t.L)
     billed = annuity_factor(i, t.N) - aL
     shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * np.power(1.0 + i, -t.dep_stub_month)
@@ -265,7 +265,7 @@ def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.
     >>> round(float(k1), 2)  # 6,570 prepay + 620.5 a month x A(60) = 42.4225 at 15.6%
     32893.18
     """
-    t, i = terms, np.asarray(rate_monthly, float)
+    t, i = terms, rate_monthly if isinstance(rate_monthly, float) else np.asarray(rate_monthly, float)
     aL, billed, shield = flow_annuities(t, i)
     k1 = (1.0 - t.tax) * (t.prepay_per_rent + t.monthly_per_rent * billed)
     k0 = (-t.capex - (1.0 - t.tax) * (t.lag_cost_month * aL + t.opex_month * billed)
