@@ -73,6 +73,8 @@ def check_rent(value: object, name: str = "rent_usd_per_gpu_hour") -> np.ndarray
     ...
     gpuecon.engine.errors.GpueconError: rent_usd_per_gpu_hour must be a number >= 0, got -1
     """
+    if type(value) in (float, int, np.float64) and value >= 0 and value - value == 0:  # one number, finite
+        return np.float64(value)
     if isinstance(value, str):
         value = parse_number(value, name)
     if value is None:
