@@ -324,33 +324,31 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
         lo, hi = lo.astype(float), hi.astype(float)
     rows = np.arange(np.size(x))
     full = True
-    k = 0
-    while k < iters:
-        k += 1
-        xa, la, ha = (x, lo, hi) if full else (x[rows], lo[rows], hi[rows])
-        f, fp = fun(xa, None if full else rows)
-        same = np.sign(f) == (s_lo if full else s_lo[rows])
-        la = choose(same, xa, la)
-        ha = choose(same, ha, xa)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(iters):
+            xa, la, ha = (x, lo, hi) if full else (x[rows], lo[rows], hi[rows])
+            f, fp = fun(xa, None if full else rows)
+            same = np.sign(f) == (s_lo if full else s_lo[rows])
+            la = choose(same, xa, la)
+            ha = choose(same, ha, xa)
             xn = xa - f / fp
-        bad = ~np.isfinite(xn) | (xn < la) | (xn > ha)
-        xn = choose(bad, 0.5 * (la + ha), xn)
-        tol = xtol * np.maximum(1.0, np.abs(xa))
-        conv = (f == 0) | (~bad & (np.abs(xn - xa) <= tol)) | (ha - la <= tol)
-        if full:
-            x, lo, hi = choose(f == 0, xa, xn), la, ha
-        else:
-            x[rows] = np.where(f == 0, xa, xn)
-            lo[rows], hi[rows] = la, ha
-        if scalar:
-            if conv:
+            bad = ~np.isfinite(xn) | (xn < la) | (xn > ha)
+            xn = choose(bad, 0.5 * (la + ha), xn)
+            tol = xtol * np.maximum(1.0, np.abs(xa))
+            conv = (f == 0) | (~bad & (np.abs(xn - xa) <= tol)) | (ha - la <= tol)
+            if full:
+                x, lo, hi = choose(f == 0, xa, xn), la, ha
+            else:
+                x[rows] = np.where(f == 0, xa, xn)
+                lo[rows], hi[rows] = la, ha
+            if scalar:
+                if conv:
+                    break
+                continue
+            rows = rows[~conv]
+            full = full and rows.size == x.size
+            if rows.size == 0:
                 break
-            continue
-        rows = rows[~conv]
-        full = full and rows.size == x.size
-        if rows.size == 0:
-            break
     return x
 
 

@@ -483,6 +483,8 @@ def _flat_terms(a: Assumptions, rent, scalar_ok: bool = False) -> tuple[tuple, d
     """The terms and rent as flat rows; with ``scalar_ok``, one scenario stays numpy scalars."""
     t = project_terms(a)
     fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
+    if scalar_ok and all(type(v) in (float, np.float64) for v in (rent, *fields.values())):
+        return (), {k: np.float64(v) for k, v in fields.items()}, np.float64(rent)
     shape = np.broadcast_shapes(np.shape(rent), *(np.shape(v) for v in fields.values()))
     if scalar_ok and shape == ():
         return shape, {k: np.float64(v) for k, v in fields.items()}, np.float64(rent)
