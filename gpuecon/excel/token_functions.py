@@ -33,6 +33,7 @@ from ..engine.assumptions import FIELDS, Assumptions, defaults
 from ..engine.errors import GpueconError
 from .arrays import (
     Batch,
+    cell_number,
     fail_missing_figure,
     isolate,
     number_cells,
@@ -42,7 +43,7 @@ from .arrays import (
     sys_name,
     text_cells,
 )
-from .errors import ERR_NA, ERR_NUM, cell_error, guarded
+from .errors import ERR_NA, ERR_NUM, CellError, cell_error, guarded
 from .reading import (
     is_custom_name,
     is_scalar,
@@ -181,6 +182,8 @@ def _old_system(v: object):
 def competitive_rent(old_system, new_system, basis=None, new_rent_usd_per_gpu_hour=None, assumptions=None):
     """Rent (USD per GPU-hour) the old system must fall to so its $/PFLOP matches the new one's at new_rent."""
     overrides = read_assumptions(assumptions)
+    if all(is_scalar(x) for x in (old_system, new_system, basis, new_rent_usd_per_gpu_hour)):
+        return _competitive_cell(old_system, new_system, basis, new_rent_usd_per_gpu_hour, overrides)
     new_cells = text_cells("new_system", new_system, lambda v: _named("new_system", lambda x: read_system(x, overrides), v))
     batch = Batch({"system": new_cells, "old_system": text_cells("old_system", old_system, _old_system),
                    "basis": text_cells("basis", basis, read_basis),
@@ -215,6 +218,24 @@ def competitive_rent(old_system, new_system, basis=None, new_rent_usd_per_gpu_ho
     for i in np.flatnonzero(neg):
         nan_text[i] = cell_error(f"the new system's {model.negative_floor_reason(float(result[i]))}", ERR_NUM)
     return batch.output(np.where(neg, np.nan, result), nan_text)
+
+
+def _competitive_cell(old_system, new_system, basis, new_rent, overrides: dict[str, float]) -> float:
+    """:func:`competitive_rent` for one cell: the same reading, checks and texts, on scalars."""
+    new_s = _named("new_system", lambda x: read_system(x, overrides), single_value(new_system))
+    old_s = _old_system(single_value(old_system))
+    b = read_basis(single_value(basis))
+    rent = np.float64(cell_number("new_rent_usd_per_gpu_hour", single_value(new_rent), nonneg=True))
+    new, old, field = Assumptions(new_s, **overrides), Assumptions(old_s), model.BASES[b]
+    for a, who in ((new, sys_name(new_s)), (old, f"old_system {sys_name(old_s)}")):
+        if not a[field] > 0:
+            raise CellError(ERR_NA, f"{who} has no marketed {b} figure ({field})")
+    value = float(decisions.competitive_rent(old, new, b, _rent_or_floor(new, rent)))
+    if not np.isfinite(value):
+        raise CellError(ERR_NUM, OUT_OF_RANGE if np.isinf(value) else "no result")
+    if value < 0:
+        raise CellError(ERR_NUM, f"the new system's {model.negative_floor_reason(value)}")
+    return value
 
 
 def _rent_or_floor(new: Assumptions, rent: np.ndarray) -> np.ndarray | None:
