@@ -79,16 +79,33 @@ def _rent_or_tco(a: Assumptions, rent: np.ndarray) -> np.ndarray | None:
     return rent
 
 
+#: TOKEN_PRICE's arguments: name -> (must be >= 0, value when blank; NaN = none)
+_PRICE_ARGS = {"input_usd_per_mtok": (True, np.nan), "output_usd_per_mtok": (True, np.nan),
+               "cached_input_usd_per_mtok": (True, np.nan), "input_output_ratio": (True, 1.0), "cache_hit_frac": (False, 0.0)}
+
+
 @guarded
 def token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok=None, input_output_ratio=None,
                 cache_hit_frac=None):
     """Blended USD per million tokens over input and output: (ratio x (hit x cached + (1-hit) x input) + output) / (ratio + 1)."""
-    cells = {"input_usd_per_mtok": number_cells("input_usd_per_mtok", input_usd_per_mtok, nonneg=True),
-             "output_usd_per_mtok": number_cells("output_usd_per_mtok", output_usd_per_mtok, nonneg=True),
-             "cached_input_usd_per_mtok": number_cells("cached_input_usd_per_mtok", cached_input_usd_per_mtok,
-                                                       nonneg=True),
-             "input_output_ratio": number_cells("input_output_ratio", input_output_ratio, nonneg=True, default=1.0),
-             "cache_hit_frac": number_cells("cache_hit_frac", cache_hit_frac, default=0.0)}
+    raw = dict(zip(_PRICE_ARGS, (input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, input_output_ratio,
+                                 cache_hit_frac), strict=True))
+    if all(is_scalar(x) for x in raw.values()):  # one cell: the same reading and texts, the engine on scalars
+        one = {}
+        for k, (nonneg, default) in _PRICE_ARGS.items():
+            x = cell_number(k, single_value(raw[k]), None, nonneg)
+            one[k] = np.float64(default if x != x else x)
+        for name in ("input_usd_per_mtok", "output_usd_per_mtok"):
+            if one[name] != one[name]:
+                raise GpueconError(name, None, "given", f"{name} is required (USD per million tokens)")
+        cached = one["cached_input_usd_per_mtok"]
+        value = float(tokens.token_price(one["input_usd_per_mtok"], one["output_usd_per_mtok"],
+                                         one["input_usd_per_mtok"] if cached != cached else cached,
+                                         one["input_output_ratio"], one["cache_hit_frac"]))
+        if not np.isfinite(value):
+            raise CellError(ERR_NUM, OUT_OF_RANGE if np.isinf(value) else "no result")
+        return value
+    cells = {k: number_cells(k, raw[k], nonneg=nonneg, default=default) for k, (nonneg, default) in _PRICE_ARGS.items()}
     batch = Batch(cells)
     v = batch.values
     for name in ("input_usd_per_mtok", "output_usd_per_mtok"):
