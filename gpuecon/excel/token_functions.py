@@ -277,6 +277,16 @@ def _trend(basis: str) -> trend.PflopTrend:
 @guarded
 def pflop_trend(basis=None, year=None):
     """The $/PFLOP-hour trend (log-linear in launch year over public rents) at a year; default the newest launch year."""
+    if is_scalar(basis) and is_scalar(year):  # one cell: the same reading, checks and texts on scalars
+        b, y = read_basis(single_value(basis)), cell_number("year", single_value(year))
+        try:
+            t = _trend(b)
+        except GpueconError as err:
+            raise CellError(ERR_NA, f"no {b} trend: {err}") from None
+        value = float(t.at(t.year if y != y else y))
+        if not (np.isfinite(value) and value > 0):  # exp() out of range at an extreme year
+            raise CellError(ERR_NUM, f"the trend is out of floating-point range at year {y:g}")
+        return value
     batch = Batch({"basis": text_cells("basis", basis, read_basis), "year": number_cells("year", year)})
     basis_v, years = batch.values["basis"], batch.values["year"]
     result = np.full(batch.n, np.nan)
