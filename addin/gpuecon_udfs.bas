@@ -250,13 +250,13 @@ failed:
     PROJECT_IRR = Err.Description
 End Function
 
-Function RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, Optional basis)
+Function RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, Optional basis, Optional assumptions)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis), ThisWorkbook, Application.Caller)
+        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis, assumptions), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis))
+        RENT_PER_PFLOP = XLPy.CallUDF("gpuecon_udfs", "RENT_PER_PFLOP", Array(system, rent_usd_per_gpu_hour, basis, assumptions))
         Exit Function
     #End If
 failed:
@@ -287,6 +287,32 @@ Function SOCAMM_COST(capacity_gb_or_system, Optional usd_per_gb, Optional gross_
     #End If
 failed:
     SOCAMM_COST = Err.Description
+End Function
+
+Function THROUGHPUT(system, model, Optional workload, Optional precision, Optional configuration)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        THROUGHPUT = XLPy.CallUDF("gpuecon_udfs", "THROUGHPUT", Array(system, model, workload, precision, configuration), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        THROUGHPUT = XLPy.CallUDF("gpuecon_udfs", "THROUGHPUT", Array(system, model, workload, precision, configuration))
+        Exit Function
+    #End If
+failed:
+    THROUGHPUT = Err.Description
+End Function
+
+Function THROUGHPUT_RATIO(system, reference_system, Optional precision)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        THROUGHPUT_RATIO = XLPy.CallUDF("gpuecon_udfs", "THROUGHPUT_RATIO", Array(system, reference_system, precision), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        THROUGHPUT_RATIO = XLPy.CallUDF("gpuecon_udfs", "THROUGHPUT_RATIO", Array(system, reference_system, precision))
+        Exit Function
+    #End If
+failed:
+    THROUGHPUT_RATIO = Err.Description
 End Function
 
 Function TOKEN_COST(system, tokens_per_sec_per_gpu, Optional rent_usd_per_gpu_hour, Optional assumptions)
@@ -465,10 +491,11 @@ Public Sub GpueconRegisterHelp()
     a(4) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="PROJECT_IRR", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Rent per PFLOP-hour, USD: rent per GPU-hour / the system's marketed dense PFLOPS at a basis (default FP8; per TB/s-hour for MEM_BW)."
-    ReDim a(0 To 2)
+    ReDim a(0 To 3)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
     a(1) = "Rent in USD per GPU-hour. A range gives one result per cell."
     a(2) = "Optional performance basis: BF16, FP8 (default), FP4, FP4_SPARSE (marketed dense PFLOPS) or MEM_BW (memory bandwidth, TB/s)."
+    a(3) = "Optional two-column range of name and value overriding default assumptions (engine field names or aliases, e.g. pue_ratio, power_usd_per_kwh, hurdle_irr)."
     Application.MacroOptions Macro:="RENT_PER_PFLOP", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "Tornado table, spilled with a header: each numeric input moved -/+ swing_frac (default 0.2), the output (floor, tco, irr, equity_irr) at each, largest swing first."
     ReDim a(0 To 4)
@@ -484,6 +511,20 @@ Public Sub GpueconRegisterHelp()
     a(1) = "Optional SOCAMM cost in USD per GB (default 10). Ranges allowed."
     a(2) = "Optional vendor gross margin, fraction (default 0 = cost; 0.6 = price at a 60% margin). Ranges allowed."
     Application.MacroOptions Macro:="SOCAMM_COST", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Published tokens per second per GPU for a system and model (seed 001: B300 on DeepSeek R1 8k/1k); #N/A with what is published where no figure is public."
+    ReDim a(0 To 4)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "The model served, e.g. ""DeepSeek R1"" (case, spaces and punctuation ignored). Ranges allowed."
+    a(2) = "Optional input/output lengths, e.g. ""8k/1k"" (blank: any). Ranges allowed."
+    a(3) = "Optional precision, e.g. ""FP8"" or ""FP4"" (blank: any for THROUGHPUT; like for like for THROUGHPUT_RATIO). Ranges allowed."
+    a(4) = "Optional software configuration, its name or a unique beginning (e.g. ""baseline""); blank: the best published figure. Ranges allowed."
+    Application.MacroOptions Macro:="THROUGHPUT", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
+    d = "Published throughput of a system over a reference system (seed 001: GB300 NVL72 17x H100 at FP8, 32x at FP4); #N/A where none is public."
+    ReDim a(0 To 2)
+    a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."
+    a(1) = "The system the ratio is over: a catalog name. Ranges allowed."
+    a(2) = "Optional precision, e.g. ""FP8"" or ""FP4"" (blank: any for THROUGHPUT; like for like for THROUGHPUT_RATIO). Ranges allowed."
+    Application.MacroOptions Macro:="THROUGHPUT_RATIO", Description:=d, Category:="gpuecon", ArgumentDescriptions:=a
     d = "USD per million tokens produced: USD per GPU-hour (the rent, or the TCO when blank) / (tokens/s x 3600 x utilization) x 10^6."
     ReDim a(0 To 3)
     a(0) = "System name from the catalog, any case (e.g. ""VR NVL72""), or a range of names; blank or ""custom"" for a system described entirely in assumptions."

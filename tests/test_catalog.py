@@ -71,3 +71,35 @@ def test_unknown_system_lists_closest():
 
 def test_blank_means_not_marketed():
     assert math.isnan(get_system("H100 SXM")["tflops_fp4_dense"])
+
+
+def test_catalog_rows_read_as_pandas_reads_them() -> None:
+    """The catalog is parsed with the csv module (so that `import gpuecon` needs no pandas); the frame
+    and the systems equal what pandas.read_csv makes of the same file, exactly."""
+    import io
+    from importlib import resources
+
+    import pandas as pd
+
+    from gpuecon.engine.catalog import SYSTEM_NUMERIC_FIELDS, catalog_frame, get_system
+
+    text = resources.files("gpuecon.engine").joinpath("data/catalog.csv").read_text(encoding="utf-8")
+    want = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
+    for field in SYSTEM_NUMERIC_FIELDS:
+        want[field] = want[field].astype(float)
+    want["cpu_mem_socamm"] = want["cpu_mem_socamm"].astype(str).str.lower().eq("true")
+    pd.testing.assert_frame_equal(catalog_frame(), want, check_exact=True)
+    for row in want.to_dict("records"):
+        system = get_system(row["name"])
+        for field in SYSTEM_NUMERIC_FIELDS:
+            assert system.figures[field] == row[field] or (math.isnan(row[field]) and math.isnan(system.figures[field]))
+        assert system.cpu_mem_socamm == row["cpu_mem_socamm"]
+
+
+def test_import_gpuecon_needs_no_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, gpuecon, gpuecon.recalc.workbook; print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
+        == "False"

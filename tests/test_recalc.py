@@ -400,13 +400,7 @@ def test_template_native_cells_equal_libreoffice(template: Path, tmp_path: Path)
     compared = 0
     mismatched = []
     errors = ("#NAME?", "#VALUE!", "#N/A", "#REF!", "#DIV/0!", "#NUM!", "Err:")
-    tainted: set[int] = set()  # UDF cells and everything that reads them, directly or not
-    stack = [n for n in mine.nodes if n.udf]
-    while stack:
-        n = stack.pop()
-        if id(n) not in tainted:
-            tainted.add(id(n))
-            stack.extend(n.users)
+    tainted = mine.downstream(n for n in mine.nodes if n.udf)  # UDF cells and everything that reads them
     for key, node in mine.node_at.items():
         if id(node) in tainted:
             continue  # LibreOffice cannot call Python UDFs (#NAME?)

@@ -121,3 +121,10 @@ def test_cost_and_margin_bad_input(call, field):
     with pytest.raises(GpueconError) as err:
         call()
     assert err.value.field == field
+
+
+def test_cache_hit_of_one_survives_cancellation():
+    """Hypothesis's case: $64 output against a half-cent cache discount; (64.01 - 64.005) / 0.005 rounds to 1 + 2e-12."""
+    price = (1 * 0.005 + 64.0) / 2  # all input cached: (ratio x cached + output) / (ratio + 1)
+    assert float(cache_hit_for_price(price, 0.01, 64.0, 0.005, 1.0)) == pytest.approx(1.0, abs=1e-9)
+    assert np.isnan(cache_hit_for_price(price - 1e-6, 0.01, 64.0, 0.005, 1.0))  # below the all-cached price: none

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -168,6 +169,18 @@ def test_pflop_trend(basis, year):
     check(U.PFLOP_TREND(basis, year))
 
 
+@SETTINGS
+@given(st.one_of(st.just("B300"), values), st.one_of(st.just("DeepSeek R1"), values), values, values, values)
+def test_throughput(system, model, workload, precision, configuration):
+    check(U.THROUGHPUT(system, model, workload, precision, configuration))
+
+
+@SETTINGS
+@given(st.one_of(st.just("GB300 NVL72"), values), st.one_of(st.just("H100"), values), values)
+def test_throughput_ratio(system, reference, precision):
+    check(U.THROUGHPUT_RATIO(system, reference, precision))
+
+
 def test_no_argument_functions():
     check(U.GPU_SYSTEMS())
     check(U.GPUECON_VERSION())
@@ -220,3 +233,37 @@ def test_value_functions(system, age, x, y, assumptions):
     check(U.GPU_VALUE(system, age, x, y, assumptions))
     check(U.IMPLIED_DISCOUNT_RATE(system, x, age, y, assumptions))
     check(U.BOOK_VALUE(system, age, x, assumptions))
+
+
+# --- bad input to the debt and value functions: each names the argument or field, the value and what is allowed ---
+_G, _H = "GB300 NVL72", "H100 SXM"
+
+
+@pytest.mark.parametrize(("name", "args", "text"), [
+    ("MIN_DSCR", (_G, 3.5, 0.5, 1.5), "#VALUE! debt_rate must be in [0, 1], got 1.5 (1.5 means 150%; for 1.5% write "
+                                      "0.015 or 1.5%)"),
+    ("MAX_LTV", (_G, 3.5, 0), "#VALUE! min_dscr must be in (0, 100], got 0"),
+    ("MAX_LTV", (_G, 3.5, None, None, 31), "#VALUE! tenor_years must be in (0, 30] and whole months, got 31"),
+    ("DEBT_SCHEDULE", (_G, 3.5, 0.5, 0.1, 4.01), "#VALUE! debt_tenor_years must be in (0, 30] and whole months, got 4.01"),
+    ("DEBT_SCHEDULE", (_G, [[3.5], [4]]), "#VALUE! DEBT_SCHEDULE takes single values (one schedule)"),
+    ("EQUITY_IRR", (_G, 3.5, 1.0), "#VALUE! ltv must be in [0, 1), got 1"),
+    ("EQUITY_IRR", (_G, -1), "#VALUE! rent_usd_per_gpu_hour must be a number >= 0, got -1"),
+    ("EQUITY_IRR", (_G, 3.5, None, None, None, [["debt_ltv_frac", 1.0]]), "#VALUE! debt_ltv_frac must be in [0, 1), got 1"),
+    ("PAYBACK_MONTHS", (_G, 3.5, "abc"), "#VALUE! discount_rate must be a number, got 'abc'"),
+    ("PAYBACK_MONTHS", (_G, 0.1), "#NUM! no payback within the 60-month horizon: the cumulative cash flow is -$110,633 "
+                                  "per GPU at month 60"),
+    ("GPU_VALUE", (_H, -1, 2.0), "#VALUE! age_years must be a number >= 0, got -1"),
+    ("GPU_VALUE", (_H, 3, 2.0, -1.0), "#VALUE! discount_rate_annual must be in (-1, 10], got -1"),
+    ("GPU_VALUE", (_H, 3, 2.0, 2.0), "#VALUE! discount_rate_annual = 2 looks like a percent typed as a whole number"),
+    ("IMPLIED_DISCOUNT_RATE", (_H, 0, 3, 2.0), "#VALUE! price_usd_per_gpu must be in (0, 1e+08], got 0"),
+    ("IMPLIED_DISCOUNT_RATE", (_H, 30000, 7, 2.0), "#NUM! no discount rate: at or past the end of the useful life the "
+                                                  "value is the residual ($0) at any rate"),
+    ("IMPLIED_DISCOUNT_RATE", (_H, 30000, 3, 0.1), "#NUM! no discount rate: the remaining net cash and residual are "
+                                                  "never positive (rent below the operating cost)"),
+    ("BOOK_VALUE", (_H, 3, [["SL", "DDB"]]), "#VALUE! method must be a single SL, DDB or MACRS5"),
+    ("BOOK_VALUE", (_H, 51), "#VALUE! age_years must be in [0, 50], got 51"),
+])
+def test_debt_and_value_bad_inputs_say_why(name, args, text):
+    out = getattr(U, name)(*args)
+    check(out)
+    assert str(out).startswith(text), out

@@ -388,3 +388,82 @@ def test_hostile_packages_refused_without_output(tmp_path: Path, case: str, mess
     with pytest.raises(XlsxError, match=message):
         write(src, tmp_path / "out.xlsx", {("S", "A1"): 1}, **limits)
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no output, no temp file
+
+
+# --- the sheet indexer's fast path ---------------------------------------------------------------
+
+PRETTY = sheet(
+    '\n  <row r="1" spans="1:4">\n    <c r="A1" s="2" t="str"><v>a</v></c>\n    <c r="B1" t="str"><f>A1&amp;"&lt;x&gt;"</f>'
+    '<v>a&lt;x&gt;</v></c>\n    <c r="C1" t="inlineStr"><is><t xml:space="preserve"> sp </t></is></c>'
+    '<c r="D1" cm="1"><f t="array" ref="D1:D2">A1:A2</f><v>1</v></c>\n  </row>\n'
+    '  <row r="2"><c r="A2"><!-- a comment --><v>2</v></c><c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+    "<c r='C2'><v>3</v></c><c r=\"E2\" s=\"1\"/><c><v>7</v></c>"
+    '<c r="G2" t="inlineStr"><is><r><t>rich</t></r><rPh><t>x</t></rPh></is></c><c r="H2" t="b"><v>1</v></c></row>',
+    "A1:H2")
+
+
+def _index_pair(xml: str):
+    from gpuecon.xlsx.sheetxml import index_sheet
+
+    fast, slow = index_sheet(xml, "p", 10**7), index_sheet(xml, "p", 10**7, fast=False)
+    strip = [(c.row, c.col, c.start, c.tag_end, c.end, c.empty, c.prefix, c.children, c.f_attrs)
+             for c in fast.cells.values()]
+    assert strip == [(c.row, c.col, c.start, c.tag_end, c.end, c.empty, c.prefix, c.children, c.f_attrs)
+                     for c in slow.cells.values()]
+    assert [(r.r, r.start, r.tag_end, r.close_start, r.end) for r in fast.rows] == \
+        [(r.r, r.start, r.tag_end, r.close_start, r.end) for r in slow.rows]
+    assert (fast.arrays, fast.dimension, fast.data_close) == (slow.arrays, slow.dimension, slow.data_close)
+    return fast
+
+
+def test_fast_indexer_locates_what_the_tokenizer_locates(tmp_path: Path, rich: Path) -> None:
+    """The one-regex path for simple cells gives the same offsets, children and formula attributes as
+    the general tokenizer, on hand-written sheets (pretty-printed, comments, rich text, odd quoting,
+    prefixes) and on every sheet of the rich workbook and the corpus; and reads the same cells."""
+    fast = _index_pair(PRETTY)
+    assert sum(c.simple is not None for c in fast.cells.values()) == 7  # A1 B1 C1 B2 E2 (col 6) H2
+    for xml in (SHARED, BOMB_SHEET, sheet('<x:row r="1"><x:c r="A1"><x:v>0</x:v></x:c></x:row>', "A1", "x")):
+        _index_pair(xml)
+    pkg = open_package(build_minimal(tmp_path / "pretty.xlsx", PRETTY))
+    got = {c.ref: (c.formula, c.value, c.type) for c in pkg.iter_cells("S")}
+    assert got["B1"] == ('A1&"<x>"', "a<x>", "str") and got["C1"] == (None, " sp ", "inlineStr")
+    assert got["B2"] == ("1/0", "#DIV/0!", "e") and got["F2"] == (None, 7, "n") and got["H2"] == (None, True, "b")
+    assert got["E2"] == (None, None, "n") and got["G2"] == (None, "rich", "inlineStr")
+
+    from tests.corpus import books
+
+    sources = [rich, *books()]
+    for book in sources:
+        pkg = open_package(book)
+        for part in pkg.sheets.values():
+            _index_pair(pkg._text[part])
+
+
+def test_fast_indexer_refuses_what_the_tokenizer_refuses(tmp_path: Path) -> None:
+    from gpuecon.xlsx.sheetxml import index_sheet
+
+    for body, message in [('<row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>1</v></c></row>', "B1|A1.*out of order"),
+                          ('<row r="2"><c r="A3"><v>1</v></c></row>', "out of order"),
+                          ('<row r="1"><c r="XFE1"><v>1</v></c></row>', "'XFE1' is outside Excel's")]:
+        for fast in (True, False):
+            with pytest.raises(XlsxError, match=message):
+                index_sheet(sheet(body), "p", 100, fast=fast)
+    many = sheet('<row r="1">' + "".join(f'<c r="{c}1"><v>1</v></c>' for c in "ABCDEF") + "</row>")
+    with pytest.raises(XlsxError, match="more than 5 cells"):
+        index_sheet(many, "p", 5)
+
+
+@pytest.mark.parametrize(("xml", "message"), [
+    (b"<!DOCTYPE x><x/>", "DOCTYPE declarations are not allowed"),
+    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "DOCTYPE declarations are not allowed"),
+    (b"<x><y></x>", "mismatched tag"),
+    (b"<p:x/>", "unbound prefix"),
+])
+def test_well_formedness_check_refuses_dtd_and_malformed(xml: bytes, message: str) -> None:
+    """The expat check behind every sheet part (on load and after editing) refuses a DTD by itself,
+    not only through the byte scan for DOCTYPE that runs before it."""
+    from gpuecon.xlsx import package
+
+    with pytest.raises(XlsxError, match=message):
+        package._check_xml(xml, "part")
+    package._check_xml(b'<x xmlns:p="u"><p:y/></x>', "part")  # a bound prefix is fine

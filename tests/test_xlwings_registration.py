@@ -32,7 +32,7 @@ EXPECTED = {  # the public contract: names, argument order, optional markers
     "CEILING_RENT": ["system", "usd_per_pflop_hour?", "basis?", "assumptions?"],
     "SOCAMM_COST": ["capacity_gb_or_system", "usd_per_gb?", "gross_margin?"],
     "PROJECT_IRR": ["system", "rent_usd_per_gpu_hour", "term_years?", "prepay?", "assumptions?"],
-    "RENT_PER_PFLOP": ["system", "rent_usd_per_gpu_hour", "basis?"],
+    "RENT_PER_PFLOP": ["system", "rent_usd_per_gpu_hour", "basis?", "assumptions?"],
     "GPU_SPEC": ["system", "field"],
     "GPU_SYSTEMS": [],
     "ONE_CHART": ["system", "rents?", "assumptions?"],
@@ -55,6 +55,8 @@ EXPECTED = {  # the public contract: names, argument order, optional markers
     "SENSITIVITY": ["system", "output?", "swing_frac?", "rent_usd_per_gpu_hour?", "assumptions?"],
     "COMPETITIVE_RENT": ["old_system", "new_system", "basis?", "new_rent_usd_per_gpu_hour?", "assumptions?"],
     "PFLOP_TREND": ["basis?", "year?"],
+    "THROUGHPUT": ["system", "model", "workload?", "precision?", "configuration?"],
+    "THROUGHPUT_RATIO": ["system", "reference_system", "precision?"],
 }
 
 

@@ -75,9 +75,10 @@ def PROJECT_IRR(system, rent_usd_per_gpu_hour, term_years=None, prepay=None, ass
 @arg("system", doc=D["system"], **R)
 @arg("rent_usd_per_gpu_hour", doc=D["rent_usd_per_gpu_hour"], **R)
 @arg("basis", doc=D["basis"], **R)
-def RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, basis=None):
+@arg("assumptions", doc=D["assumptions"], **R)
+def RENT_PER_PFLOP(system, rent_usd_per_gpu_hour, basis=None, assumptions=None):
     """Rent per PFLOP-hour, USD: rent per GPU-hour / the system's marketed dense PFLOPS at a basis (default FP8; per TB/s-hour for MEM_BW)."""
-    return excel.rent_per_pflop(system, rent_usd_per_gpu_hour, basis)
+    return excel.rent_per_pflop(system, rent_usd_per_gpu_hour, basis, assumptions)
 
 
 @func
@@ -269,3 +270,23 @@ def COMPETITIVE_RENT(old_system, new_system, basis=None, new_rent_usd_per_gpu_ho
 def PFLOP_TREND(basis=None, year=None):
     """The $/PFLOP-hour trend at a year (default the newest launch year): a log-linear fit of public rent / marketed PFLOPS against launch year."""
     return token_functions.pflop_trend(basis, year)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("model", doc=D["model"], **R)
+@arg("workload", doc=D["workload"], **R)
+@arg("precision", doc=D["precision"], **R)
+@arg("configuration", doc=D["configuration"], **R)
+def THROUGHPUT(system, model, workload=None, precision=None, configuration=None):
+    """Published tokens per second per GPU for a system and model (seed 001: B300 on DeepSeek R1 8k/1k); #N/A with what is published where no figure is public."""
+    return token_functions.throughput_fn(system, model, workload, precision, configuration)
+
+
+@func
+@arg("system", doc=D["system"], **R)
+@arg("reference_system", doc=D["reference_system"], **R)
+@arg("precision", doc=D["precision"], **R)
+def THROUGHPUT_RATIO(system, reference_system, precision=None):
+    """Published throughput of a system over a reference system (seed 001: GB300 NVL72 17x H100 at FP8, 32x at FP4); #N/A where none is public."""
+    return token_functions.throughput_ratio_fn(system, reference_system, precision)

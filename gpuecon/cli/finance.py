@@ -23,13 +23,9 @@ def _given(**options: object) -> dict[str, object]:
 
 def register(app: typer.Typer) -> None:
     from ..engine import financing, model, valuation
-    from ..engine.numbers import parse_number
     from .main import JsonOpt, SetOpt, SystemArg, assumptions_for, emit
-
-    Rent = Annotated[float, typer.Argument(metavar="RENT", help="Rent, USD per GPU-hour")]
-
-    def num(name: str, text: str | None) -> float | None:
-        return None if text is None else float(parse_number(text, name))
+    from .main import RentArg as Rent
+    from .main import option_number as num
 
     @app.command("debt")
     @run

@@ -48,6 +48,12 @@ SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", "-s", metavar="NAME=VALUE",
     help="Override an assumption: engine field name or alias (see `gpuecon assumptions`), value like 0.2 or 20%; repeatable")]
 JsonOpt = Annotated[bool, typer.Option("--json", metavar="", help="Print JSON instead of a table")]
+RentArg = Annotated[float, typer.Argument(metavar="RENT", help="Rent, USD per GPU-hour")]
+
+
+def option_number(name: str, text: str | None) -> float | None:
+    """A numeric option as typed (``20%``, ``1,000``) -> float; None when not given."""
+    return None if text is None else float(parse_number(text, name))
 
 
 def _print_version(value: bool) -> None:
@@ -237,7 +243,7 @@ BasisOpt = Annotated[str, typer.Option("--basis", metavar="BASIS",
 @run
 def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = model.REFERENCE_USD_PER_PFLOP_HOUR, basis: BasisOpt = "FP8",
                 sets: SetOpt = None, as_json: JsonOpt = False) -> None:
-    """Ceiling rent: reference $/PFLOP-hour x this system's marketed dense PFLOPS."""
+    """Ceiling rent: reference $/PFLOP-hour x this system's PFLOPS (marketed x effective_perf_frac, --set)."""
     a = assumptions_for(system, sets)
     emit({"ceiling_rent_usd_per_gpu_hour": float(model.ceiling_rent(a, usd_per_pflop_hour, basis)),
            "basis": model.normalize_basis(basis), "usd_per_pflop_hour": usd_per_pflop_hour,
@@ -247,8 +253,7 @@ def ceiling_cmd(system: SystemArg, usd_per_pflop_hour: PriceOpt = model.REFERENC
 
 @app.command("irr")
 @run
-def irr_cmd(system: SystemArg, rent: Annotated[float, typer.Argument(metavar="RENT", help="Rent, USD per GPU-hour")],
-            sets: SetOpt = None, as_json: JsonOpt = False) -> None:
+def irr_cmd(system: SystemArg, rent: RentArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
     """Project IRR (annual effective) and NPV at the hurdle for a rent."""
     a = assumptions_for(system, sets)
     detail = model.project_irr_detail(a, rent)

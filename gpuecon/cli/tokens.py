@@ -1,4 +1,4 @@
-"""``gpuecon tokens``, ``token-price``, ``breakeven``, ``tornado``, ``trend``: tokens and decisions (issue 13).
+"""``gpuecon tokens``, ``token-price``, ``throughput``, ``breakeven``, ``tornado``, ``trend``: tokens and decisions (issue 13).
 
 No ``from __future__ import annotations`` here: typer reads the option types defined in ``register``.
 """
@@ -46,12 +46,10 @@ def _display(data: dict) -> dict:
 
 
 def register(app: typer.Typer) -> None:
-    from ..engine import decisions, model, tokens, trend
-    from ..engine.numbers import parse_number
-    from .main import JsonOpt, SetOpt, SystemArg, assumptions_for, emit, fit_table
-
-    def num(name: str, text: str | None) -> float | None:
-        return None if text is None else float(parse_number(text, name))
+    from ..engine import decisions, model, throughput, tokens, trend
+    from ..engine.catalog import get_system
+    from .main import JsonOpt, RentArg, SetOpt, SystemArg, assumptions_for, emit, fit_table
+    from .main import option_number as num
 
     RentOpt = Annotated[str | None, typer.Option("--rent", metavar="USD",
                                                  help="Rent, USD per GPU-hour (default: the owner's view, the TCO)")]
@@ -106,10 +104,62 @@ def register(app: typer.Typer) -> None:
             data["cache_hit_for_target_frac"] = float(tokens.cache_hit_for_price(t, inp, out, inp if cached_x is None else cached_x, ratio_x))
         emit(data if as_json else _display(data), as_json, "Blended token price")
 
+    @app.command("throughput")
+    @run
+    def throughput_cmd(
+        system: Annotated[str | None, typer.Argument(metavar="[SYSTEM]", show_default=False,
+                                                     help="Catalog name or alias (default: every system)")] = None,
+        model_name: Annotated[str | None, typer.Option("--model", metavar="MODEL", help="Look one figure up: the model served, e.g. 'DeepSeek R1'")] = None,
+        workload: Annotated[str | None, typer.Option("--workload", metavar="IN/OUT", help="Input/output lengths, e.g. 8k/1k (default: any)")] = None,
+        precision: Annotated[str | None, typer.Option("--precision", metavar="P", help="FP8, FP4, ... (default: any)")] = None,
+        configuration: Annotated[str | None, typer.Option("--configuration", metavar="NAME", help="Software configuration or its beginning (default: the best published)")] = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Published tokens/s per GPU (with the cost per MTok at the system's TCO) and published throughput ratios."""
+        if model_name is not None:
+            if system is None:
+                raise CliError("--model looks one figure up: give SYSTEM too (e.g. gpuecon throughput B300 --model 'DeepSeek R1')")
+            d = throughput.throughput_detail(system, model_name, workload, precision, configuration)
+            tps = float(d.tokens_per_sec_per_gpu)
+            if math.isnan(tps):
+                raise CliError(str(d.reason))
+            data = {"system": get_system(system).name, "model": model_name, "tokens_per_sec_per_gpu": tps,
+                    "configuration": str(d.configuration),
+                    "token_cost_at_tco_usd_per_mtok": float(tokens.token_cost_usd_per_mtok(system, tps))}
+            emit(data if as_json else _display(data), as_json, f"Throughput: {data['system']}", str(d.source))
+            return
+        figures, ratios = throughput.throughput_table(), throughput.throughput_ratios()
+        if system is not None:
+            name = get_system(system).name
+            figures = figures[figures["system"] == name]
+            ratios = ratios[(ratios["system"] == name) | (ratios["reference_system"] == name)]
+        figures = figures.assign(token_cost_at_tco_usd_per_mtok=[
+            float(tokens.token_cost_usd_per_mtok(s, t)) for s, t in zip(figures["system"], figures["tokens_per_sec_per_gpu"], strict=True)])
+        if as_json:
+            typer.echo(json.dumps({"figures": json.loads(figures.to_json(orient="records")),
+                                   "ratios": json.loads(ratios.to_json(orient="records"))}, indent=2))
+            return
+        console = stdout_console()
+        if figures.empty:
+            console.print(f"No public absolute throughput figure for {system}" + (" (ratios below)" if len(ratios) else ""))
+        else:
+            rows = [[r.system, r.model, r.workload, r.precision if isinstance(r.precision, str) else "not stated",
+                     r.configuration, f"{r.tokens_per_sec_per_gpu:,.0f}", f"${r.token_cost_at_tco_usd_per_mtok:,.4f}"]
+                    for r in figures.itertuples(index=False)]
+            console.print(fit_table(console, "Published throughput (tokens/s per GPU; cost per MTok at the system's TCO)",
+                                    ["system", "model", "workload", "precision", "configuration", "tokens/s/GPU",
+                                     "$/MTok at TCO"], rows, wrap=(4,), left=(0, 1, 2, 3, 4),
+                                    caption="sources: gpuecon throughput --json (seed 001, SemiAnalysis InferenceX)"))
+        if len(ratios):
+            rows = [[r.system, r.reference_system, r.model, r.workload, f"{r.precision} vs {r.reference_precision}",
+                     f"{r.ratio:g}x"] for r in ratios.itertuples(index=False)]
+            console.print(fit_table(console, "Published throughput ratios (no absolute figures public)",
+                                    ["system", "over", "model", "workload", "precision", "ratio"], rows,
+                                    left=(0, 1, 2, 3, 4)))
+
     @app.command("breakeven")
     @run
-    def breakeven_cmd(system: SystemArg, rent: Annotated[float, typer.Argument(metavar="RENT", help="Rent, USD per GPU-hour")],
-                      sets: SetOpt = None, as_json: JsonOpt = False) -> None:
+    def breakeven_cmd(system: SystemArg, rent: RentArg, sets: SetOpt = None, as_json: JsonOpt = False) -> None:
         """Break-even utilization: the share of hours billed at which the rent earns exactly the hurdle."""
         a = assumptions_for(system, sets)
         d = decisions.breakeven_utilization_detail(a, rent)

@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 
 from .catalog import CAPEX_FIELDS, SPEC_FIELDS, System, get_system
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .numbers import ExplicitArray, Percent, parse_number
 
@@ -162,6 +163,8 @@ FIELDS: dict[str, Field] = {
         _F("debt_rate_annual", "nominal/yr", 0.10, 0, 1, doc="Loan interest rate, nominal annual; monthly rate = rate / 12", source="seed 003: GPU-backed loans at ~10% interest"),
         _F("debt_tenor_years", "years", 4.0, 0, 30, lo_open=True, whole=True, step=1 / 12, doc="Loan tenor from drawdown; payments at the ends of months 1..12 x tenor", source="illustrative"),
         _F("debt_min_dscr", "ratio", 1.2, 0, 100, lo_open=True, doc="Minimum DSCR for max LTV and the sculpted target", source="illustrative (a common covenant)"),
+        # delivered performance (the value side: ceiling rent, $/PFLOP, competitive rent)
+        _F("effective_perf_frac", "fraction", 1.0, 0, 1, lo_open=True, doc="Delivered fraction of the marketed performance at the basis (model FLOPs utilization; 1 = marketed): performance = marketed x this, in the ceiling rent, rent and TCO per PFLOP-hour and the competitive rent", source="seed 001: its $/PFLOP comparisons use marketed FLOPS (default 1) and expect lower MFU on a new system's first deployments"),
         # specs (for systems not in the catalog, and overrides)
         _F("tflops_bf16_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense BF16 TFLOPS per GPU"),
         _F("tflops_fp8_dense", "TFLOPS", None, 0, 1e7, blank_ok=True, doc="Marketed dense FP8 TFLOPS per GPU"),
@@ -329,10 +332,7 @@ def system_defaults(system: System | str | None) -> dict[str, float]:
     capex and IT W are NaN (to be given) and the other capex parts and SOCAMM GB are 0. Excel: the
     Catalog sheet lists the same figures.
 
-    Parameters
-    ----------
-    system : System, str or None
-        A catalog system, its name or alias, or None for a custom system.
+    {catalog_params}
 
     Returns
     -------
@@ -367,10 +367,7 @@ def defaults(system: System | str | None = None) -> dict[str, float]:
     from :func:`system_defaults`. Cached per system; a fresh dict is returned. Excel: the Inputs
     sheet's Default column (E).
 
-    Parameters
-    ----------
-    system : System, str or None
-        A catalog system, its name or alias, or None for a custom system.
+    {catalog_params}
 
     Returns
     -------
@@ -386,7 +383,7 @@ def defaults(system: System | str | None = None) -> dict[str, float]:
     --------
     >>> d = defaults("VR NVL72")
     >>> len(d), d["hurdle_irr_annual"], d["capex_compute_usd_per_gpu"]
-    (35, 0.156, 85596.0)
+    (36, 0.156, 85596.0)
     """
     return dict(_defaults(get_system(system).name if system is not None else None))
 
@@ -406,8 +403,8 @@ def _checked_defaults(name: str | None) -> tuple[dict[str, object], bool]:
     for field_name in FIELDS:
         try:
             out[field_name] = FIELDS[field_name].check(_defaults(name)[field_name])
-        except GpueconError as err:
-            out[field_name] = err
+        except GpueconError as err:  # cached without its traceback: the frames of the first caller
+            out[field_name] = err.with_traceback(None)  # (a whole recalculated workbook) would stay alive
     return out, not any(isinstance(v, GpueconError) for v in out.values())
 
 
@@ -515,3 +512,6 @@ def as_assumptions(system: System | str | Assumptions | None = None, **overrides
     if isinstance(system, Assumptions):
         return system.replace(**overrides) if overrides else system
     return Assumptions(system, **overrides)
+
+
+fill_docstrings(globals())

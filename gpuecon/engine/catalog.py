@@ -6,16 +6,19 @@ systems up by name (case-, space- and punctuation-insensitive, with aliases).
 
 from __future__ import annotations
 
+import csv
 import difflib
 import io
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import GpueconError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Numeric per-system figures (per GPU). Blank in the CSV = not marketed / not public.
 SPEC_FIELDS = (
@@ -86,6 +89,43 @@ def normalize(name: str) -> str:
 _NORMALIZED: dict[str, str] = {}
 
 
+def read_data_csv(name: str, systems: tuple[str, ...] = (), floats: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A CSV file of ``gpuecon/engine/data`` as a DataFrame (blank cells NaN, no other NA strings).
+
+    The one reader of the package's data files (catalog, launch years, market rents, throughput).
+    Columns in ``systems`` hold system names or aliases and come back as the catalog's names (an
+    unknown name raises); columns in ``floats`` come back as float.
+
+    Parameters
+    ----------
+    name : str
+        File name inside ``gpuecon/engine/data``, e.g. ``"throughput.csv"``.
+    systems : tuple of str
+        Columns of system names to turn into catalog names.
+    floats : tuple of str
+        Numeric columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as written; text stays text ("NA" is not missing).
+
+    Examples
+    --------
+    >>> list(read_data_csv("launch_years.csv").columns)
+    ['system', 'launch_year', 'source']
+    """
+    import pandas as pd  # only here: `import gpuecon` stays free of pandas (start-up time)
+
+    text = resources.files("gpuecon.engine").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    frame = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
+    for col in systems:
+        frame[col] = [get_system(s).name for s in frame[col]]
+    for col in floats:
+        frame[col] = frame[col].astype(float)
+    return frame
+
+
 @cache
 def catalog_frame() -> pd.DataFrame:
     """The catalog as a DataFrame, one row per system (a copy is safe to modify).
@@ -106,18 +146,37 @@ def catalog_frame() -> pd.DataFrame:
     >>> f.loc[f["name"] == "VR NVL72", "capex_compute_usd_per_gpu"].item()
     85596.0
     """
-    text = resources.files("gpuecon.engine").joinpath("data/catalog.csv").read_text(encoding="utf-8")
-    frame = pd.read_csv(io.StringIO(text), dtype={"aliases": str}, keep_default_na=False, na_values=[""])
-    for field in SYSTEM_NUMERIC_FIELDS:
-        frame[field] = frame[field].astype(float)
+    frame = read_data_csv("catalog.csv", floats=SYSTEM_NUMERIC_FIELDS)
     frame["cpu_mem_socamm"] = frame["cpu_mem_socamm"].astype(str).str.lower().eq("true")
     return frame
+
+
+def _text() -> str:
+    return resources.files("gpuecon.engine").joinpath("data/catalog.csv").read_text(encoding="utf-8")
+
+
+def _header() -> list[str]:
+    return next(csv.reader(io.StringIO(_text())))
+
+
+@cache
+def _rows() -> tuple[dict[str, object], ...]:
+    """The CSV rows with their types: numeric figures as float (blank = NaN), ``cpu_mem_socamm`` as
+    bool, the rest as text (blank = NaN, as pandas reads a blank cell)."""
+    out = []
+    for raw in csv.DictReader(io.StringIO(_text())):
+        row: dict[str, object] = {k: (v if v != "" else float("nan")) for k, v in raw.items()}
+        for field in SYSTEM_NUMERIC_FIELDS:
+            row[field] = float(raw[field]) if raw[field] != "" else float("nan")
+        row["cpu_mem_socamm"] = raw["cpu_mem_socamm"].lower() == "true"
+        out.append(row)
+    return tuple(out)
 
 
 @cache
 def _systems() -> dict[str, System]:
     out: dict[str, System] = {}
-    for row in catalog_frame().to_dict("records"):
+    for row in _rows():
         aliases = tuple(a.strip() for a in str(row["aliases"] or "").split(";") if a.strip())
         out[row["name"]] = System(
             name=row["name"],

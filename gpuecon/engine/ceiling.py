@@ -25,35 +25,24 @@ DEFAULT_BASIS = "FP8"
 # --- value-based ceiling ----------------------------------------------------------------------
 
 def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR, basis: str = DEFAULT_BASIS, **overrides) -> np.ndarray:
-    """Ceiling rent (USD/GPU-hr) = reference price x this system's marketed dense performance.
+    """Ceiling rent (USD/GPU-hr) = reference price x performance (marketed x effective_perf_frac).
 
-    FLOPS bases: ``ceiling = usd_per_pflop_hour * tflops / 1000``; ``MEM_BW``: ``ceiling =
-    usd_per_tbps_hour * mem_bw_tb_per_s`` (memory-bound inference, seed 004: H20 valued by bandwidth).
+    FLOPS bases: ``ceiling = usd_per_pflop_hour * tflops / 1000 * effective_perf_frac``; ``MEM_BW``:
+    ``ceiling = usd_per_tbps_hour * mem_bw_tb_per_s * effective_perf_frac`` (memory-bound inference,
+    seed 004: H20 valued by bandwidth). ``effective_perf_frac`` defaults to 1 (marketed); below 1 the
+    renter pays for delivered performance (seed 001: lower MFU on a new system's first deployments).
 
     Excel: ``=price*PFLOPS``; Model (native) ``ceiling_rent_usd_per_gpu_hour``
     ``=ceiling_usd_per_pflop_hour*perf_at_basis``; add-in ``=CEILING_RENT(system, price, basis)``.
 
-    Parameters
-    ----------
-    {system}
-    usd_per_pflop_hour : float or array
-        Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
-        default 0.70 (seed 001, FP8 dense).
-    basis : str
-        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
-        ignored).
-    {overrides}
+    {params price_basis}
 
     Returns
     -------
     ndarray
         USD/GPU-hr, broadcast shape of price and fields.
 
-    Raises
-    ------
-    GpueconError
-        An unknown basis or a figure the system does not market; an unknown system or field, or a
-        field out of its range.
+    {raises_basis}
         Also a price that is text, negative or not finite.
 
     Examples
@@ -62,6 +51,8 @@ def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR
     12.25
     >>> float(ceiling_rent("H20", 0.5, "MEM_BW"))  # $0.50 per TB/s-hour x 4 TB/s
     2.0
+    >>> round(float(ceiling_rent("VR NVL72", effective_perf_frac=0.6)), 4)  # 0.70 x 17.5 x 60% delivered
+    7.35
     """
     a = as_assumptions(system, **overrides)
     price = np.asarray(usd_per_pflop_hour, float) if not isinstance(usd_per_pflop_hour, str) else None
@@ -87,9 +78,7 @@ def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per
         The system whose rent sets the price.
     reference_rent_usd_per_gpu_hour : float or array
         Its rent, USD/GPU-hr, >= 0.
-    basis : str
-        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
-        ignored).
+    {basis}
     {overrides}
 
     Returns
@@ -97,11 +86,7 @@ def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per
     ndarray
         USD/GPU-hr, broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        An unknown basis or a figure the system does not market; an unknown system or field, or a
-        field out of its range.
+    {raises_basis}
         Also a bad reference rent.
 
     Examples
@@ -119,7 +104,7 @@ def ceiling_rent_from_reference(system, reference_system, reference_rent_usd_per
 def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8", **overrides) -> np.ndarray:
     """Rent per PFLOP-hour (USD) at a basis: ``rent / PFLOPS`` (per TB/s-hour for MEM_BW).
 
-    PFLOPS are marketed dense per GPU (``tflops / 1000``).
+    PFLOPS are marketed dense per GPU (``tflops / 1000``) x ``effective_perf_frac`` (default 1).
 
     Excel: ``=rent/PFLOPS``; Model (native) ``rent_per_unit_hour``
     ``=rent_usd_per_gpu_hour/perf_at_basis``; add-in ``=RENT_PER_PFLOP(system, rent, basis)``.
@@ -129,9 +114,7 @@ def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8
     {system}
     rent_usd_per_gpu_hour : float, array or str
         Rent, USD/GPU-hr, >= 0.
-    basis : str
-        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
-        ignored).
+    {basis}
     {overrides}
 
     Returns
@@ -139,11 +122,7 @@ def rent_per_pflop(system=None, /, rent_usd_per_gpu_hour=None, basis: str = "FP8
     ndarray
         USD/PFLOP-hr (USD per TB/s-hour for MEM_BW), broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        An unknown basis or a figure the system does not market; an unknown system or field, or a
-        field out of its range.
+    {raises_basis}
         Also a missing, negative or non-finite rent.
 
     Examples
@@ -170,27 +149,14 @@ def headroom_frac(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOU
     Excel: Model (native) ``headroom_frac``
     ``=(ceiling_rent_usd_per_gpu_hour-floor_rent_usd_per_gpu_hour)/floor_increase_per_doubling``.
 
-    Parameters
-    ----------
-    {system}
-    usd_per_pflop_hour : float or array
-        Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
-        default 0.70 (seed 001, FP8 dense).
-    basis : str
-        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
-        ignored).
-    {overrides}
+    {params price_basis}
 
     Returns
     -------
     ndarray
         Fraction of the all-in system price (1.0 = +100%), broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        An unknown basis or a figure the system does not market; an unknown system or field, or a
-        field out of its range.
+    {raises_basis}
 
     Examples
     --------
@@ -248,12 +214,7 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=REFERENCE_USD_PER_P
     {system}
     rents : array of float, optional
         Rents, USD/GPU-hr, >= 0; None for the default grid.
-    usd_per_pflop_hour : float or array
-        Reference price, USD per PFLOP-hour at the basis (USD per TB/s-hour for ``MEM_BW``), >= 0;
-        default 0.70 (seed 001, FP8 dense).
-    basis : str
-        ``BF16``, ``FP8`` (default), ``FP4``, ``FP4_SPARSE`` or ``MEM_BW`` (case, spaces and dashes
-        ignored).
+    {price_basis}
     points : int
         Number of rents in the default grid (41).
     **overrides : float
@@ -266,11 +227,7 @@ def one_chart(system=None, /, rents=None, usd_per_pflop_hour=REFERENCE_USD_PER_P
         ``floor_usd_per_gpu_hour``, ``ceiling_usd_per_gpu_hour``, ``headroom_frac``,
         ``repriced_irr_annual``, ``hurdle_irr_annual``, ``basis``, ``usd_per_pflop_hour``.
 
-    Raises
-    ------
-    GpueconError
-        An unknown basis or a figure the system does not market; an unknown system or field, or a
-        field out of its range.
+    {raises_basis}
         Also a negative or non-finite rent.
 
     Examples

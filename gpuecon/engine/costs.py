@@ -81,10 +81,7 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
     Excel: Model (native) rows ``capex_compute`` .. ``capex_other`` and ``capex_total``, e.g.
     ``=capex_compute_usd_per_gpu*(1+system_price_uplift_frac)``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
@@ -92,10 +89,7 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
         ``compute``, ``socamm``, ``networking``, ``storage``, ``other`` and ``total``, USD/GPU,
         broadcast shape of the fields.
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
         Also where the all-in capex is not above 0.
 
     Examples
@@ -131,20 +125,14 @@ def capex_usd_per_gpu(system=None, /, **overrides) -> np.ndarray:
     Excel: Model (native) ``capex_total``,
     ``=capex_compute+capex_socamm+capex_networking+capex_storage+capex_other``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
     ndarray
         USD/GPU, broadcast shape of the fields (0-d for scalars).
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
         Also where the all-in capex is not above 0.
 
     Examples
@@ -217,10 +205,7 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
     ``tco_power``, ``tco_colocation``, ``tco_maintenance``, ``tco_other``, ``tco_total``; add-in
     ``=GPU_TCO(system, "breakdown")``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
@@ -228,10 +213,7 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
         ``capital``, ``power``, ``colocation``, ``maintenance``, ``other`` and ``total``,
         USD/GPU-hr, each broadcast to the shape of the fields it reads.
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
 
     Examples
     --------
@@ -270,20 +252,11 @@ def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
     Excel: the sum of the items, capital ``=PMT(m, life_months, -capex)/730``; Model (native)
     ``tco_total``; add-in ``=GPU_TCO(system)``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
-    Returns
-    -------
-    ndarray
-        USD/GPU-hr, broadcast shape of the fields (0-d for scalars).
+    {returns_usd_per_gpu_hour}
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
 
     Examples
     --------
@@ -328,12 +301,17 @@ def opex_usd_per_gpu_hour(a: Assumptions, capex: np.ndarray | None = None) -> np
 
 
 def performance(a: Assumptions, basis: str) -> np.ndarray:
-    """Marketed dense performance per GPU at a basis: PFLOPS (``tflops / 1000``), or TB/s for MEM_BW.
+    """Performance per GPU at a basis: marketed dense PFLOPS (or TB/s) x ``effective_perf_frac``.
 
-    ``perf = tflops_<basis> / 1000`` for BF16, FP8, FP4, FP4_SPARSE; ``mem_bw_tb_per_s`` for MEM_BW.
+    ``perf = tflops_<basis> / 1000 * effective_perf_frac`` for BF16, FP8, FP4, FP4_SPARSE;
+    ``mem_bw_tb_per_s * effective_perf_frac`` for MEM_BW. ``effective_perf_frac`` (default 1 = the
+    marketed figure, seed 001's basis) is the delivered share (model FLOPs utilization); this is its
+    one home, so the ceiling rent, rent and TCO per PFLOP-hour, the competitive rent and the trend's
+    floors and ceilings all read it.
 
-    Excel: Model (native) ``basis_perf`` ``=IF(N(tflops_fp8_dense)>0,tflops_fp8_dense/tflops_per_pflops,
-    "not marketed")`` and ``perf_at_basis`` ``=INDEX(basis_perf,MATCH(ceiling_basis,basis_names,0))``.
+    Excel: Model (native) ``basis_perf``
+    ``=IF(N(tflops_fp8_dense)>0,tflops_fp8_dense/tflops_per_pflops*effective_perf_frac,"not marketed")``
+    and ``perf_at_basis`` ``=INDEX(basis_perf,MATCH(ceiling_basis,basis_names,0))``.
 
     Parameters
     ----------
@@ -359,10 +337,12 @@ def performance(a: Assumptions, basis: str) -> np.ndarray:
     17.5
     >>> float(performance(Assumptions("VR NVL72"), "mem bw"))  # 22 TB/s of HBM bandwidth
     22.0
+    >>> float(performance(Assumptions("VR NVL72", effective_perf_frac=0.6), "FP8"))  # 60% of 17.5 delivered
+    10.5
     """
     key = normalize_basis(basis)
     field = BASES[key]
-    value = a[field] / (1000.0 if key in FLOPS_BASES else 1.0)
+    value = a[field] / (1000.0 if key in FLOPS_BASES else 1.0) * a.effective_perf_frac
     if np.any(~(value > 0)):
         name = a.system.name if a.system else "this system"
         raise GpueconError(field, float(np.nanmin(a[field])) if np.any(np.isfinite(a[field])) else None,
@@ -412,7 +392,7 @@ def normalize_basis(basis: str) -> str:
 def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.ndarray:
     """TCO per PFLOP-hour (USD) at a basis: ``tco_usd_per_gpu_hour / PFLOPS`` (per TB/s-hour for MEM_BW).
 
-    PFLOPS are marketed dense per GPU (:func:`performance`).
+    PFLOPS are marketed dense per GPU x ``effective_perf_frac`` (:func:`performance`; default 1).
 
     Excel: ``=tco_total/perf_at_basis``; Model (native) table "TCO per unit-hour",
     ``=IF(ISNUMBER(B<perf>),tco_total/B<perf>,"n/a")``.

@@ -6,20 +6,24 @@ docs/model.md, "Tokens and decisions".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .assumptions import FIELDS, Assumptions, as_assumptions
 from .costs import performance, tco_usd_per_gpu_hour
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .finance import monthly_rate
 from .financing import equity_irr
 from .numbers import explicit
 from .project import check_rent, floor_rent, npv_coefficients, project_irr, project_terms
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["SENSITIVITY_OUTPUTS", "SENSITIVITY_COLUMNS", "BreakevenUtilization", "breakeven_utilization_detail",
-           "breakeven_utilization", "sensitivity", "competitive_rent"]
+           "breakeven_utilization", "moved_values", "sensitivity", "competitive_rent"]
 
 #: what :func:`sensitivity` can show, and whether it needs a rent
 SENSITIVITY_OUTPUTS = {"floor": False, "tco": False, "irr": True, "equity_irr": True}
@@ -48,11 +52,8 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias, an :class:`~gpuecon.engine.assumptions.Assumptions` (``overrides``
-        then replace its fields) or None for a custom system.
-    rent_usd_per_gpu_hour : float, array or str
-        Rent per billed GPU-hour, USD, >= 0; broadcasts with the fields.
+    {system}
+    {rent}
     **overrides : float or array
         Assumption fields (docs/model.md); ``utilization_frac`` is what is solved for, so a value
         given is ignored.
@@ -62,10 +63,7 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
     BreakevenUtilization
         ``frac`` (NaN where none) and ``reason`` ("" where shown), broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        A bad rent; an unknown system or field, or a field out of its range.
+    {raises_rent}
 
     Examples
     --------
@@ -142,11 +140,8 @@ def breakeven_utilization(system=None, /, rent_usd_per_gpu_hour=None, **override
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias, an :class:`~gpuecon.engine.assumptions.Assumptions` (``overrides``
-        then replace its fields) or None for a custom system.
-    rent_usd_per_gpu_hour : float, array or str
-        Rent per billed GPU-hour, USD, >= 0; broadcasts with the fields.
+    {system}
+    {rent}
     **overrides : float or array
         Assumption fields (``hurdle_irr_annual`` sets the return to earn); ``utilization_frac`` is
         solved for.
@@ -156,10 +151,7 @@ def breakeven_utilization(system=None, /, rent_usd_per_gpu_hour=None, **override
     ndarray
         Fraction of hours billed, in (0, 1]; NaN where none. Broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        A bad rent; an unknown system or field, or a field out of its range.
+    {raises_rent}
 
     Examples
     --------
@@ -181,8 +173,35 @@ def _output(name: str, a: Assumptions, rent) -> np.ndarray:
     return np.asarray(equity_irr(a, rent), float)
 
 
-def _moved(field_name: str, value: float, swing: float) -> tuple[float, float, str]:
-    """``value -/+ swing * |value|`` kept inside the field's range and steps, and what was changed."""
+def moved_values(field_name: str, value: float, swing: float) -> tuple[float, float, str]:
+    """The tornado's low and high values of a field: ``value -/+ swing * |value|`` in its range and steps.
+
+    A moved value outside the field's range is clipped to the range's bound; at an open bound that
+    side is not moved (``value``); whole-month fields are rounded to whole steps. :func:`sensitivity`
+    uses it for every row; the template's Sensitivity sheet writes the same rules in built-in formulas.
+
+    Excel: ``=IF(v-s*ABS(v)<lo,lo,v-s*ABS(v))`` (closed bound; ``<=`` and ``v`` at an open one), with
+    ``ROUND(x*12,0)/12`` for the contract term and ``ROUND(x,0)`` for the lag.
+
+    Parameters
+    ----------
+    field_name : str
+        An assumption field (docs/model.md).
+    value : float
+        Its value.
+    swing : float
+        The move, a fraction of ``|value|`` in (0, 1].
+
+    Returns
+    -------
+    tuple
+        ``(low, high, note)``: the values used and what was clipped, not moved or rounded ("" if none).
+
+    Examples
+    --------
+    >>> moved_values("utilization_frac", 1.0, 0.2)
+    (0.8, 1.0, 'high clipped to 1 (range (0, 1])')
+    """
     field = FIELDS[field_name]
     out, notes = [], []
     for side, target in (("low", value - swing * abs(value)), ("high", value + swing * abs(value))):
@@ -253,6 +272,7 @@ def sensitivity(system=None, /, output: str = "floor", swing_frac=0.2, rent_usd_
     >>> t.index[0], t.loc["utilization_frac", "note"]  # 120% is outside (0, 1]: 80% gives 4.9252 / 0.8
     ('utilization_frac', 'high clipped to 1 (range (0, 1])')
     """
+    import pandas as pd  # imported here: loading the engine stays free of pandas
     key = str(output).strip().lower().replace("-", "_").replace(" ", "_")
     if key not in SENSITIVITY_OUTPUTS:
         raise GpueconError("output", output, "one of " + ", ".join(SENSITIVITY_OUTPUTS))
@@ -274,7 +294,7 @@ def sensitivity(system=None, /, output: str = "floor", swing_frac=0.2, rent_usd_
         v = float(a[name])
         if not np.isfinite(v) or v == 0.0:
             continue
-        lo, hi, note = _moved(name, v, swing)
+        lo, hi, note = moved_values(name, v, swing)
         if lo == v and hi == v:
             continue
         rows.append((name, v, lo, hi, note))
@@ -316,7 +336,8 @@ def competitive_rent(old_system, new_system, basis: str = "FP8", new_rent_usd_pe
                      **overrides) -> np.ndarray:
     """Rent the old system must fall to so its $/PFLOP matches the new one's (``new_rent / new * old``).
 
-    Performance is marketed dense at ``basis`` (per TB/s for ``MEM_BW``);
+    Performance is marketed dense at ``basis`` (per TB/s for ``MEM_BW``) x each system's
+    ``effective_perf_frac`` (default 1: an ``Assumptions`` for ``old_system`` carries its own);
     ``new_rent`` defaults to the new system's floor rent (:func:`gpuecon.engine.model.floor_rent`),
     the lowest rent the new generation can be offered at. This is the price pressure a new
     generation puts on the installed base. ``overrides`` apply to the new system (its floor); the
@@ -354,8 +375,13 @@ def competitive_rent(old_system, new_system, basis: str = "FP8", new_rent_usd_pe
     1.4072
     >>> float(competitive_rent("GB300 NVL72", "VR NVL72", new_rent_usd_per_gpu_hour=12.25))  # at the ceiling
     3.5
+    >>> round(float(competitive_rent("GB300 NVL72", "VR NVL72", effective_perf_frac=0.5)), 4)  # VR at 50%
+    2.8144
     """
     new = as_assumptions(new_system, **overrides)
     old = as_assumptions(old_system)
     rent = floor_rent(new) if new_rent_usd_per_gpu_hour is None else check_rent(new_rent_usd_per_gpu_hour)
     return rent / performance(new, basis) * performance(old, basis)
+
+
+fill_docstrings(globals())

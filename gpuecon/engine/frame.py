@@ -1,9 +1,12 @@
 """Scenario tables: a DataFrame of scenarios in, a DataFrame of results out.
 
 One column per parameter (engine field names or their aliases), plus optional ``system``,
-``rent_usd_per_gpu_hour``, ``usd_per_pflop_hour`` and ``basis``. Blank cells take the
-default. A bad value fails only its own row: the row's results are blank and ``error``
-says which field, the value and what is allowed; every other row is computed.
+``rent_usd_per_gpu_hour``, ``usd_per_pflop_hour``, ``basis``, ``tokens_per_sec_per_gpu`` and
+``price_usd_per_mtok``. Blank cells take the default. A bad value fails only its own row: the row's
+results are blank and ``error`` says which field, the value and what is allowed; every other row is
+computed. Columns that appear only with their inputs: the debt results (any debt field), the token
+results (a ``tokens_per_sec_per_gpu`` column; margins with ``price_usd_per_mtok``) and the break-even
+utilization (a rent column).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from .model import (
 from .numbers import explicit, parse_cells
 from .rows import PLACEHOLDER_SYSTEM, engine_values, resolve_rows
 
-EXTRA_COLUMNS = ("system", "rent_usd_per_gpu_hour", "usd_per_pflop_hour", "basis")
+EXTRA_COLUMNS = ("system", "rent_usd_per_gpu_hour", "usd_per_pflop_hour", "basis", "tokens_per_sec_per_gpu",
+                 "price_usd_per_mtok")
 RESULT_COLUMNS = (
     "capex_usd_per_gpu", "socamm_price_usd_per_gpu", "tco_usd_per_gpu_hour", "tco_capital_usd_per_gpu_hour",
     "tco_power_usd_per_gpu_hour", "tco_colocation_usd_per_gpu_hour", "tco_maintenance_usd_per_gpu_hour",
@@ -48,11 +52,18 @@ RESULT_COLUMNS = (
     "irr_at_rent_annual", "npv_at_hurdle_usd_per_gpu", "rent_usd_per_pflop_hour", "tco_usd_per_pflop_hour",
     "headroom_frac", "note", "error",
 )
-_COL_ALIASES = {**ALIASES, "rent": "rent_usd_per_gpu_hour", "price_per_pflop": "usd_per_pflop_hour"}
+_COL_ALIASES = {**ALIASES, "rent": "rent_usd_per_gpu_hour", "price_per_pflop": "usd_per_pflop_hour",
+                "tps": "tokens_per_sec_per_gpu", "price_per_mtok": "price_usd_per_mtok"}
 #: written when a scenario table gives any debt field (debt_ltv_frac, debt_rate_annual, ...)
 DEBT_RESULT_COLUMNS = ("equity_irr_annual", "min_dscr")
 DEBT_FIELDS = ("debt_ltv_frac", "debt_rate_annual", "debt_tenor_years", "debt_min_dscr")
-OUTPUT_COLUMNS = frozenset(RESULT_COLUMNS + DEBT_RESULT_COLUMNS)
+#: written when a scenario table has a tokens_per_sec_per_gpu column (the margins with price_usd_per_mtok too)
+TOKEN_RESULT_COLUMNS = ("token_cost_at_tco_usd_per_mtok", "token_cost_at_rent_usd_per_mtok")
+TOKEN_MARGIN_COLUMNS = ("token_margin_at_tco_frac", "token_margin_at_rent_frac")
+#: written when a scenario table has a rent column
+BREAKEVEN_COLUMNS = ("breakeven_utilization_frac",)
+OUTPUT_COLUMNS = frozenset(RESULT_COLUMNS + DEBT_RESULT_COLUMNS + TOKEN_RESULT_COLUMNS + TOKEN_MARGIN_COLUMNS
+                           + BREAKEVEN_COLUMNS)
 LABEL_COLUMNS = frozenset({"scenario", "label", "id", "notes", "comment"})  # copied through, never read
 
 
@@ -173,6 +184,7 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None, pass
     for key, field in BASES.items():
         rows = basis == key
         perf[rows] = values[field][rows] / (1000.0 if key in FLOPS_BASES else 1.0)
+    perf = perf * values["effective_perf_frac"]  # delivered share (model.performance: marketed x this)
     no_perf = ~(perf > 0)  # ceiling and $/PFLOP blank with a note; the rest still computes
     perf = np.where(no_perf, np.nan, perf)
 
@@ -219,11 +231,68 @@ def evaluate(scenarios: pd.DataFrame, *, default_system: str | None = None, pass
         results["min_dscr"] = np.where(np.isnan(rent), np.nan, min_dscr(a, safe_rent))
         eq_note = np.where(np.isnan(rent), "", np.broadcast_to(eq.reason, (n,)))
         note = np.where(eq_note == "", note, np.where(note == "", eq_note, note + "; " + eq_note))
+    extra_results, extra_note = _token_and_decision_results(df, by_key, a, rent, fail)
+    results.update(extra_results)
+    note = _join_notes(note, extra_note)
+    ok = errors == ""  # the token inputs may have failed rows too
     for key, arr in results.items():
         out[key] = np.where(ok, np.broadcast_to(arr, (n,)), np.nan)
     out["note"] = np.where(ok, note, "")
     out["error"] = errors
     return pd.concat([scenarios, out], axis=1)
+
+
+def _join_notes(note: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    return np.where(extra == "", note, np.where(note == "", extra, note + "; " + extra))
+
+
+def _token_and_decision_results(df, by_key, a: Assumptions, rent: np.ndarray, fail) -> tuple[dict, np.ndarray]:
+    """Token cost and margin per MTok (TCO and rent views) and break-even utilization, where their inputs are given.
+
+    ``token_cost_at_tco`` = :func:`gpuecon.engine.tokens.token_cost_usd_per_mtok` at the TCO (the owner),
+    ``token_cost_at_rent`` at the row's rent (the renter; blank where there is no rent); margins
+    ``1 - cost / price``; ``breakeven_utilization_frac`` =
+    :func:`gpuecon.engine.decisions.breakeven_utilization_detail` at the rent (its reason in the note).
+    A blank throughput or price leaves its columns blank with a note; a bad one fails the row.
+    """
+    from .decisions import breakeven_utilization_detail
+    from .tokens import token_cost_usd_per_mtok
+
+    n = len(df)
+    results: dict[str, np.ndarray] = {}
+    note = np.full(n, "", dtype=object)
+    has_rent = ~np.isnan(rent)
+    safe_rent = np.where(has_rent, rent, 0.0)
+    if "tokens_per_sec_per_gpu" in by_key:
+        tps = _positive_column(df, by_key["tokens_per_sec_per_gpu"], "tokens_per_sec_per_gpu", fail)
+        has_tps = ~np.isnan(tps)
+        safe_tps = np.where(has_tps, tps, 1.0)
+        at_tco = np.where(has_tps, token_cost_usd_per_mtok(a, safe_tps), np.nan)
+        at_rent = np.where(has_tps & has_rent, token_cost_usd_per_mtok(a, safe_tps, safe_rent), np.nan)
+        results.update(token_cost_at_tco_usd_per_mtok=at_tco, token_cost_at_rent_usd_per_mtok=at_rent)
+        note = np.where(has_tps, note, "no tokens_per_sec_per_gpu: no token cost")
+        if "price_usd_per_mtok" in by_key:
+            price = _positive_column(df, by_key["price_usd_per_mtok"], "price_usd_per_mtok", fail)
+            results["token_margin_at_tco_frac"] = 1.0 - at_tco / price
+            results["token_margin_at_rent_frac"] = 1.0 - at_rent / price
+            note = _join_notes(note, np.where(np.isnan(price) & has_tps, "no price_usd_per_mtok: no token margin", ""))
+    if "rent_usd_per_gpu_hour" in by_key:
+        be = breakeven_utilization_detail(a, safe_rent)
+        results["breakeven_utilization_frac"] = np.where(has_rent, be.frac, np.nan)
+        why = np.where(has_rent & (np.broadcast_to(be.reason, (n,)) != ""),
+                       "break-even utilization: " + np.broadcast_to(be.reason, (n,)).astype(str), "")
+        note = _join_notes(note, why.astype(object))
+    return results, note
+
+
+def _positive_column(df, col, field, fail) -> np.ndarray:
+    """A column of numbers > 0 (blank: NaN, no error); text, 0 or negative fails the row, naming the field."""
+    raw = df[col]
+    num, _, text_bad = parse_cells(raw)
+    fail(text_bad, lambda i: f"{field} must be a number > 0, got {_cell(raw.iloc[i])}")
+    bad = ~np.isnan(num) & ~((num > 0) & np.isfinite(num))
+    fail(bad, lambda i: f"{field} must be a number > 0, got {num[i]:g}")
+    return np.where(bad, np.nan, num)
 
 
 def _cell(v: object) -> str:
@@ -242,4 +311,5 @@ def _numeric_column(df, col, default, field, fail) -> np.ndarray:
     return np.where(np.isnan(num) | neg, default, num)
 
 
-__all__ = ["evaluate", "scenario_columns", "Columns", "RESULT_COLUMNS", "OUTPUT_COLUMNS", "headroom_frac"]
+__all__ = ["evaluate", "scenario_columns", "Columns", "RESULT_COLUMNS", "OUTPUT_COLUMNS", "TOKEN_RESULT_COLUMNS",
+           "TOKEN_MARGIN_COLUMNS", "BREAKEVEN_COLUMNS", "headroom_frac"]

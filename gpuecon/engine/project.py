@@ -144,20 +144,14 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     ``depreciation_per_month``, ``depreciation_months`` ``=MIN(INT(life_months),term_months)``,
     ``depreciation_stub_frac``, ``book_value_end``, ``residual_after_tax``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
     ProjectTerms
         Every level and month count, each broadcast to the shape of the fields it reads.
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
 
     Examples
     --------
@@ -290,9 +284,7 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
     Parameters
     ----------
     {system}
-    rent_usd_per_gpu_hour : float, array or str
-        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
-        fields.
+    {rent}
     rate_annual : float or array, optional
         Discount rate, annual effective; None uses ``hurdle_irr_annual``.
     {overrides}
@@ -302,11 +294,7 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
     ndarray
         USD per GPU, broadcast shape of rent, rate and fields.
 
-    Raises
-    ------
-    GpueconError
-        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
-        of its range.
+    {raises_rent}
 
     Examples
     --------
@@ -334,20 +322,11 @@ def floor_rent(system=None, /, **overrides) -> np.ndarray:
     Excel: ``=-K0/K1``; Model (native) ``floor_rent_usd_per_gpu_hour`` ``=-npv_k0/npv_k1``, checked
     by ``irr_at_floor`` ``=(1+IRR(cf))^12-1`` = hurdle; add-in ``=FLOOR_RENT(system)``.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
-    Returns
-    -------
-    ndarray
-        USD/GPU-hr, broadcast shape of the fields (0-d for scalars).
+    {returns_usd_per_gpu_hour}
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
 
     Examples
     --------
@@ -381,10 +360,7 @@ def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
     Excel: the ``FLOOR_RENT`` add-in cell shows ``#NUM! <reason>`` for a negative floor; Model
     (native) ``floor_rent_usd_per_gpu_hour`` shows the number.
 
-    Parameters
-    ----------
-    {system}
-    {overrides}
+    {params}
 
     Returns
     -------
@@ -392,10 +368,7 @@ def floor_rent_detail(system=None, /, **overrides) -> FloorRent:
         ``usd_per_gpu_hour`` (USD/GPU-hr), ``reason`` and ``note`` (str, "" where none), one per row,
         broadcast shape of the fields.
 
-    Raises
-    ------
-    GpueconError
-        An unknown system or field, or a field out of its range (the message names both).
+    {raises_fields}
 
     Examples
     --------
@@ -578,24 +551,14 @@ def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.nd
     Excel: the Model (native) schedule, column ``cash_flow`` (P5:P485, month in F); its NPV
     ``=P5+NPV(m,P6:P485)`` and IRR ``=(1+IRR(cash_flow))^12-1``.
 
-    Parameters
-    ----------
-    {system}
-    rent_usd_per_gpu_hour : float, array or str
-        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
-        fields.
-    {overrides}
+    {params rent}
 
     Returns
     -------
     ndarray, (N+1,) or (*shape, max N + 1)
         USD per GPU; a 1-d row for scalar inputs, else one row per scenario of the broadcast shape.
 
-    Raises
-    ------
-    GpueconError
-        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
-        of its range.
+    {raises_rent}
 
     Examples
     --------
@@ -646,13 +609,7 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     Excel: ``=(1+IRR(cf))^12-1``; Model (native) ``project_irr`` and ``project_irr_note``; add-in
     ``=PROJECT_IRR(system, rent)`` shows ``#NUM! <reason>`` where there is none.
 
-    Parameters
-    ----------
-    {system}
-    rent_usd_per_gpu_hour : float, array or str
-        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
-        fields.
-    {overrides}
+    {params rent}
 
     Returns
     -------
@@ -660,11 +617,7 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
         ``annual`` (annual effective rate, NaN where none) and ``reason`` (str, "" where shown),
         broadcast shape of rent and fields.
 
-    Raises
-    ------
-    GpueconError
-        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
-        of its range.
+    {raises_rent}
 
     Examples
     --------
@@ -799,24 +752,14 @@ def project_irr(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.n
     Excel: ``=(1+IRR(cash_flow))^12-1``; Model (native) ``project_irr``; One Chart column C;
     add-in ``=PROJECT_IRR(system, rent)``.
 
-    Parameters
-    ----------
-    {system}
-    rent_usd_per_gpu_hour : float, array or str
-        Rent, USD/GPU-hr of billed time, >= 0 (text such as ``"8"`` is parsed); broadcasts with the
-        fields.
-    {overrides}
+    {params rent}
 
     Returns
     -------
     ndarray
         Annual effective rate, NaN where no IRR is shown; broadcast shape of rent and fields.
 
-    Raises
-    ------
-    GpueconError
-        A missing, negative, non-finite or boolean rent; an unknown system or field, or a field out
-        of its range.
+    {raises_rent}
 
     Examples
     --------

@@ -13,6 +13,7 @@ import numpy as np
 
 from .assumptions import as_assumptions
 from .costs import tco_usd_per_gpu_hour
+from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .numbers import parse_number
 from .project import check_rent
@@ -161,7 +162,9 @@ def cache_hit_for_price(price_usd_per_mtok, input_usd_per_mtok, output_usd_per_m
                            f"cached_input_usd_per_mtok must be below the input price, got {first:g}: "
                            "the cache hit rate does not move the blended price")
     hit = (ratio * inp + out - price * (ratio + 1.0)) / (ratio * gap)
-    tol = 1e-12
+    # rounding in the numerator's difference, relative to the denominator (large output prices against a
+    # small cache discount cancel): a hit of 1 or 0 computed as 1 + 2e-12 is still 1
+    tol = 64 * np.finfo(float).eps * (ratio * inp + out + price * (ratio + 1.0)) / (ratio * gap) + 1e-12
     inside = (hit >= -tol) & (hit <= 1.0 + tol)
     return np.where(inside, np.clip(hit, 0.0, 1.0), np.nan)
 
@@ -181,18 +184,7 @@ def token_cost_usd_per_mtok(system=None, /, tokens_per_sec_per_gpu=None, rent_us
     Excel: ``=cost_per_hour/(tps*3600*utilization)*10^6``; add-in
     ``=TOKEN_COST(system, tps, [rent], [assumptions])``.
 
-    Parameters
-    ----------
-    system : str, Assumptions or None
-        Catalog name or alias (``"GB300 NVL72"``), an :class:`~gpuecon.engine.assumptions.Assumptions`
-        (``overrides`` then replace its fields) or None for a custom system (then
-        ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    tokens_per_sec_per_gpu : float, array or str
-        Throughput, tokens per second per GPU, > 0.
-    rent_usd_per_gpu_hour : float, array or str, optional
-        Rent, USD/GPU-hr, >= 0; None: the TCO.
-    **overrides : float or array
-        Assumption fields (docs/model.md); arrays broadcast together.
+    {params throughput rent_or_tco}
 
     Returns
     -------
@@ -229,17 +221,12 @@ def token_margin(system=None, /, tokens_per_sec_per_gpu=None, price_usd_per_mtok
 
     Parameters
     ----------
-    system : str, Assumptions or None
-        Catalog name or alias, an :class:`~gpuecon.engine.assumptions.Assumptions` or None for a
-        custom system (then ``capex_compute_usd_per_gpu`` and ``it_w_per_gpu`` are required).
-    tokens_per_sec_per_gpu : float, array or str
-        Throughput, tokens per second per GPU, > 0.
+    {system}
+    {throughput}
     price_usd_per_mtok : float, array or str
         Price the tokens sell for, USD per million tokens, > 0 (e.g. :func:`token_price`).
-    rent_usd_per_gpu_hour : float, array or str, optional
-        Rent, USD/GPU-hr, >= 0; None: the TCO.
-    **overrides : float or array
-        Assumption fields (docs/model.md); arrays broadcast together.
+    {rent_or_tco}
+    {overrides}
 
     Returns
     -------
@@ -261,3 +248,6 @@ def token_margin(system=None, /, tokens_per_sec_per_gpu=None, price_usd_per_mtok
     """
     price = _number(price_usd_per_mtok, "price_usd_per_mtok", lo_open=True)
     return 1.0 - token_cost_usd_per_mtok(system, tokens_per_sec_per_gpu, rent_usd_per_gpu_hour, **overrides) / price
+
+
+fill_docstrings(globals())

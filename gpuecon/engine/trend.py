@@ -9,44 +9,33 @@ docs/calibration.md.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .assumptions import as_assumptions
-from .catalog import get_system, system_names
+from .catalog import read_data_csv, system_names
 from .ceiling import ceiling_rent
 from .costs import normalize_basis, performance
 from .errors import GpueconError
 from .project import floor_rent
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = ["launch_years", "market_rents", "trend_points", "PflopTrend", "pflop_trend"]
-
-
-def _read(name: str) -> pd.DataFrame:
-    text = resources.files("gpuecon.engine").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
 
 
 @cache
 def _launch_years() -> pd.DataFrame:
-    frame = _read("launch_years.csv")
-    frame["system"] = [get_system(s).name for s in frame["system"]]
-    frame["launch_year"] = frame["launch_year"].astype(float)
-    return frame
+    return read_data_csv("launch_years.csv", ("system",), ("launch_year",))
 
 
 @cache
 def _market_rents() -> pd.DataFrame:
-    frame = _read("market_rents.csv")
-    frame["system"] = [get_system(s).name for s in frame["system"]]
-    for col in ("rent_usd_per_gpu_hour", "term_years", "prepay_frac_contract"):
-        frame[col] = frame[col].astype(float)
-    return frame
+    return read_data_csv("market_rents.csv", ("system",), ("rent_usd_per_gpu_hour", "term_years", "prepay_frac_contract"))
 
 
 def launch_years() -> pd.DataFrame:
@@ -120,6 +109,7 @@ def trend_points(basis: str = "FP8") -> pd.DataFrame:
     >>> [(s, int(y), round(v, 4)) for s, y, v in p[["system", "launch_year", "usd_per_pflop_hour"]].values]
     [('GB300 NVL72', 2025, 0.7), ('B300', 2025, 0.7222), ('H100 SXM', 2022, 1.1875)]
     """
+    import pandas as pd  # imported here: loading the engine stays free of pandas
     key = normalize_basis(basis)
     rents = _market_rents().drop_duplicates("system", keep="first")
     years = _launch_years().set_index("system")["launch_year"]
@@ -156,6 +146,7 @@ class PflopTrend:
 
 
 def _table_points(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    import pandas as pd  # imported here: loading the engine stays free of pandas
     if not isinstance(table, pd.DataFrame):
         raise GpueconError("table", type(table).__name__, "a DataFrame with launch_year and usd_per_pflop_hour "
                            "(or system and rent_usd_per_gpu_hour)")
@@ -232,6 +223,7 @@ def pflop_trend(basis: str = "FP8", year=None, table: pd.DataFrame | None = None
     >>> round(float(vr["floor_usd_per_pflop_hour"]), 4), round(float(vr["floor_vs_trend_frac"]), 4)
     (0.2814, -0.5304)
     """
+    import pandas as pd  # imported here: loading the engine stays free of pandas
     key = normalize_basis(basis)
     points = trend_points(key) if table is None else _table_points(table, key)
     x = points["launch_year"].to_numpy(float)

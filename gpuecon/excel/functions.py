@@ -268,20 +268,21 @@ def _required_rent(x: float | None) -> float:
 
 
 @guarded
-def rent_per_pflop(system, rent_usd_per_gpu_hour, basis=None):
-    """Rent per PFLOP-hour (USD) at a basis: rent / marketed dense PFLOPS (per TB/s for MEM_BW)."""
+def rent_per_pflop(system, rent_usd_per_gpu_hour, basis=None, assumptions=None):
+    """Rent per PFLOP-hour (USD) at a basis: rent / (marketed dense PFLOPS x effective_perf_frac) (per TB/s for MEM_BW)."""
+    overrides = read_assumptions(assumptions)
     if scalars(system, rent_usd_per_gpu_hour, basis):
         rent = _required_rent(scalar_number("rent_usd_per_gpu_hour", single_value(rent_usd_per_gpu_hour), nonneg=True))
         b = read_basis(single_value(basis))
-        s = read_system(single_value(system), {})
-        a = Assumptions(s)
+        s = read_system(single_value(system), overrides)
+        a = Assumptions(s, **overrides)
         field = _model.BASES[b]
         if not float(a[field]) > 0:
             raise CellError(ERR_NA, f"{sys_name(s)} has no marketed {b} figure ({field})")
         return float(_model.rent_per_pflop(a, rent, b))
     cells = {"rent_usd_per_gpu_hour": number_cells("rent_usd_per_gpu_hour", rent_usd_per_gpu_hour, nonneg=True),
              "basis": text_cells("basis", basis, read_basis)}
-    batch, fields = array_call(system, {}, cells, {})
+    batch, fields = array_call(system, overrides, cells, {})
     rent = batch.values["rent_usd_per_gpu_hour"]
     batch.fail(np.isnan(rent), cell_error("rent_usd_per_gpu_hour is required (USD per GPU-hour)"))
     return _per_basis(batch, fields, lambda a, idx, b: _model.rent_per_pflop(a, rent[idx], b))

@@ -17,6 +17,10 @@ Choices:
   with no IRR) is ``#NUM! <note>``.
 * ``COMPETITIVE_RENT``: the ``assumptions`` range applies to the new system (its floor, the default
   new rent); the old system gives only its catalog performance, so it must be a catalog name.
+* ``THROUGHPUT`` and ``THROUGHPUT_RATIO`` look published figures up (``data/throughput.csv``,
+  ``data/throughput_ratios.csv``); where none is public the cell is ``#N/A <reason>`` (the reason says
+  what is published instead). Of several software configurations THROUGHPUT gives the best published
+  figure unless ``configuration`` names one.
 * ``PFLOP_TREND`` returns a value, not a table: the fitted USD per PFLOP-hour at ``year`` (default the
   newest catalog launch year), so a column of years gives the trend line and
   ``=1-PFLOP_TREND(b, y+1)/PFLOP_TREND(b, y)`` the annual decline (about 15.7% at FP8).
@@ -28,7 +32,7 @@ import functools
 
 import numpy as np
 
-from ..engine import decisions, model, tokens, trend
+from ..engine import decisions, model, throughput, tokens, trend
 from ..engine.assumptions import FIELDS, Assumptions, defaults
 from ..engine.errors import GpueconError
 from .arrays import (
@@ -307,6 +311,64 @@ def pflop_trend(basis=None, year=None):
     return batch.output(np.where(bad, np.nan, result), nan_text)
 
 
+def _text(name: str, required: bool = False):
+    """A reader of one text cell: blank -> "" (or an error naming the argument if required)."""
+    def read(v: object) -> str:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            if required:
+                raise GpueconError(name, v, "given", f"{name} is required (text, e.g. DeepSeek R1)")
+            return ""
+        if not isinstance(v, str):
+            raise GpueconError(name, v, "text", f"{name} must be text, got {show(v)}")
+        return v.strip()
+    return read
+
+
+def _catalog_name(name: str):
+    def read(v: object) -> str:
+        if is_custom_name(v):
+            raise GpueconError(name, v, "a catalog name", f"{name} is required: a catalog name")
+        return _named(name, lambda x: read_system(x, {}), v).name
+    return read
+
+
+def _lookup(batch: Batch, names: tuple[str, ...], detail) -> object:
+    """One engine look-up over the rows without an error; NaN rows show ``#N/A <reason>``."""
+    ok = np.flatnonzero(batch.ok)
+    result = np.full(batch.n, np.nan)
+    nan_text = np.full(batch.n, "", dtype=object)
+    if ok.size:
+        value, reason = detail(*(batch.values[k][ok] for k in names))
+        result[ok] = value
+        nan_text[ok] = [cell_error(r, ERR_NA) if r else "" for r in reason]
+    return batch.output(result, nan_text)
+
+
+@guarded
+def throughput_fn(system, model, workload=None, precision=None, configuration=None):
+    """Published tokens per second per GPU for a system and model; #N/A with what is published where none."""
+    batch = Batch({"system": text_cells("system", system, _catalog_name("system")),
+                   "model": text_cells("model", model, _text("model", required=True)),
+                   "workload": text_cells("workload", workload, _text("workload")),
+                   "precision": text_cells("precision", precision, _text("precision")),
+                   "configuration": text_cells("configuration", configuration, _text("configuration"))})
+
+    def detail(*args):
+        d = throughput.throughput_detail(*args)
+        return d.tokens_per_sec_per_gpu, d.reason
+    return _lookup(batch, ("system", "model", "workload", "precision", "configuration"), detail)
+
+
+@guarded
+def throughput_ratio_fn(system, reference_system, precision=None):
+    """Published throughput of system over reference_system (1 / published the other way round); #N/A where none."""
+    batch = Batch({"system": text_cells("system", system, _catalog_name("system")),
+                   "reference_system": text_cells("reference_system", reference_system,
+                                                  _catalog_name("reference_system")),
+                   "precision": text_cells("precision", precision, _text("precision"))})
+    return _lookup(batch, ("system", "reference_system", "precision"), throughput.throughput_ratio_detail)
+
+
 #: Excel name -> implementation, merged into :data:`gpuecon.excel.functions.FUNCTIONS`.
 FUNCTIONS = {
     "TOKEN_PRICE": token_price,
@@ -316,6 +378,8 @@ FUNCTIONS = {
     "SENSITIVITY": sensitivity,
     "COMPETITIVE_RENT": competitive_rent,
     "PFLOP_TREND": pflop_trend,
+    "THROUGHPUT": throughput_fn,
+    "THROUGHPUT_RATIO": throughput_ratio_fn,
 }
 
 #: One-line descriptions, merged into :data:`gpuecon.excel.functions.FUNCTION_DOCS`.
@@ -331,6 +395,10 @@ FUNCTION_DOCS = {
                    "output (floor, tco, irr, equity_irr) at each, largest swing first.",
     "COMPETITIVE_RENT": "USD per GPU-hour the old system must fall to so its $/PFLOP matches the new one's at new_rent "
                         "(default the new floor): new_rent / new PFLOPS x old PFLOPS.",
+    "THROUGHPUT": "Published tokens per second per GPU for a system and model (seed 001: B300 on DeepSeek R1 8k/1k); "
+                  "#N/A with what is published where no figure is public.",
+    "THROUGHPUT_RATIO": "Published throughput of a system over a reference system (seed 001: GB300 NVL72 17x H100 at "
+                        "FP8, 32x at FP4); #N/A where none is public.",
     "PFLOP_TREND": "The $/PFLOP-hour trend at a year (default the newest launch year): a log-linear fit of public rent / "
                    "marketed PFLOPS against launch year.",
 }
@@ -353,5 +421,12 @@ ARG_DOCS = {
     "new_system": "The new generation: a catalog name, or blank/custom with the assumptions range. Ranges allowed.",
     "new_rent_usd_per_gpu_hour": "Optional rent of the new system, USD per GPU-hour (default: its floor rent). "
                                  "Ranges allowed.",
+    "model": 'The model served, e.g. "DeepSeek R1" (case, spaces and punctuation ignored). Ranges allowed.',
+    "workload": 'Optional input/output lengths, e.g. "8k/1k" (blank: any). Ranges allowed.',
+    "precision": 'Optional precision, e.g. "FP8" or "FP4" (blank: any for THROUGHPUT; like for like for '
+                 'THROUGHPUT_RATIO). Ranges allowed.',
+    "configuration": 'Optional software configuration, its name or a unique beginning (e.g. "baseline"); blank: '
+                     'the best published figure. Ranges allowed.',
+    "reference_system": "The system the ratio is over: a catalog name. Ranges allowed.",
     "year": "Optional year for the trend (default: the newest catalog launch year, 2026). Ranges allowed.",
 }

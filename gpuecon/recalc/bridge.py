@@ -1,6 +1,6 @@
 """The bridge between the ``formulas`` package, the gpuecon UDFs and recalc's cell values. :func:`fx`
-imports ``formulas`` once, lazily (it takes ~1 s; scipy's statistics modules are deferred until a
-function needs them), and registers every function of :data:`gpuecon.excel.FUNCTIONS` in
+imports ``formulas`` once, lazily (about 0.1 s: scipy is imported only when a function needs it,
+see :mod:`.functable`), and registers every function of :data:`gpuecon.excel.FUNCTIONS` in
 ``formulas.get_functions()`` so that Excel formulas calling them parse and run. The UDF names and how
 many leading arguments of each may be columns come from :mod:`gpuecon.excel.functions` (``FUNCTIONS``,
 ``ELEMENTWISE_ARGS``), the one list the add-ins read too. A UDF is called in one of two modes: per
@@ -11,15 +11,14 @@ argument of the call, not a global switch. The value helpers convert between ``f
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..excel.functions import ELEMENTWISE_ARGS, FUNCTIONS, is_error
+from .functable import load_functions
 
 __all__ = ["UDF_NAMES", "UDF_VECTOR_ARGS", "Formulas", "fx", "udf_call", "to_py", "from_py", "load_value",
            "as_array", "scalar", "writable", "plain", "same", "freeze", "thaw"]
@@ -49,7 +48,7 @@ _LOADED: list[Formulas] = []  # filled once by fx(), never changed afterwards
 
 
 def fx() -> Formulas:
-    """The formulas package, imported lazily (it takes ~1 s), with the gpuecon UDFs registered."""
+    """The formulas package, imported lazily (:mod:`.functable`), with the gpuecon UDFs registered."""
     if _LOADED:
         return _LOADED[0]
     with _LOCK:
@@ -58,36 +57,12 @@ def fx() -> Formulas:
     return _LOADED[0]
 
 
-def _defer_import(name: str) -> None:
-    """Register ``name`` with the standard library's ``importlib.util.LazyLoader``: the module runs
-    on first attribute access. ``formulas`` imports scipy.stats and scipy.linalg at start-up for its
-    statistics functions (~0.5 s); a workbook that calls none of them never pays for it."""
-    if name in sys.modules:
-        return
-    try:
-        spec = importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return
-    if spec is None or spec.loader is None:
-        return
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    if parent in sys.modules:
-        setattr(sys.modules[parent], child, module)
-
-
 def _load() -> Formulas:
-    for name in ("scipy.stats", "scipy.linalg"):
-        _defer_import(name)
     import formulas
     import schedula as sh
     from formulas.functions import Array, Error, XlError, not_implemented, wrap_ranges_func
 
-    funcs = formulas.get_functions()
+    funcs = load_functions()  # formulas.get_functions(), scipy imported only when a function needs it
     vector = {}
     for name in UDF_NAMES:
         wrapper = wrap_ranges_func(udf_call(name, vector=False))  # ExcelModel passes Ranges; values pass through

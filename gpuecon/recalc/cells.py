@@ -74,7 +74,7 @@ def read_cells(pkg, sheet_names: list[str], errors: dict) -> Cells:
             if cell.formula_kind == "shared" and cell.formula:  # but be safe about it
                 shared[cell.shared_index or ""] = (cell.formula, cell.ref)
         for cell in cells:
-            r, c = cell_rc(cell.ref)
+            r, c = (cell.row, cell.col) if cell.row else cell_rc(cell.ref)
             max_r, max_c = max(max_r, r), max(max_c, c)
             key = (si, r, c)
             value = load_value(cell.value, cell.type, errors)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .bridge import UDF_NAMES, UDF_VECTOR_ARGS, fx
+from .fastops import FAST_OPERATORS, fast_operator
 
 __all__ = ["ELEMENTWISE", "Program"]
 
@@ -73,6 +74,8 @@ class Program:
             if set(node) - _NODE_KEYS or any(k not in dsp.default_values for k in node.get("extra_inputs", ())):
                 self.problem = f"unsupported function {name} (needs cell context)"
                 return
+            if name in FAST_OPERATORS:
+                fn = fast_operator(name, fn, f.Array)  # all-number arrays in numpy (.fastops)
             inputs = [i for i in node.get("inputs") or [] if i is not f.sh.START]  # NA(), PI(): no argument
             bare = name.removeprefix("_XLUDF.").removeprefix("_XLL.")
             vfn = fn

@@ -55,6 +55,11 @@ class References:
         """A reference or defined name, as written on ``sheet`` -> Rect (or ("value", v)); a string is
         the reason it is unsupported. A whole column or row covers the used range, and at least
         ``extent`` (rows, columns): the size of the array formula that reads it (blank cells, 0)."""
+        m = _CELL_RE.fullmatch(text)  # the common case: one cell on the formula's own sheet
+        if m:
+            r, c = int(m.group(2)), col_index(m.group(1))
+            if 1 <= r <= _MAX_ROWS and 1 <= c <= _MAX_COLS:
+                return (sheet, r, c, r, c)
         m = _REF_RE.match(text)
         if m:
             name = m.group("qs").replace("''", "'") if m.group("qs") else m.group("s")

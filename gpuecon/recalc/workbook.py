@@ -28,6 +28,7 @@ from .analyse import Analyser
 from .bridge import UDF_NAMES, as_array, from_py, fx, load_value, plain, same, scalar, thaw, writable
 from .cells import Node, read_cells
 from .errors import Issue, RecalcError
+from .gcpause import gc_paused
 from .graph import schedule
 from .names import NamedCells, check_field_value
 from .program import Program
@@ -78,7 +79,8 @@ class Workbook(NamedCells):
         if not p.is_file():
             raise RecalcError(f"no such workbook: {p}")
         try:
-            return cls(open_package(p, **limits))
+            with gc_paused():
+                return cls(open_package(p, **limits))
         except XlsxError as exc:
             raise RecalcError(f"{p.name}: refused: {exc}") from None
 
@@ -136,11 +138,12 @@ class Workbook(NamedCells):
                 nodes[k].problem = nodes[k].problem or f"circular reference ({path})"
         self._order = [[nodes[i] for i in batch] for batch in order]
         self.cyclic = {id(nodes[k]) for comp in comps for k in comp}
-        self._volatile = self._downstream(n for n in nodes if n.volatile)
+        self._volatile = self.downstream(n for n in nodes if n.volatile)
 
     @staticmethod
-    def _downstream(start: Iterable[Node]) -> set[int]:
-        """Ids of ``start`` and of every node that depends on them, directly or not."""
+    def downstream(start: Iterable[Node]) -> set[int]:
+        """Ids of ``start`` and of every node that depends on them, directly or not (e.g. every cell a UDF
+        reaches: ``wb.downstream(n for n in wb.nodes if n.udf)``)."""
         seen: set[int] = set()
         stack = list(start)
         while stack:
@@ -198,9 +201,9 @@ class Workbook(NamedCells):
     def calculate(self, only: Iterable[Node] | None = None) -> None:
         """Evaluate every formula (or only ``only`` and what depends on them) in dependency order."""
         self._ranges.clear()
-        todo = None if only is None else self._downstream(only)
-        self._dirty = self._downstream(n for key in self.inputs_set for n in self._readers(key))
-        self._stale = self._downstream(n for n in self.nodes if n.problem and id(n) in self._dirty)
+        todo = None if only is None else self.downstream(only)
+        self._dirty = self.downstream(n for key in self.inputs_set for n in self._readers(key))
+        self._stale = self.downstream(n for n in self.nodes if n.problem and id(n) in self._dirty)
         for level in self._order:
             groups: dict[str, list[Node]] = defaultdict(list)
             for node in level:
@@ -480,6 +483,12 @@ def recalc(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = No
     if not in_place and dst.exists() and src.exists() and dst.resolve() == src.resolve():
         raise RecalcError(f"refusing to overwrite the input {src}; recalculate it in-place (in_place=True)",
                           "overwrite", source=src)
+    with gc_paused():
+        return _recalc(src, dst, sets, in_place, outputs, limits)
+
+
+def _recalc(src: Path, dst: Path, sets: Mapping[str, object] | None, in_place: bool,
+            outputs: Sequence[str] | None, limits: dict) -> RecalcResult:
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     wb = Workbook.open(src, **limits)

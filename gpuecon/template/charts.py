@@ -18,6 +18,22 @@ from .styles import NOTE, PCT1, SECTION, TITLE, USD2, USD4
 CHART_POINTS = 41
 
 
+def scatter_chart(title: str, x_title: str, y_title: str, x_format: str | None, y_format: str) -> ScatterChart:
+    """A native line scatter chart in the template's style (axes shown, legend below, 11 x 20 cm)."""
+    ch = ScatterChart()
+    ch.title = title
+    ch.style = 13
+    ch.scatterStyle = "lineMarker"
+    ch.x_axis.title, ch.y_axis.title = x_title, y_title
+    if x_format:
+        ch.x_axis.number_format = x_format
+    ch.y_axis.number_format = y_format
+    ch.x_axis.delete = ch.y_axis.delete = False
+    ch.height, ch.width = 11, 20
+    ch.legend.position = "b"
+    return ch
+
+
 def write_one_chart(book: Book, c: Calc, res: dict) -> tuple[np.ndarray, np.ndarray]:
     ws = book.ws("One Chart")
     widths(ws, {"A": 8, "B": 14, "C": 14, "D": 3, "E": 30, "F": 14, "G": 14})
@@ -62,7 +78,9 @@ def write_one_chart(book: Book, c: Calc, res: dict) -> tuple[np.ndarray, np.ndar
                      PCT1, array=f"C{r}")
     book.name("chart_rents", ws.title, f"B{top}:B{bot}")
     # marker series: floor and ceiling verticals, hurdle line, floor point
-    ymin, ymax = float(np.nanmin(irr)), float(np.nanmax(irr))
+    # Excel's MIN/MAX over no numbers is 0 (every rent without an IRR as a return, e.g. 100% prepay)
+    shown = irr[np.isfinite(irr)]
+    ymin, ymax = (float(shown.min()), float(shown.max())) if shown.size else (0.0, 0.0)
     irr_rng = f"C{top}:C{bot}"  # points above irr_cap_annual are #N/A: skipped by the chart and the markers
     book.text(ws, "E12", "Markers", SECTION)
     header(ws, 13, ["Series", "Rent", "IRR"], col=5)
@@ -81,19 +99,8 @@ def write_one_chart(book: Book, c: Calc, res: dict) -> tuple[np.ndarray, np.ndar
         book.formula(ws, f"F{r}", fx, vx, USD2)
         book.formula(ws, f"G{r}", fy, vy, PCT1, array=f"G{r}" if "ISNUMBER" in fy else None)
 
-    ch = ScatterChart()
-    ch.title = "Project IRR vs rent"
-    ch.style = 13
-    ch.scatterStyle = "lineMarker"
-    ch.x_axis.title = "Rent (USD per GPU-hour)"
-    ch.y_axis.title = "Project IRR (annual)"
-    ch.x_axis.number_format = '"$"0.00'
-    ch.y_axis.number_format = "0%"
-    ch.x_axis.delete = False
+    ch = scatter_chart("Project IRR vs rent", "Rent (USD per GPU-hour)", "Project IRR (annual)", '"$"0.00', "0%")
     ch.x_axis.tickLblPos = "low"
-    ch.y_axis.delete = False
-    ch.height, ch.width = 11, 20
-    ch.legend.position = "b"
 
     def add(title: str, xref: tuple[int, int, int], yref: tuple[int, int, int], color: str, marker: str | None,
             dash: str | None = None) -> None:

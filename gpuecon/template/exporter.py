@@ -1,13 +1,14 @@
 """Template workbooks: a thin layer over openpyxl that writes the full GPU-economics model.
 
 ``export_model(path)`` writes ``gpuecon_model.xlsx`` (sheets: Cover, Inputs, Catalog, Model (add-in),
-Model (native), Scenarios, One Chart, Checks). Every formula cell also gets its value as the cached
+Model (native), Scenarios, One Chart, Tokens, Sensitivity, Financing, Asset value, Checks). Every formula cell also gets its value as the cached
 result (computed with the engine, written with :mod:`gpuecon.xlsx.package`), so the file opens with
 numbers before any recalculation. The native sheets use Excel 2016 functions only; UDF cells
 (``GPU_TCO`` ...) need the add-in. Output is deterministic: fixed document properties and zip times.
 This module holds the public API, the build order of the sheets, the workbook-wide finish (page
 setup, unit indents, OK/ERROR colours) and the zip normalisation; the sheets are written by
-:mod:`.inputs`, :mod:`.native`, :mod:`.scenarios`, :mod:`.charts` and :mod:`.checks`.
+:mod:`.inputs`, :mod:`.native`, :mod:`.scenarios`, :mod:`.charts`, :mod:`.tokens`, :mod:`.sensitivity`,
+:mod:`.financing`, :mod:`.asset_value` and :mod:`.checks`.
 
 Conventions (FAST-style): inputs on one sheet in blue on pale yellow, every input a defined name,
 units beside values, no numbers typed into formulas (constants such as 730 hours per month are named
@@ -30,19 +31,24 @@ from .. import __version__
 from ..engine.assumptions import FIELDS
 from ..engine.catalog import get_system
 from ..xlsx import package as xlsxpatch
+from .asset_value import write_asset_inputs, write_asset_value
 from .book import Book
 from .calc import MODEL_CHOICES, calc
 from .charts import write_one_chart
 from .checks import write_addin, write_checks
+from .financing import financing_checks, write_financing
 from .inputs import write_catalog, write_cover, write_inputs
 from .native import write_native
 from .scenarios import DEFAULT_SCENARIOS, write_scenarios
+from .sensitivity import decision_checks, write_sensitivity
 from .styles import CONST_FILL
+from .tokens import DECISION_INPUTS, write_decision_inputs, write_tokens
 
 __all__ = ["MODEL_FILE", "SHEETS", "export_all", "export_model", "model_cached_values"]
 
 MODEL_FILE = "gpuecon_model.xlsx"
-SHEETS = ("Cover", "Inputs", "Catalog", "Model (add-in)", "Model (native)", "Scenarios", "One Chart", "Checks")
+SHEETS = ("Cover", "Inputs", "Catalog", "Model (add-in)", "Model (native)", "Scenarios", "One Chart", "Tokens",
+          "Sensitivity", "Financing", "Asset value", "Checks")
 FIXED_TIME = "2026-01-01T00:00:00Z"
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
@@ -55,13 +61,17 @@ def _build(system: str, inputs: Mapping[str, object], scenarios) -> Book:
     book = Book(wb)
     c = calc(system, inputs)
     write_cover(book, c)
-    write_inputs(book, c)
+    input_rows = write_inputs(book, c)
     write_catalog(book)
     res = write_native(book, c)
     rents, irr = write_one_chart(book, c, res)
     addin_refs = write_addin(book, c, res, rents, irr)
     sc = write_scenarios(book, c, scenarios)
-    write_checks(book, c, res, addin_refs, sc)
+    tok = write_tokens(book, c)
+    sens = write_sensitivity(book, c, input_rows)
+    fin = write_financing(book, c)
+    asset = write_asset_value(book, c, fin)
+    write_checks(book, c, res, addin_refs, sc, extra=[decision_checks(tok, sens), financing_checks(fin, asset)])
     # the IRR check's tolerance is a named constant too
     ws = book.ws("Inputs")
     r = ws.max_row + 1
@@ -71,6 +81,8 @@ def _build(system: str, inputs: Mapping[str, object], scenarios) -> Book:
     book.text(ws, f"D{r}", "annual rate")
     book.text(ws, f"I{r}", "Checks: largest difference between an iterated IRR and its target that reads OK")
     book.name("irr_check_tolerance", "Inputs", f"C{r}")
+    write_decision_inputs(book, c)
+    write_asset_inputs(book, c)
     _finish(wb)
     wb.active = 0
     props = wb.properties
@@ -138,9 +150,10 @@ def export_model(path: str | Path, system: str = "VR NVL72", inputs: Mapping[str
     path = Path(path)
     system = get_system(system).name
     inputs = dict(inputs or {})
-    unknown = [k for k in inputs if k not in FIELDS and k not in MODEL_CHOICES]
+    unknown = [k for k in inputs if k not in FIELDS and k not in MODEL_CHOICES and k not in DECISION_INPUTS]
     if unknown:
-        raise ValueError(f"unknown inputs {unknown}; valid: engine field names and {list(MODEL_CHOICES)}")
+        raise ValueError(f"unknown inputs {unknown}; valid: engine field names, {list(MODEL_CHOICES)} and "
+                         f"{list(DECISION_INPUTS)}")
     book = _build(system, inputs, scenarios or DEFAULT_SCENARIOS)
     buf = io.BytesIO()
     book.wb.save(buf)

@@ -39,7 +39,7 @@ def write_cover(book: Book, c: Calc) -> None:
                              "native checks use built-in functions only (Excel 2016+, LibreOffice, Google Sheets)."),
         ("Needs the add-in", "Model (add-in), the add-in columns of Scenarios and the add-in checks call the gpuecon "
                              "functions (GPU_TCO, FLOOR_RENT, CEILING_RENT, SOCAMM_COST, PROJECT_IRR, RENT_PER_PFLOP, "
-                             "ONE_CHART): install the xlwings add-in (addin/README.md) or xlwings Lite. Without it "
+                             "ONE_CHART, TOKEN_PRICE, TOKEN_COST, TOKEN_MARGIN, SENSITIVITY, BREAKEVEN_UTILIZATION): install the xlwings add-in (addin/README.md) or xlwings Lite. Without it "
                              "those cells show #NAME? after a recalculation and the checks read \"add-in not loaded\"."),
         ("Cached values", "The file is saved with every result already computed by the gpuecon engine, so it opens "
                           "with numbers showing."),
@@ -71,6 +71,13 @@ def write_cover(book: Book, c: Calc) -> None:
                            "and the monthly cash-flow schedule with IRR and NPV"),
         ("Scenarios", "a scenario table computed twice: array formulas of the add-in, and built-in formulas"),
         ("One Chart", "project IRR against rent, floor and ceiling marked (built-in chart)"),
+        ("Tokens", "blended price, cost per million tokens (owner: TCO; renter: rent) and margin, native and add-in"),
+        ("Sensitivity", "tornado of the floor rent (native and SENSITIVITY, bar chart), break-even utilization"),
+        ("Financing", "GPU-backed debt: a level loan by month (PMT, IPMT, PPMT), CFADS, DSCR, equity cash flows, "
+                      "equity IRR, min DSCR, max LTV, payback, beside EQUITY_IRR, MIN_DSCR, MAX_LTV, PAYBACK_MONTHS "
+                      "and DEBT_SCHEDULE (add-in)"),
+        ("Asset value", "market value vs book value vs the loan by age (built-in chart), and the discount rate a "
+                        "traded H100 price implies, beside GPU_VALUE, BOOK_VALUE and IMPLIED_DISCOUNT_RATE (add-in)"),
         ("Checks", "add-in vs native for each output, native consistency checks, OK/ERROR summary"),
     ]:
         book.text(ws, f"B{r}", sheet, BOLD)
@@ -248,18 +255,23 @@ def write_inputs(book: Book, c: Calc) -> dict[str, int]:
     book.text(ws, f"A{r}", "Constants (named; not assumptions)", SECTION)
     r += 1
     for name, (value, unit, doc) in CONSTANTS.items():
-        book.text(ws, f"A{r}", name)
-        book.text(ws, f"C{r}", value, fmt="0.0E+00" if value < 1e-3 else "General")
-        ws[f"C{r}"].fill = CONST_FILL
-        book.text(ws, f"D{r}", unit)
-        book.text(ws, f"I{r}", doc)
-        book.name(name, "Inputs", f"C{r}")
+        constant_row(book, ws, r, name, value, unit, doc)
         rows[name] = r
         r += 1
     for rr in range(5, r):
         ws[f"I{rr}"].alignment = Alignment(wrap_text=False)
     ws.print_title_rows = "4:4"
     return rows
+
+
+def constant_row(book: Book, ws, r: int, name: str, value: float, unit: str, doc: str) -> None:
+    """A named constant on Inputs row ``r``: name, value (grey, column C, the defined name), unit, description."""
+    book.text(ws, f"A{r}", name)
+    book.text(ws, f"C{r}", value, fmt="0.0E+00" if value < 1e-3 else "General")
+    ws[f"C{r}"].fill = CONST_FILL
+    book.text(ws, f"D{r}", unit)
+    book.text(ws, f"I{r}", doc)
+    book.name(name, "Inputs", f"C{r}")
 
 
 def write_catalog(book: Book) -> None:

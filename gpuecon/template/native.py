@@ -97,23 +97,24 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
     ws[f"B{R.r - 1}"].font = BOLD
 
     # basis table
-    R.section("Performance, TCO and rent per unit-hour by basis")
+    R.section("Performance (marketed x effective_perf_frac), TCO and rent per unit-hour by basis")
     header(ws, R.r, ["Basis", "Per GPU", "Unit", ""])
     R.r += 1
     b0 = R.r
     perf: dict[str, object] = {}
     for key in BASIS_ORDER:
         fld = BASIS_FIELD[key]
-        raw = float(a[fld])
+        raw, eff = float(a[fld]), float(a.effective_perf_frac)  # delivered = marketed x effective_perf_frac
         r = R.r
         book.text(ws, f"A{r}", key)
         if key == "MEM_BW":
-            p = raw if raw > 0 else "not marketed"
-            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld},"not marketed")', p, NUM2)
+            p = raw * eff if raw > 0 else "not marketed"
+            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld}*effective_perf_frac,"not marketed")', p, NUM2)
             unit = "TB/s"
         else:
-            p = raw / 1000.0 if raw > 0 else "not marketed"
-            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld}/tflops_per_pflops,"not marketed")', p, NUM2)
+            p = raw / 1000.0 * eff if raw > 0 else "not marketed"
+            book.formula(ws, f"B{r}", f'=IF(N({fld})>0,{fld}/tflops_per_pflops*effective_perf_frac,"not marketed")',
+                         p, NUM2)
             unit = "PFLOPS"
         perf[key] = p
         book.text(ws, f"C{r}", unit)
@@ -297,7 +298,9 @@ def write_native(book: Book, c: Calc) -> dict[str, object]:
     R.row("project_npv", "NPV at the hurdle", f"=P{top}+NPV(hurdle_monthly,P{top + 1}:P{bot})", npv_model, "USD/GPU")
     R.row("project_npv_closed_form", "NPV at the hurdle, closed form", "=npv_k0+rent_usd_per_gpu_hour*npv_k1",
           k0 + rent * k1, "USD/GPU")
-    irr_floor = scalar(project_irr(a, fl))
+    # the formula is IRR of the flows at the floor whatever their sign pattern (100% prepay: financing-type
+    # flows, which the engine does not show as a return, still have the hurdle as their rate)
+    irr_floor = irr_annual_any(cash_flows(a, fl))
     R.row("irr_at_floor", "Project IRR at the floor rent (should equal the hurdle)",
           "=(1+IRR(cash_flow_excl_rent+floor_rent_usd_per_gpu_hour*cash_flow_per_rent,hurdle_monthly))^months_per_year-1",
           irr_floor, "annual rate", PCT3, array=True)

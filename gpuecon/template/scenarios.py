@@ -161,7 +161,7 @@ def write_scenarios(book: Book, c: Calc, scenarios) -> dict[str, str]:
                    f"-V{r}*MAX(0,1-X{r}/life_months))", h["Z"], USD0),
             ("AH", f'=CHOOSE(MATCH(J{r},basis_names,0),{idx("tflops_bf16_dense")}/tflops_per_pflops,'
                    f'{idx("tflops_fp8_dense")}/tflops_per_pflops,{idx("tflops_fp4_dense")}/tflops_per_pflops,'
-                   f'{idx("tflops_fp4_sparse")}/tflops_per_pflops,{idx("mem_bw_tb_per_s")})', h["perf"], NUM2),
+                   f'{idx("tflops_fp4_sparse")}/tflops_per_pflops,{idx("mem_bw_tb_per_s")})*effective_perf_frac', h["perf"], NUM2),
             ("P", f"=V{r}*PMT(cost_of_capital_monthly,life_months,-1)/hours_per_month+W{r}/hours_per_month",
              results["tco"][i], USD2),
             ("Q", f"=-AC{r}/AB{r}", results["floor"][i], USD2),

@@ -18,7 +18,8 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from xml.parsers import expat
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -52,9 +53,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One ``<c>`` as stored: ``formula`` is the ``<f>`` text ('' for shared dependents), else None."""
+class Cell(NamedTuple):
+    """One ``<c>`` as stored: ``formula`` is the ``<f>`` text ('' for shared dependents), else None.
+
+    Immutable; a named tuple rather than a frozen dataclass, which took five times as long to build
+    (70,000 cells of a 10,000-row scenario sheet: 0.15 s against 0.03 s).
+    """
 
     ref: str
     formula: str | None
@@ -63,6 +67,8 @@ class Cell:
     formula_kind: str | None = None  # "normal", "shared", "array" or "dataTable"
     shared_index: str | None = None  # si of a shared formula
     formula_ref: str | None = None  # ref of a shared master or array formula
+    row: int = 0  # the cell's row and column (1-based), as ``ref`` says
+    col: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,21 +93,27 @@ def _parse_xml(data: bytes, part: str) -> Any:
         raise XlsxError(f"{part}: refused XML ({type(exc).__name__}: {exc})") from None
 
 
-class _Sink:
-    """Parser target that builds nothing: a streaming well-formedness/DTD check."""
-
-    def close(self) -> None:
-        return None
+def _refuse(kind: str):
+    def handler(*_args: object) -> None:
+        raise XlsxError(f"{kind} declarations are not allowed (XXE / entity expansion)")
+    return handler
 
 
 def _check_xml(data: bytes, part: str) -> None:
+    """A streaming well-formedness check in expat itself (namespaces processed as ElementTree does,
+    so an unbound prefix is refused); any DOCTYPE, entity declaration or external entity is refused,
+    as defusedxml refuses them. No Python callback runs per element, so this costs what expat costs."""
+    parser = expat.ParserCreate(None, "}")
+    parser.StartDoctypeDeclHandler = _refuse("DOCTYPE")
+    parser.EntityDeclHandler = _refuse("ENTITY")
+    parser.UnparsedEntityDeclHandler = _refuse("ENTITY")
+    parser.ExternalEntityRefHandler = _refuse("external entity")
     try:
-        parser = DET.DefusedXMLParser(target=_Sink(), forbid_dtd=True)
-        parser.feed(data)
-        parser.close()
-    except (DefusedXmlException, DET.ParseError) as exc:
-        raise XlsxError(f"{part}: refused XML ({type(exc).__name__}: {exc})") from None
-
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise XlsxError(f"{part}: refused XML (ParseError: {exc})") from None
+    except XlsxError as exc:
+        raise XlsxError(f"{part}: refused XML ({exc})") from None
 
 
 class Package:
@@ -198,22 +210,24 @@ class Package:
                 yield self._cell(text, loc)
 
     def _cell(self, text: str, loc: CellLoc) -> Cell:
-        t = tag_attrs(text[loc.start:loc.tag_end]).get("t", "n")
-        formula = None
-        if "f" in loc.children:
-            formula = text_of(text, *loc.children["f"])
+        if loc.simple is not None:  # decoded by the indexer's fast path
+            t, formula, raw, inline = loc.simple
+        else:
+            t = tag_attrs(text[loc.start:loc.tag_end]).get("t", "n")
+            formula = text_of(text, *loc.children["f"]) if "f" in loc.children else None
+            raw = text_of(text, *loc.children["v"]) if "v" in loc.children else None
+            inline = text_of(text, *loc.children["is"], inside="t") if "is" in loc.children else None
         value: object = None
-        if t == "inlineStr" and "is" in loc.children:
-            value = _xdecode(text_of(text, *loc.children["is"], inside="t"))
-        elif "v" in loc.children:
-            raw = text_of(text, *loc.children["v"])
+        if t == "inlineStr" and inline is not None:
+            value = _xdecode(inline)
+        elif raw is not None:
             try:
                 value = _decode_value(raw, t, self.shared_strings)
             except XlsxError as exc:
                 raise XlsxError(f"{_sheet_of_text(self, text)}!{a1(loc.row, loc.col)}: {exc}") from None
         fa = loc.f_attrs
         kind = fa.get("t", "normal") if formula is not None else None
-        return Cell(a1(loc.row, loc.col), formula, value, t, kind, fa.get("si"), fa.get("ref"))
+        return Cell(a1(loc.row, loc.col), formula, value, t, kind, fa.get("si"), fa.get("ref"), loc.row, loc.col)
 
     def resolve_name(self, name: str, sheet: str | None = None) -> list[tuple[str, str]]:
         """Cells of a defined name with a simple reference text, as (sheet, 'A1') in row-major order."""
@@ -272,10 +286,11 @@ class Package:
         text, ix = self._text[part], self._index[part]
         ops: list[tuple[int, int, str]] = []
         new_cells: NewCells = {}
+        sheet = _sheet_of(self, part)
         for r, c, value, is_input in items:
-            where = f"{_sheet_of(self, part)}!{a1(r, c)}"
+            where = f"{sheet}!{a1(r, c)}"
             loc = ix.cells.get((r, c))
-            in_array = any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in ix.arrays)
+            in_array = bool(ix.arrays) and any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in ix.arrays)
             has_f = loc is not None and "f" in loc.children
             if is_input and (has_f or in_array):
                 raise XlsxError(f"{where} holds a formula; input values may only replace constants")
@@ -293,12 +308,16 @@ class Package:
         ops.sort(key=lambda op: (op[0], op[1]))
         out, pos = [], 0
         for start, end, rep in ops:
+            if start < pos:
+                raise XlsxError(f"{_sheet_of(self, part)}: overlapping edits at offset {start}")
             out += [text[pos:start], rep]
             pos = end
         new_text = "".join(out) + text[pos:]
         data = new_text.encode("utf-8")
-        _check_xml(data, part)  # the edited part must still be well-formed
-        index_sheet(new_text, part, self.max_cells)
+        # The edited part must still be well-formed (expat). It is not indexed again: each edit is a
+        # whole <c> element replaced by one with the same reference, or cells and rows created in
+        # row and column order (sheetxml.insert_cells), and no two edits overlap (checked above).
+        _check_xml(data, part)
         return data
 
 

@@ -129,7 +129,7 @@ def text_of(text: str, start: int, end: int, inside: str | None = None) -> str:
     return "".join(out)
 
 
-@dataclass
+@dataclass(slots=True)
 class CellLoc:
     row: int
     col: int
@@ -140,9 +140,11 @@ class CellLoc:
     prefix: str
     children: dict[str, tuple[int, int]] = field(default_factory=dict)
     f_attrs: dict[str, str] = field(default_factory=dict)
+    #: (t, formula, <v> text, <is><t> text) already decoded by the simple-cell fast path, else None
+    simple: tuple[str, str | None, str | None, str | None] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowLoc:
     r: int
     start: int
@@ -167,15 +169,91 @@ class SheetIndex:
     arrays: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
-    """One pass over the sheet: element nesting is checked, cells located by offset."""
+# The common simple cell, as Excel, LibreOffice and openpyxl write it: attributes r, s, t in that order,
+# then an optional <f> (attributes allowed), then <v> or an inline string. Anything else (prefixes,
+# comments, rich text, extLst, other attributes) goes through the general tokenizer. The part has
+# passed expat's well-formedness check before it is indexed, so a match here is the element itself.
+_Q = r'(?:"[^"<]*"|\'[^\'<]*\')'
+_SIMPLE_CELL = re.compile(
+    r'\s*(?P<o><c)(?:\s+r="(?P<col>[A-Z]{1,3})(?P<row>[0-9]{1,7})")?(?:\s+s="[0-9]*")?(?:\s+t="(?P<t>[A-Za-z]*)")?\s*'
+    r"(?:(?P<empty>/>)|(?P<gt>>)\s*"
+    rf"(?:(?P<F><f(?P<fa>(?:\s+[A-Za-z_][\w.\-:]*\s*=\s*{_Q})*)\s*(?:/>|>(?P<f>[^<]*)</f>))\s*)?"
+    r"(?:(?P<V><v\s*/>|<v>(?P<v>[^<]*)</v>)"
+    r'|(?P<IS><is>\s*<t(?:\s+xml:space="[a-z]*")?\s*>(?P<s>[^<]*)</t>\s*</is>))?'
+    r"\s*</c>)"
+)
+_COLS: dict[str, int] = {}
+
+
+def _formula_attrs(cell: CellLoc, attrs: str, ix: SheetIndex) -> None:
+    """The ``<f>`` attributes of a cell; an array formula or data table's range is noted."""
+    cell.f_attrs = tag_attrs(attrs)
+    if cell.f_attrs.get("t") in ("array", "dataTable") and cell.f_attrs.get("ref"):
+        ix.arrays.append(parse_range(cell.f_attrs["ref"]))
+
+
+def _simple_cells(text: str, pos: int, row: RowLoc, ix: SheetIndex, last_col: int, part: str,
+                  max_cells: int) -> tuple[int, int]:
+    """Index the run of simple cells at ``pos`` in ``row``: (offset after them, last column)."""
+    cells = ix.cells
+    match = _SIMPLE_CELL.match
+    while (m := match(text, pos)) is not None:
+        _, letters, digits, t, empty, _, f_el, f_attrs, f_text, v_el, v_text, is_el, is_text = m.groups()
+        if letters is None:
+            rr, cc = row.r, last_col + 1
+        else:
+            cc = _COLS.get(letters) or _COLS.setdefault(letters, _col_index(letters))
+            rr = int(digits)
+            if cc > MAX_COLS or not 1 <= rr <= MAX_ROWS:
+                try:
+                    parse_ref(letters + digits)  # raises the general path's message
+                except XlsxError as exc:
+                    raise XlsxError(f"{part}: {exc}") from None
+        if rr != row.r or cc <= last_col:
+            raise XlsxError(f"{part}: cell {a1(rr, cc)} is out of order in row {row.r}")
+        last_col = cc
+        end = m.end()
+        cell = CellLoc(rr, cc, m.start(1), end if empty else m.end(6), end, empty is not None, "")
+        children = cell.children
+        formula = None
+        if f_el is not None:
+            children["f"] = m.span(7)
+            formula = "" if f_text is None else unescape(f_text) if "&" in f_text else f_text
+            if f_attrs:
+                _formula_attrs(cell, f_attrs, ix)
+        v = s = None
+        if v_el is not None:
+            children["v"] = m.span(10)
+            v = "" if v_text is None else unescape(v_text) if "&" in v_text else v_text
+        elif is_el is not None:
+            children["is"] = m.span(12)
+            s = unescape(is_text) if "&" in is_text else is_text
+        cell.simple = (t or "n", formula, v, s)
+        row.cells.append(cell)
+        cells[(rr, cc)] = cell
+        if len(cells) > max_cells:
+            raise XlsxError(f"{part}: more than {max_cells} cells (max_cells limit)")
+        pos = end
+    return pos, last_col
+
+
+def index_sheet(text: str, part: str, max_cells: int, *, fast: bool = True) -> SheetIndex:
+    """One pass over the sheet: element nesting is checked, cells located by offset.
+
+    ``fast``: runs of simple cells are indexed by one regular expression each (:data:`_SIMPLE_CELL`),
+    the rest by the general tokenizer; ``fast=False`` uses the tokenizer for everything (the tests
+    hold the two to the same index).
+    """
     ix = SheetIndex()
     stack: list[tuple[str, int]] = []  # (qualified name, start offset)
     row: RowLoc | None = None
     cell: CellLoc | None = None
     last_row = 0
     last_col = 0
-    for m in _TAGS.finditer(text):
+    pos = 0
+    search = _TAGS.search
+    while (m := search(text, pos)) is not None:
+        pos = m.end()
         end, name, attrs, empty = m.groups()
         if not name:
             if m.group() == "<":
@@ -193,6 +271,8 @@ def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
                 row.close_start, row.end = m.start(), m.end()
             elif cell is not None and begin == cell.start:
                 cell.end = m.end()
+                if fast and row is not None and stack and stack[-1][1] == row.start:
+                    pos, last_col = _simple_cells(text, pos, row, ix, last_col, part, max_cells)
             elif cell is not None and parent == cell.start:
                 cell.children[local] = (begin, m.end())
             continue
@@ -218,6 +298,8 @@ def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
             last_row, last_col = r, 0
             row = RowLoc(r, m.start(), m.end(), m.start(), m.end(), bool(empty), _prefix(name))
             ix.rows.append(row)
+            if fast and not empty:
+                pos, last_col = _simple_cells(text, pos, row, ix, last_col, part, max_cells)
         elif depth == 3 and local == "c" and row is not None and stack[-1][1] == row.start:
             ref = _r_attr(attrs)
             try:
@@ -232,11 +314,11 @@ def index_sheet(text: str, part: str, max_cells: int) -> SheetIndex:
             ix.cells[(rr, cc)] = cell
             if len(ix.cells) > max_cells:
                 raise XlsxError(f"{part}: more than {max_cells} cells (max_cells limit)")
+            if empty and fast:
+                pos, last_col = _simple_cells(text, pos, row, ix, last_col, part, max_cells)
         elif depth == 4 and cell is not None and stack[-1][1] == cell.start:
             if local == "f":
-                cell.f_attrs = tag_attrs(attrs)
-                if cell.f_attrs.get("t") in ("array", "dataTable") and cell.f_attrs.get("ref"):
-                    ix.arrays.append(parse_range(cell.f_attrs["ref"]))
+                _formula_attrs(cell, attrs, ix)
             if empty:
                 cell.children[local] = (m.start(), m.end())
         if not empty:
@@ -262,6 +344,8 @@ def _esc(s: str, where: str) -> str:
 
 def encode_value(value: object, *, formula: bool, where: str) -> tuple[str | None, str | None]:
     """(t attribute or None for number, XML for the value element or None for empty)."""
+    if type(value) is float:  # the common case first (the checks below go through the numbers ABCs)
+        return (None, f"<v>{value!r}</v>") if math.isfinite(value) else ("e", "<v>#NUM!</v>")
     if value is None:
         return None, None
     if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", None) == "b":
@@ -283,8 +367,13 @@ def encode_value(value: object, *, formula: bool, where: str) -> tuple[str | Non
     raise XlsxError(f"{where}: cannot write a value of type {type(value).__name__}: {value!r}")
 
 
+_HAS_T = re.compile(r"\st\s*=")
+
+
 def set_t(tag: str, t: str | None) -> str:
     """Start tag with its t attribute set (None removes it); other attributes untouched."""
+    if t is None and _HAS_T.search(tag) is None:
+        return tag  # the common number cell: nothing to remove
     for m in _ATTR_RE.finditer(tag):
         if m.group(1) == "t":
             if t is None and unescape(m.group(2) or m.group(3) or "") == "n":
@@ -309,7 +398,11 @@ def _prefixed(body: str | None, prefix: str) -> str:
 def rewrite_cell(text: str, loc: CellLoc, t: str | None, body: str | None) -> str:
     """New text for one <c>: t and the value replaced, <f> and <extLst> kept byte-identical."""
     tag = set_t(text[loc.start:loc.tag_end], t)
-    kept = {k: text[s:e] for k, (s, e) in loc.children.items() if k in ("f", "extLst")}
+    children = loc.children
+    if body and not loc.empty and not loc.prefix and "extLst" not in children:  # the common case
+        f = children.get("f")
+        return f"{tag}{text[f[0]:f[1]] if f else ''}{body}</c>"
+    kept = {k: text[s:e] for k, (s, e) in children.items() if k in ("f", "extLst")}
     inner = kept.get("f", "") + _prefixed(body, loc.prefix) + kept.get("extLst", "")
     if not inner:
         return tag if loc.empty else re.sub(r"\s*>\Z", "/>", tag)
