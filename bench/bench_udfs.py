@@ -142,6 +142,8 @@ NO_INPUT_CASES = [
     ("GPU_SPEC(\"H20\", \"hbm_gb\")", lambda: U.GPU_SPEC("H20", "hbm_gb")),
     ("GPU_SYSTEMS()", lambda: U.GPU_SYSTEMS()),
     ("GPUECON_VERSION()", lambda: U.GPUECON_VERSION()),
+    ("THROUGHPUT(\"B300\", \"DeepSeek R1\")", lambda: U.THROUGHPUT("B300", "DeepSeek R1")),
+    ("THROUGHPUT_RATIO(\"GB300 NVL72\", \"H100 SXM\", \"FP8\")", lambda: U.THROUGHPUT_RATIO("GB300 NVL72", "H100 SXM", "FP8")),
 ]
 
 
@@ -183,6 +185,7 @@ def fresh_inputs(n_scalar: int, rep: int) -> None:
         print(f"| `={label}` | {t_udf * 1e6:,.1f} | {t_udf / peer:,.1f}x | {t_eng * 1e6:,.1f} | {t_eng / peer:,.1f}x |")
     clr = clear_cost(n_scalar, rep)
     for label, udf in NO_INPUT_CASES:
+        assert not (isinstance(udf(), str) and udf().startswith("#")), (label, udf())  # a value, not an error
         t_udf = per_call(udf, n_scalar, rep, setup=excel.cache_clear) - clr
         met += t_udf <= 2 * peer
         print(f"| `={label}` (memo cleared) | {t_udf * 1e6:,.1f} | {t_udf / peer:,.1f}x | | |")
