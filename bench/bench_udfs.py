@@ -9,6 +9,9 @@ Measured in-process, Python side only (no COM / Excel marshalling):
   engine, format), the same UDF on a repeated formula ("warm": memo hit), the engine
   function called directly with the same arguments, and the adapter alone (the UDF cold with
   the engine calls replaced by constants: its Python-side overhead);
+* fresh inputs: every Excel function of ``excel.FUNCTIONS`` with a value the memo has not seen on
+  each call, beside one ``pyxirr.irr`` on 61 flows in the same run (goal: <= 2x), and the engine's
+  scalar call (goal: <= 1x); the table functions apart;
 * a 10,000-row column as one array call (``=FLOOR_RENT("VR NVL72", A1:A10000)``), against the
   engine's own vectorized call and a naive per-row loop of scalar UDF calls.
 """
@@ -90,6 +93,112 @@ def clear_cost(number: int, repeat: int) -> float:
     return per_call(lambda: None, number, repeat, setup=excel.cache_clear)
 
 
+GB = "GB300 NVL72"  # has a public market rent (GPU_VALUE's default rent)
+
+
+def fresh_cases():
+    """(Excel call, the UDF at a fresh value h in [0.15, 0.25], the engine's scalar call at h or None).
+
+    Every Excel function of the add-in (``excel.FUNCTIONS``) with one argument moved by ``h``, so the
+    memo never answers; the engine column calls the public engine function with the same scalars
+    (system name and all: what a Python user pays for one value)."""
+    from gpuecon.engine import decisions, financing, tokens, trend, valuation
+
+    return [
+        ("GPU_TCO(\"VR NVL72\", , {pue})", lambda h: U.GPU_TCO(VR, None, [["pue_ratio", 1.0 + h]]),
+         lambda h: model.tco_usd_per_gpu_hour(VR, pue_ratio=1.0 + h)),
+        ("FLOOR_RENT(\"VR NVL72\", h)", lambda h: U.FLOOR_RENT(VR, h), lambda h: model.floor_rent(VR, hurdle_irr_annual=h)),
+        ("CEILING_RENT(\"VR NVL72\", p)", lambda h: U.CEILING_RENT(VR, h), lambda h: model.ceiling_rent(VR, h)),
+        ("SOCAMM_COST(768, usd_per_gb, 0.6)", lambda h: U.SOCAMM_COST(768.0, 50.0 * h, 0.6),
+         lambda h: model.socamm_cost(768.0, 50.0 * h, 0.6)),
+        ("PROJECT_IRR(\"VR NVL72\", r)", lambda h: U.PROJECT_IRR(VR, 40.0 * h), lambda h: model.project_irr(VR, 40.0 * h)),
+        ("RENT_PER_PFLOP(\"VR NVL72\", r)", lambda h: U.RENT_PER_PFLOP(VR, 40.0 * h), lambda h: model.rent_per_pflop(VR, 40.0 * h)),
+        ("EQUITY_IRR(\"VR NVL72\", r, 0.3)", lambda h: U.EQUITY_IRR(VR, 40.0 * h, 0.3),
+         lambda h: financing.equity_irr(VR, 40.0 * h, debt_ltv_frac=0.3)),
+        ("MIN_DSCR(\"VR NVL72\", r)", lambda h: U.MIN_DSCR(VR, 40.0 * h), lambda h: financing.min_dscr(VR, 40.0 * h)),
+        ("MAX_LTV(\"VR NVL72\", r)", lambda h: U.MAX_LTV(VR, 40.0 * h), lambda h: financing.max_ltv(VR, 40.0 * h)),
+        ("PAYBACK_MONTHS(\"VR NVL72\", r)", lambda h: U.PAYBACK_MONTHS(VR, 40.0 * h),
+         lambda h: financing.payback_months(VR, 40.0 * h)),
+        ("GPU_VALUE(\"GB300 NVL72\", age)", lambda h: U.GPU_VALUE(GB, 10.0 * h), lambda h: valuation.gpu_value(GB, 10.0 * h)),
+        ("IMPLIED_DISCOUNT_RATE(\"GB300 NVL72\", price, 2)", lambda h: U.IMPLIED_DISCOUNT_RATE(GB, 1e5 * h, 2.0),
+         lambda h: valuation.implied_discount_rate(GB, 1e5 * h, 2.0)),
+        ("BOOK_VALUE(\"VR NVL72\", age)", lambda h: U.BOOK_VALUE(VR, 10.0 * h), lambda h: valuation.book_value(VR, 10.0 * h)),
+        ("TOKEN_PRICE(3, output)", lambda h: U.TOKEN_PRICE(3.0, 50.0 * h), lambda h: tokens.token_price(3.0, 50.0 * h)),
+        ("TOKEN_COST(\"VR NVL72\", tokens/s)", lambda h: U.TOKEN_COST(VR, 1e4 * h),
+         lambda h: tokens.token_cost_usd_per_mtok(VR, 1e4 * h)),
+        ("TOKEN_MARGIN(\"VR NVL72\", tokens/s, 1)", lambda h: U.TOKEN_MARGIN(VR, 1e4 * h, 1.0),
+         lambda h: tokens.token_margin(VR, 1e4 * h, 1.0)),
+        ("BREAKEVEN_UTILIZATION(\"VR NVL72\", r)", lambda h: U.BREAKEVEN_UTILIZATION(VR, 40.0 * h),
+         lambda h: decisions.breakeven_utilization(VR, 40.0 * h)),
+        ("COMPETITIVE_RENT(\"H100 SXM\", \"VR NVL72\", , r)", lambda h: U.COMPETITIVE_RENT("H100 SXM", VR, None, 40.0 * h),
+         lambda h: decisions.competitive_rent("H100 SXM", VR, "FP8", 40.0 * h)),
+        ("PFLOP_TREND(\"FP8\", year)", lambda h: U.PFLOP_TREND("FP8", 2000.0 + 100.0 * h),
+         lambda h: trend.pflop_trend("FP8").at(2000.0 + 100.0 * h)),
+    ]
+
+
+#: Excel functions with no number to vary: timed with the memo cleared before each call.
+NO_INPUT_CASES = [
+    ("GPU_SPEC(\"H20\", \"hbm_gb\")", lambda: U.GPU_SPEC("H20", "hbm_gb")),
+    ("GPU_SYSTEMS()", lambda: U.GPU_SYSTEMS()),
+    ("GPUECON_VERSION()", lambda: U.GPUECON_VERSION()),
+    ("THROUGHPUT(\"B300\", \"DeepSeek R1\")", lambda: U.THROUGHPUT("B300", "DeepSeek R1")),
+    ("THROUGHPUT_RATIO(\"GB300 NVL72\", \"H100 SXM\", \"FP8\")", lambda: U.THROUGHPUT_RATIO("GB300 NVL72", "H100 SXM", "FP8")),
+]
+
+
+def table_cases():
+    """The table functions (one call spills a table), at fresh inputs."""
+    return [
+        ("ONE_CHART(\"VR NVL72\", , {hurdle})", lambda h: U.ONE_CHART(VR, None, [["hurdle_irr", h]])),
+        ("SENSITIVITY(\"VR NVL72\", \"floor\", swing)", lambda h: U.SENSITIVITY(VR, "floor", h)),
+        ("DEBT_SCHEDULE(\"VR NVL72\", r)", lambda h: U.DEBT_SCHEDULE(VR, 40.0 * h)),
+    ]
+
+
+def fresh_inputs(n_scalar: int, rep: int) -> None:
+    """Every Excel function with a value the memo has not seen on each call, beside one
+    ``pyxirr.irr`` on 61 flows timed in the same run (goal: a scalar call <= 2x that; the
+    engine's scalar call <= 1x)."""
+    import pyxirr
+
+    from gpuecon.excel.functions import FUNCTIONS
+
+    flows = [-100_000.0] + [2_500.0 + 10.0 * k for k in range(60)]  # 61 flows
+    peer = per_call(lambda: pyxirr.irr(flows), n_scalar * 10, rep)
+    vals = iter(np.linspace(0.15, 0.25, 2_000_000).tolist())  # distinct values, far more than the memo holds
+    cases = fresh_cases()
+    covered = {label.split("(")[0] for label, *_ in cases + NO_INPUT_CASES + table_cases()}
+    assert covered == set(FUNCTIONS), sorted(set(FUNCTIONS) ^ covered)  # every Excel function
+    print(f"\nFresh inputs on every call, microseconds per call (best of {rep}); one `pyxirr.irr` on 61 flows: "
+          f"{peer * 1e6:.1f} us in the same run. Goal: Excel function <= 2x pyxirr, engine scalar call <= 1x.\n")
+    print("| call | Excel function | ratio to pyxirr | engine scalar call | ratio to pyxirr |")
+    print("|---|---:|---:|---:|---:|")
+    met = 0
+    for label, udf, engine in cases:
+        n = max(20, n_scalar // 5) if label.startswith(("EQUITY", "MIN_DSCR", "MAX_LTV", "PAYBACK")) else n_scalar
+        for h in (0.15, 0.25):  # a number, not an error text, over the whole range timed
+            assert not isinstance(udf(h), str), (label, h, udf(h))
+        t_udf = per_call(lambda f=udf: f(next(vals)), n, rep)
+        t_eng = per_call(lambda f=engine: f(next(vals)), n, rep)
+        met += t_udf <= 2 * peer
+        print(f"| `={label}` | {t_udf * 1e6:,.1f} | {t_udf / peer:,.1f}x | {t_eng * 1e6:,.1f} | {t_eng / peer:,.1f}x |")
+    clr = clear_cost(n_scalar, rep)
+    for label, udf in NO_INPUT_CASES:
+        assert not (isinstance(udf(), str) and udf().startswith("#")), (label, udf())  # a value, not an error
+        t_udf = per_call(udf, n_scalar, rep, setup=excel.cache_clear) - clr
+        met += t_udf <= 2 * peer
+        print(f"| `={label}` (memo cleared) | {t_udf * 1e6:,.1f} | {t_udf / peer:,.1f}x | | |")
+    print(f"\n{met} of {len(cases) + len(NO_INPUT_CASES)} single-value Excel functions within 2x pyxirr.\n")
+    print("Tables (one call spills a table), fresh inputs, microseconds per call:\n")
+    print("| call | Excel function | ratio to pyxirr |")
+    print("|---|---:|---:|")
+    for label, udf in table_cases():
+        assert isinstance(udf(0.2), list), label
+        t_udf = per_call(lambda f=udf: f(next(vals)), max(10, n_scalar // 20), rep)
+        print(f"| `={label}` | {t_udf * 1e6:,.1f} | {t_udf / peer:,.1f}x |")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -126,29 +235,7 @@ def main(argv=None) -> None:
     for label, cold, warm, direct, over in rows:
         print(f"| `={label}` | {cold:,.1f} | {warm:,.2f} | {direct:,.1f} | {over:,.1f} |")
 
-    # --- fresh inputs on every call (the memo cannot answer), beside one pyxirr.irr call -----------
-    import pyxirr
-
-    flows = [-100_000.0] + [2_500.0 + 10.0 * k for k in range(60)]  # 61 flows
-    peer = per_call(lambda: pyxirr.irr(flows), n_scalar * 10, rep)
-    k_vals = np.linspace(0.10, 0.30, 50_000)  # distinct values, more than the memo holds
-    fresh_cases = [
-        ("FLOOR_RENT(\"VR NVL72\", h)", lambda h: U.FLOOR_RENT(VR, h), lambda h: model.floor_rent(VR, hurdle_irr_annual=h)),
-        ("GPU_TCO(\"VR NVL72\", , {pue})", lambda h: U.GPU_TCO(VR, None, [["pue_ratio", 1.0 + h]]),
-         lambda h: model.tco_usd_per_gpu_hour(VR, pue_ratio=1.0 + h)),
-        ("CEILING_RENT(\"VR NVL72\", p)", lambda h: U.CEILING_RENT(VR, h), lambda h: model.ceiling_rent(VR, h)),
-        ("PROJECT_IRR(\"VR NVL72\", r)", lambda h: U.PROJECT_IRR(VR, 40.0 * h), lambda h: model.project_irr(VR, 40.0 * h)),
-    ]
-    print(f"\nFresh inputs on every call, microseconds per call; one `pyxirr.irr` on 61 flows: {peer * 1e6:.1f} us "
-          "(same run; goal: Excel function <= 2x that):\n")
-    print("| call | Excel function | ratio to pyxirr | engine direct | ratio to pyxirr |")
-    print("|---|---:|---:|---:|---:|")
-    for label, udf, engine in fresh_cases:
-        it = iter(k_vals)
-        t_udf = per_call(lambda f=udf, i=it: f(float(next(i))), n_scalar, rep)
-        it2 = iter(k_vals)
-        t_eng = per_call(lambda f=engine, i=it2: f(float(next(i))), n_scalar, rep)
-        print(f"| `={label}` | {t_udf * 1e6:,.1f} | {t_udf / peer:,.1f}x | {t_eng * 1e6:,.1f} | {t_eng / peer:,.1f}x |")
+    fresh_inputs(n_scalar, rep)
 
     # --- a 10,000-row column as one formula --------------------------------------------------------
     n = 10_000

@@ -396,15 +396,16 @@ def _defaults(name: str | None) -> dict[str, float]:
 
 
 @cache
-def _checked_defaults(name: str | None) -> dict[str, object]:
-    """A system's defaults, each checked once (the value, or the GpueconError a field raises for it)."""
+def _checked_defaults(name: str | None) -> tuple[dict[str, object], bool]:
+    """A system's defaults, each checked once (the value, or the GpueconError a field raises for it),
+    in the fields' order; and whether all passed."""
     out: dict[str, object] = {}
-    for field_name, value in _defaults(name).items():
+    for field_name in FIELDS:
         try:
-            out[field_name] = FIELDS[field_name].check(value)
+            out[field_name] = FIELDS[field_name].check(_defaults(name)[field_name])
         except GpueconError as err:  # cached without its traceback: the frames of the first caller
             out[field_name] = err.with_traceback(None)  # (a whole recalculated workbook) would stay alive
-    return out
+    return out, not any(isinstance(v, GpueconError) for v in out.values())
 
 
 class Assumptions(Mapping[str, np.ndarray]):
@@ -429,11 +430,12 @@ class Assumptions(Mapping[str, np.ndarray]):
                     missing[0], None, "given",
                     f"{missing[0]} is required for a system not in the catalog (give a system name or the figure)",
                 )
-        checked = _checked_defaults(self.system.name if self.system is not None else None)
-        values: dict[str, np.ndarray] = {}
-        for name, field in FIELDS.items():
+        checked, clean = _checked_defaults(self.system.name if self.system is not None else None)
+        values = dict(checked) if clean else {}  # all defaults passed (the usual case): copy them
+        names = overrides if len(overrides) < 2 else [k for k in FIELDS if k in overrides]  # fields' order
+        for name in names if clean else FIELDS:
             if name in overrides:
-                values[name] = field.check(overrides[name])
+                values[name] = FIELDS[name].check(overrides[name])
             else:
                 v = checked[name]
                 if isinstance(v, GpueconError):  # a fresh error each time (no traceback kept in the cache)
@@ -454,12 +456,6 @@ class Assumptions(Mapping[str, np.ndarray]):
     def __getitem__(self, key: str) -> np.ndarray:
         return self._values[key]
 
-    def __getattr__(self, key: str) -> np.ndarray:
-        try:
-            return self._values[key]
-        except KeyError:
-            raise AttributeError(key) from None
-
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
@@ -469,6 +465,11 @@ class Assumptions(Mapping[str, np.ndarray]):
     def __repr__(self) -> str:
         name = self.system.name if self.system else "custom"
         return f"Assumptions({name!r})"
+
+
+for _name in FIELDS:  # ``a.pue_ratio``: a property per field (~0.1 us; ~50 reads per scalar engine call)
+    setattr(Assumptions, _name, property(lambda self, n=_name: self._values[n], doc=FIELDS[_name].doc))
+del _name
 
 
 def as_assumptions(system: System | str | Assumptions | None = None, **overrides: object) -> Assumptions:

@@ -78,7 +78,15 @@ def normalize(name: str) -> str:
     >>> normalize("VR-NVL72 "), normalize("Vera Rubin NVL72")
     ('vrnvl72', 'verarubinnvl72')
     """
-    return re.sub(r"[^0-9a-z]", "", str(name).lower())
+    key = _NORMALIZED.get(name) if type(name) is str else None  # every cell reads its system name: once each
+    if key is None:
+        key = re.sub(r"[^0-9a-z]", "", str(name).lower())
+        if type(name) is str and len(_NORMALIZED) < 4096:
+            _NORMALIZED[name] = key
+    return key
+
+
+_NORMALIZED: dict[str, str] = {}
 
 
 def read_data_csv(name: str, systems: tuple[str, ...] = (), floats: tuple[str, ...] = ()) -> pd.DataFrame:

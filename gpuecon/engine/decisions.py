@@ -103,7 +103,12 @@ def _linear_in_utilization(full: Assumptions, k0: np.ndarray, k1_full: np.ndarra
     """True where the engine's K0 does not read utilization and K1 scales with it (floor = floor(1) / u)."""
     half = full.replace(utilization_frac=0.5)
     k0_half, k1_half = npv_coefficients(project_terms(half), monthly_rate(half.hurdle_irr_annual))
-    return bool(np.allclose(k0_half, k0, rtol=1e-12, atol=1e-9) and np.allclose(k1_half, 0.5 * k1_full, rtol=1e-12))
+    return _all_close(k0_half, k0, 1e-12, 1e-9) and _all_close(k1_half, 0.5 * k1_full, 1e-12, 1e-8)
+
+
+def _all_close(a, b, rtol: float, atol: float) -> bool:
+    """``np.allclose(a, b, rtol, atol)`` (equal infinities close, NaN not) without its cost on one number."""
+    return bool(np.all((a == b) | ((np.abs(a - b) <= atol + rtol * np.abs(b)) & np.isfinite(a) & np.isfinite(b))))
 
 
 def _breakeven_by_bisection(a: Assumptions, rent: np.ndarray, iterations: int = 80) -> np.ndarray:

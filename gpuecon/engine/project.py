@@ -28,6 +28,7 @@ from .finance import (
     IRR_REASONS,
     annual_rate,
     annuity_factor,
+    choose,
     grow_bracket,
     irr,
     monthly_rate,
@@ -72,6 +73,8 @@ def check_rent(value: object, name: str = "rent_usd_per_gpu_hour") -> np.ndarray
     ...
     gpuecon.engine.errors.GpueconError: rent_usd_per_gpu_hour must be a number >= 0, got -1
     """
+    if type(value) in (float, int, np.float64) and value >= 0 and value - value == 0:  # one number, finite
+        return np.float64(value)
     if isinstance(value, str):
         value = parse_number(value, name)
     if value is None:
@@ -169,7 +172,7 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     whole_life = np.floor(life)  # Excel: =INT(life_months)
     frac = life - whole_life
     dep_whole = np.minimum(whole_life, T)
-    stub = np.where(whole_life < T, frac, 0.0)
+    stub = choose(whole_life < T, frac, 0.0)
     book_end = capex * np.maximum(0.0, 1.0 - T / life)
     residual = a.residual_value_frac_capex * capex
     return ProjectTerms(
@@ -216,7 +219,7 @@ def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.nd
     >>> [round(float(x), 6) for x in flow_annuities(project_terms("VR NVL72"), monthly_rate(0.156))]
     [0.0, 42.422525, 42.422525]
     """
-    t, i = terms, np.asarray(rate_monthly, float)
+    t, i = terms, rate_monthly if isinstance(rate_monthly, float) else np.asarray(rate_monthly, float)
     aL = annuity_factor(i, t.L)
     billed = annuity_factor(i, t.N) - aL
     shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * np.power(1.0 + i, -t.dep_stub_month)
@@ -258,7 +261,7 @@ def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.
     >>> round(float(k1), 2)  # 6,570 prepay + 620.5 a month x A(60) = 42.4225 at 15.6%
     32893.18
     """
-    t, i = terms, np.asarray(rate_monthly, float)
+    t, i = terms, rate_monthly if isinstance(rate_monthly, float) else np.asarray(rate_monthly, float)
     aL, billed, shield = flow_annuities(t, i)
     k1 = (1.0 - t.tax) * (t.prepay_per_rent + t.monthly_per_rent * billed)
     k0 = (-t.capex - (1.0 - t.tax) * (t.lag_cost_month * aL + t.opex_month * billed)
@@ -449,10 +452,15 @@ def horizon_note(a: Assumptions, shape=()) -> np.ndarray:
 
 
 
-def _flat_terms(a: Assumptions, rent) -> tuple[tuple, dict[str, np.ndarray], np.ndarray]:
+def _flat_terms(a: Assumptions, rent, scalar_ok: bool = False) -> tuple[tuple, dict[str, np.ndarray], np.ndarray]:
+    """The terms and rent as flat rows; with ``scalar_ok``, one scenario stays numpy scalars."""
     t = project_terms(a)
     fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
+    if scalar_ok and all(type(v) in (float, np.float64) for v in (rent, *fields.values())):
+        return (), {k: np.float64(v) for k, v in fields.items()}, np.float64(rent)
     shape = np.broadcast_shapes(np.shape(rent), *(np.shape(v) for v in fields.values()))
+    if scalar_ok and shape == ():
+        return shape, {k: np.float64(v) for k, v in fields.items()}, np.float64(rent)
     b = {k: np.broadcast_to(v, shape).reshape(-1).astype(float) for k, v in fields.items()}
     return shape, b, np.broadcast_to(rent, shape).reshape(-1).astype(float)
 
@@ -621,9 +629,9 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
-    shape, b, r = _flat_terms(a, rent)
+    shape, b, r = _flat_terms(a, rent, scalar_ok=True)  # one scenario: numpy scalars, same code
     lv = _levels(ProjectTerms(**b), r)
-    n = r.size
+    n = np.size(r)
     L, N, T = b["L"], b["N"], b["T"]
     d_end = L + b["dep_whole_months"]
     stub_m = d_end + 1
@@ -631,39 +639,38 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     c0, lag, M, D, Z = lv.month0, lv.lag, lv.service, lv.shield, lv.end
     S = b["dep_stub_frac"] * D
     # levels in time order (0 = absent): month 0, lag, service with shield, stub, service, last month
-    last = M + np.where(d_end >= N, D, 0.0) + np.where(has_stub & (stub_m == N), S, 0.0) + Z
-    seq = np.stack([
+    last = M + choose(d_end >= N, D, 0.0) + choose(has_stub & (stub_m == N), S, 0.0) + Z
+    seq = [
         c0,
-        np.where(L >= 1, lag, 0.0),
-        np.where((b["dep_whole_months"] >= 1) & (T >= 2), M + D, 0.0),
-        np.where(has_stub & (stub_m < N), M + S, 0.0),
-        np.where(np.maximum(d_end + has_stub, L) + 1 <= N - 1, M, 0.0),
+        choose(L >= 1, lag, 0.0),
+        choose((b["dep_whole_months"] >= 1) & (T >= 2), M + D, 0.0),
+        choose(has_stub & (stub_m < N), M + S, 0.0),
+        choose(np.maximum(d_end + has_stub, L) + 1 <= N - 1, M, 0.0),
         last,
-    ], axis=1)
-    s = np.sign(seq)
-    nz = s != 0
-    changes = np.zeros(n, int)
-    prev = s[:, 0].copy()
-    for j in range(1, seq.shape[1]):
-        flip = nz[:, j] & (prev != 0) & (s[:, j] != prev)
-        changes += flip
-        prev = np.where(nz[:, j], s[:, j], prev)
-    first = s[np.arange(n), np.argmax(nz, axis=1)]
+    ]
+    prev = first = np.sign(seq[0])
+    changes = 0
+    for level in seq[1:]:
+        s = np.sign(level)
+        nz = s != 0
+        changes = changes + (nz & (prev != 0) & (s != prev))
+        first = choose(first != 0, first, s)  # the sign of the first nonzero level
+        prev = choose(nz, s, prev)
+    code = choose(changes == 0, choose(first > 0, IRR_NO_OUTLAY, choose(first < 0, IRR_NEVER_RECOVERS, IRR_NO_SIGN_CHANGE)),
+                  choose(first > 0, IRR_FINANCING, IRR_NO_SIGN_CHANGE))
+    code = np.array(code, dtype=np.int8).reshape(-1)
     rate = np.full(n, np.nan)
-    code = np.full(n, IRR_NO_SIGN_CHANGE, dtype=np.int8)
-    code[(changes == 0) & (first > 0)] = IRR_NO_OUTLAY
-    code[(changes == 0) & (first < 0)] = IRR_NEVER_RECOVERS
-    code[(changes >= 1) & (first > 0)] = IRR_FINANCING
     one = np.flatnonzero((changes == 1) & (first < 0))
     if one.size:
-        p = {k: v[one] for k, v in dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end, sm=stub_m,
-                                           hs=has_stub.astype(float)).items()}
+        scalar = np.ndim(c0) == 0  # numpy scalars: solved as such (no 1-element arrays)
+        p = {k: v if scalar else v[one] for k, v in dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end,
+                                                          sm=stub_m, hs=has_stub.astype(float)).items()}
 
         def fun(x, rows=None):
             q = p if rows is None else {k: v[rows] for k, v in p.items()}
             near = x == 1.0  # exact limit; elsewhere expm1/log1p keep full precision near 1
             close = np.abs(1.0 - x) < 1e-6  # derivative by its series there
-            xs = np.where(near, 0.5, x)
+            xs = choose(near, 0.5, x)
             lx = np.log1p(xs - 1.0)
             inv = 1.0 / (1.0 - xs)
             e = x - 1.0
@@ -673,7 +680,7 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
                 val = -xs * em * inv
                 der = ((-em - k * (em + 1.0)) * (1.0 - xs) - xs * em) * inv * inv
                 der_series = k * (k + 1.0) / 2.0 + e * (k + 1.0) * k * (k - 1.0) / 3.0
-                return np.where(near, k, val), np.where(close, der_series, der)
+                return choose(near, k, val), choose(close, der_series, der)
 
             def P(k):  # x^k and its derivative
                 return np.power(x, k), k * np.power(x, k - 1.0)
@@ -688,20 +695,21 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
             fp = q["lag"] * dL + q["M"] * (dN - dL) + q["D"] * (dd - dL) + hs * q["S"] * dpS + q["Z"] * dpN
             return f, fp
 
-        total = fun(np.ones(one.size))[0]
-        lo, hi = grow_bracket(lambda x: fun(x)[0], total, -np.ones(one.size), x_max=x_max(float(N[one].max())))
+        ones = np.float64(1.0) if scalar else np.ones(one.size)
+        f1, fp1 = fun(ones)  # at rate 0: the plain sum of the flows, and one Newton step from there as the start
+        lo, hi = grow_bracket(lambda x: fun(x)[0], f1, -ones, x_max=x_max(float(np.max(p["N"]))))
         found = np.isfinite(hi)
-        hi = np.where(found, hi, 1.0)
-        f1, fp1 = fun(np.ones(one.size))  # one Newton step from rate 0 as the start
+        hi = choose(found, hi, 1.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            x0 = np.where(fp1 != 0, 1.0 - f1 / fp1, 0.99)
-        x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
-        x = solve_bracketed(fun, lo, hi, x0, -np.ones(one.size))
-        rate[one] = np.where(found, 1.0 / x - 1.0, np.nan)
-        code[one] = np.where(found, IRR_OK, IRR_NONE_FOUND)
-    many = np.flatnonzero((changes > 1) & (first < 0))
+            x0 = choose(fp1 != 0, 1.0 - f1 / fp1, 0.99)
+        x0 = choose((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
+        x = solve_bracketed(fun, lo, hi, x0, -ones)
+        rate[one] = choose(found, 1.0 / x - 1.0, np.nan)
+        code[one] = choose(found, IRR_OK, IRR_NONE_FOUND)
+    many = np.flatnonzero(((changes > 1) & (first < 0)).reshape(-1))
+    flat_r = np.reshape(r, -1)
     if many.size:
-        cf = cash_flows(None, rent_usd_per_gpu_hour=r[many], **_overrides_from_terms(a, many, shape))
+        cf = cash_flows(None, rent_usd_per_gpu_hour=flat_r[many], **_overrides_from_terms(a, many, shape))
         res = irr(cf)
         rate[many], code[many] = res.rate, res.reason
     annual = annual_rate(rate)
@@ -711,7 +719,7 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     reasons = np.full(n, "", dtype=object)
     bad = np.flatnonzero(code != IRR_OK)
     if bad.size:
-        npv = project_npv(None, r[bad], **_overrides_from_terms(a, bad, shape))
+        npv = project_npv(None, flat_r[bad], **_overrides_from_terms(a, bad, shape))
         hurdle = np.broadcast_to(a.hurdle_irr_annual, shape).reshape(-1)[bad]
         for j, i in enumerate(bad):
             text = IRR_REASONS[int(code[i])]

@@ -27,6 +27,10 @@ TOKENS_PER_MTOK = 1e6
 
 def _number(value: object, name: str, lo: float = 0.0, hi: float = np.inf, lo_open: bool = False) -> np.ndarray:
     """A float array of finite numbers in [lo, hi] (or (lo, hi]); text through the number parser."""
+    if type(value) in (float, int, np.float64):  # one number: checked in plain Python (errors below)
+        v = float(value)
+        if (v > lo if lo_open else v >= lo) and v <= hi and v - v == 0.0:
+            return np.float64(v)
     if isinstance(value, str):
         value = parse_number(value, name)
     if value is None:

@@ -22,6 +22,7 @@ from .finance import (
     IRR_REASONS,
     annual_rate,
     annuity_factor,
+    choose,
     irr,
     monthly_rate,
 )
@@ -67,7 +68,7 @@ def _life(a: Assumptions, age_years: np.ndarray) -> _Life:
     remaining = np.maximum(0.0, np.round(a.useful_life_years * 12.0 - age_years * 12.0, 9))
     whole = np.floor(remaining)
     stub = remaining - whole
-    stub = np.where(stub > 1e-9, stub, 0.0)
+    stub = choose(stub > 1e-9, stub, 0.0)
     return _Life(whole=whole, stub=stub, end=whole + (stub > 0), hours=HOURS_PER_MONTH * a.utilization_frac,
                  opex_month=opex_usd_per_gpu_hour(a) * HOURS_PER_MONTH,
                  residual=a.residual_value_frac_capex * capex_usd_per_gpu(a))

@@ -16,7 +16,7 @@ from ..engine.catalog import System
 from ..engine.errors import GpueconError
 from ..engine.numbers import Percent
 from ..engine.rows import engine_values, resolve_rows
-from .errors import ERR_NA, ERR_NUM, cell_error
+from .errors import ERR_NA, ERR_NUM, CellError, cell_error
 from .reading import (
     BLANK,
     grid,
@@ -29,6 +29,7 @@ from .reading import (
     read_number,
     read_system,
     show,
+    single_value,
 )
 
 # --- arrays: parse, broadcast, compute, assemble -------------------------------------------------
@@ -50,6 +51,12 @@ class Cells:
 def number_cells(name: str, raw: object, *, field: str | None = None, nonneg: bool = False,
                  default: float = math.nan) -> Cells:
     """A numeric argument as Cells; blanks become ``default`` (NaN: "use the default")."""
+    if is_scalar(raw):  # one cell: read as :func:`cell_number` reads it (the same checks and texts)
+        try:
+            x, error = cell_number(name, single_value(raw), field, nonneg), ""
+        except GpueconError as err:
+            x, error = math.nan, cell_error(err)
+        return Cells(np.array([[default if x != x else x]]), np.array([[error]], dtype=object))
     rows = grid(raw, name)
     shape = grid_shape(rows)
     flat = [v for r in rows for v in r]
@@ -123,6 +130,12 @@ class Batch:
     """Arguments broadcast and flattened to rows, with each row's first error."""
 
     def __init__(self, args: dict[str, Cells]) -> None:
+        if all(c.shape == (1, 1) for c in args.values()):  # one cell: nothing to broadcast
+            self.shape, self.n = (1, 1), 1
+            self.values = {k: c.values.reshape(1) for k, c in args.items()}
+            first = next((c.errors[0, 0] for c in args.values() if c.errors[0, 0]), "")
+            self.errors = np.array([first], dtype=object)
+            return
         self.shape = broadcast_shape(args)
         self.n = int(np.prod(self.shape))
         self.values = {k: np.broadcast_to(c.values, self.shape).reshape(-1) for k, c in args.items()}
@@ -272,6 +285,8 @@ def rows_call(system, assumptions, numbers: dict[str, tuple[object, str | None, 
     there is none).
     """
     overrides = read_assumptions(assumptions)
+    if is_scalar(system) and all(is_scalar(raw) for raw, _, _ in numbers.values()):
+        return _scalar_row(system, overrides, numbers, compute, required, market_rent_default)
     cells = {name: number_cells(name, raw, field=field, nonneg=nonneg) for name, (raw, field, nonneg) in numbers.items()}
     batch, fields = array_call(system, overrides, cells, {k: f for k, (_, f, _) in numbers.items() if f})
     for name in required:
@@ -296,3 +311,48 @@ def rows_call(system, assumptions, numbers: dict[str, tuple[object, str | None, 
     result = isolate(batch, np.flatnonzero(batch.ok), run)
     nan_text = np.array([cell_error(r, ERR_NUM) if r else "" for r in reasons], dtype=object)
     return batch.output(result, nan_text)
+
+
+def cell_number(name: str, raw: object, field: str | None = None, nonneg: bool = False) -> float:
+    """One cell read as :func:`number_cells` reads it (same checks, same error texts): the float,
+    NaN for a blank; GpueconError for a bad value. Text typed with '%' is read as its value, as a
+    cell of a range is."""
+    x = read_number(name, raw)
+    if x is BLANK:
+        return math.nan
+    x = float(x)
+    if field is not None and not FIELDS[field].ok(x):
+        raise GpueconError(name, x, FIELDS[field].allowed, msg_range(name, field, x))
+    if nonneg and x < 0:
+        raise GpueconError(name, x, "a number >= 0", msg_nonneg(name, x))
+    return x
+
+
+def _scalar_row(system, overrides: dict[str, float], numbers: dict[str, tuple[object, str | None, bool]],
+                compute, required: tuple[str, ...], market_rent_default: bool) -> object:
+    """:func:`rows_call` for one cell: the same reading, checks, error texts and engine call, on
+    scalars (no broadcasting, no per-row tables)."""
+    s = read_system(single_value(system), overrides)
+    values: dict[str, float] = {}
+    fields = dict(overrides)
+    for name, (raw, field, nonneg) in numbers.items():
+        x = cell_number(name, single_value(raw), field, nonneg)
+        if field:
+            if x == x:
+                fields[field] = x
+        else:
+            values[name] = np.float64(x)
+    for name in required:
+        if values[name] != values[name]:
+            raise GpueconError(name, None, "given", f"{name} is required")
+    if market_rent_default and not values["rent_usd_per_gpu_hour"] == values["rent_usd_per_gpu_hour"]:
+        market = s.figures.get("market_rent_usd_per_gpu_hour", np.nan) if isinstance(s, System) else np.nan
+        if not market > 0:
+            raise CellError(ERR_NA, f"{sys_name(s)} has no public market rent in the catalog: give rent_usd_per_gpu_hour")
+        values["rent_usd_per_gpu_hour"] = np.float64(market)
+    result, why = compute(Assumptions(s, **fields), values)
+    value = float(np.asarray(result, dtype=float).reshape(-1)[0])
+    if value != value:
+        why = str(np.asarray(why, dtype=object).reshape(-1)[0])
+        raise CellError(ERR_NUM, why or "no result")
+    return value

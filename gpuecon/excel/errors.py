@@ -49,6 +49,7 @@ class CellError(Exception):
 _MEMO: dict[tuple, object] = {}
 _MEMO_MAX = 4096
 _MEMO_CELLS = 64
+_ATOMS = frozenset({str, float, int, bool, type(None)})
 
 
 def cache_clear() -> None:
@@ -76,7 +77,8 @@ def guarded(fn: Callable) -> Callable:
         key = None
         if not kwargs:
             try:
-                key = (fn.__name__, _freeze(args, [_MEMO_CELLS]))
+                types = tuple(map(type, args))  # single cells: the arguments themselves, typed
+                key = (fn.__name__, types, args) if _ATOMS.issuperset(types) else (fn.__name__, _freeze(args, [_MEMO_CELLS]))
                 hit = _MEMO.get(key, _MEMO)
                 if hit is not _MEMO:
                     return hit

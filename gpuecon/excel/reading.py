@@ -25,7 +25,12 @@ _NUMBER_TYPES = (float, int, np.floating, np.integer)
 
 # --- shapes -----------------------------------------------------------------------------------
 
+_CELL_TYPES = frozenset({str, float, int, bool, type(None)})  # what one Excel cell arrives as
+
+
 def _is_seq(x: object) -> bool:
+    if type(x) in _CELL_TYPES:
+        return False
     return isinstance(x, list | tuple | np.ndarray) or type(x).__name__ in ("Series", "DataFrame")
 
 
@@ -61,6 +66,8 @@ def grid_shape(rows: list[list[object]]) -> tuple[int, int]:
 
 
 def is_scalar(raw: object) -> bool:
+    if type(raw) in _CELL_TYPES:
+        return True
     if isinstance(raw, list | tuple):
         if len(raw) != 1:
             return False

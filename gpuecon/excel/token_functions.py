@@ -37,6 +37,7 @@ from ..engine.assumptions import FIELDS, Assumptions, defaults
 from ..engine.errors import GpueconError
 from .arrays import (
     Batch,
+    cell_number,
     fail_missing_figure,
     isolate,
     number_cells,
@@ -46,7 +47,7 @@ from .arrays import (
     sys_name,
     text_cells,
 )
-from .errors import ERR_NA, ERR_NUM, cell_error, guarded
+from .errors import ERR_NA, ERR_NUM, CellError, cell_error, guarded
 from .reading import (
     is_custom_name,
     is_scalar,
@@ -82,16 +83,33 @@ def _rent_or_tco(a: Assumptions, rent: np.ndarray) -> np.ndarray | None:
     return rent
 
 
+#: TOKEN_PRICE's arguments: name -> (must be >= 0, value when blank; NaN = none)
+_PRICE_ARGS = {"input_usd_per_mtok": (True, np.nan), "output_usd_per_mtok": (True, np.nan),
+               "cached_input_usd_per_mtok": (True, np.nan), "input_output_ratio": (True, 1.0), "cache_hit_frac": (False, 0.0)}
+
+
 @guarded
 def token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok=None, input_output_ratio=None,
                 cache_hit_frac=None):
     """Blended USD per million tokens over input and output: (ratio x (hit x cached + (1-hit) x input) + output) / (ratio + 1)."""
-    cells = {"input_usd_per_mtok": number_cells("input_usd_per_mtok", input_usd_per_mtok, nonneg=True),
-             "output_usd_per_mtok": number_cells("output_usd_per_mtok", output_usd_per_mtok, nonneg=True),
-             "cached_input_usd_per_mtok": number_cells("cached_input_usd_per_mtok", cached_input_usd_per_mtok,
-                                                       nonneg=True),
-             "input_output_ratio": number_cells("input_output_ratio", input_output_ratio, nonneg=True, default=1.0),
-             "cache_hit_frac": number_cells("cache_hit_frac", cache_hit_frac, default=0.0)}
+    raw = dict(zip(_PRICE_ARGS, (input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, input_output_ratio,
+                                 cache_hit_frac), strict=True))
+    if all(is_scalar(x) for x in raw.values()):  # one cell: the same reading and texts, the engine on scalars
+        one = {}
+        for k, (nonneg, default) in _PRICE_ARGS.items():
+            x = cell_number(k, single_value(raw[k]), None, nonneg)
+            one[k] = np.float64(default if x != x else x)
+        for name in ("input_usd_per_mtok", "output_usd_per_mtok"):
+            if one[name] != one[name]:
+                raise GpueconError(name, None, "given", f"{name} is required (USD per million tokens)")
+        cached = one["cached_input_usd_per_mtok"]
+        value = float(tokens.token_price(one["input_usd_per_mtok"], one["output_usd_per_mtok"],
+                                         one["input_usd_per_mtok"] if cached != cached else cached,
+                                         one["input_output_ratio"], one["cache_hit_frac"]))
+        if not np.isfinite(value):
+            raise CellError(ERR_NUM, OUT_OF_RANGE if np.isinf(value) else "no result")
+        return value
+    cells = {k: number_cells(k, raw[k], nonneg=nonneg, default=default) for k, (nonneg, default) in _PRICE_ARGS.items()}
     batch = Batch(cells)
     v = batch.values
     for name in ("input_usd_per_mtok", "output_usd_per_mtok"):
@@ -185,6 +203,8 @@ def _old_system(v: object):
 def competitive_rent(old_system, new_system, basis=None, new_rent_usd_per_gpu_hour=None, assumptions=None):
     """Rent (USD per GPU-hour) the old system must fall to so its $/PFLOP matches the new one's at new_rent."""
     overrides = read_assumptions(assumptions)
+    if all(is_scalar(x) for x in (old_system, new_system, basis, new_rent_usd_per_gpu_hour)):
+        return _competitive_cell(old_system, new_system, basis, new_rent_usd_per_gpu_hour, overrides)
     new_cells = text_cells("new_system", new_system, lambda v: _named("new_system", lambda x: read_system(x, overrides), v))
     batch = Batch({"system": new_cells, "old_system": text_cells("old_system", old_system, _old_system),
                    "basis": text_cells("basis", basis, read_basis),
@@ -221,6 +241,24 @@ def competitive_rent(old_system, new_system, basis=None, new_rent_usd_per_gpu_ho
     return batch.output(np.where(neg, np.nan, result), nan_text)
 
 
+def _competitive_cell(old_system, new_system, basis, new_rent, overrides: dict[str, float]) -> float:
+    """:func:`competitive_rent` for one cell: the same reading, checks and texts, on scalars."""
+    new_s = _named("new_system", lambda x: read_system(x, overrides), single_value(new_system))
+    old_s = _old_system(single_value(old_system))
+    b = read_basis(single_value(basis))
+    rent = np.float64(cell_number("new_rent_usd_per_gpu_hour", single_value(new_rent), nonneg=True))
+    new, old, field = Assumptions(new_s, **overrides), Assumptions(old_s), model.BASES[b]
+    for a, who in ((new, sys_name(new_s)), (old, f"old_system {sys_name(old_s)}")):
+        if not a[field] > 0:
+            raise CellError(ERR_NA, f"{who} has no marketed {b} figure ({field})")
+    value = float(decisions.competitive_rent(old, new, b, _rent_or_floor(new, rent)))
+    if not np.isfinite(value):
+        raise CellError(ERR_NUM, OUT_OF_RANGE if np.isinf(value) else "no result")
+    if value < 0:
+        raise CellError(ERR_NUM, f"the new system's {model.negative_floor_reason(value)}")
+    return value
+
+
 def _rent_or_floor(new: Assumptions, rent: np.ndarray) -> np.ndarray | None:
     blank = np.isnan(rent)
     if blank.all():
@@ -243,6 +281,16 @@ def _trend(basis: str) -> trend.PflopTrend:
 @guarded
 def pflop_trend(basis=None, year=None):
     """The $/PFLOP-hour trend (log-linear in launch year over public rents) at a year; default the newest launch year."""
+    if is_scalar(basis) and is_scalar(year):  # one cell: the same reading, checks and texts on scalars
+        b, y = read_basis(single_value(basis)), cell_number("year", single_value(year))
+        try:
+            t = _trend(b)
+        except GpueconError as err:
+            raise CellError(ERR_NA, f"no {b} trend: {err}") from None
+        value = float(t.at(t.year if y != y else y))
+        if not (np.isfinite(value) and value > 0):  # exp() out of range at an extreme year
+            raise CellError(ERR_NUM, f"the trend is out of floating-point range at year {y:g}")
+        return value
     batch = Batch({"basis": text_cells("basis", basis, read_basis), "year": number_cells("year", year)})
     basis_v, years = batch.values["basis"], batch.values["year"]
     result = np.full(batch.n, np.nan)
