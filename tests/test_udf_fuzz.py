@@ -244,7 +244,7 @@ _G, _H = "GB300 NVL72", "H100 SXM"
                                       "0.015 or 1.5%)"),
     ("MAX_LTV", (_G, 3.5, 0), "#VALUE! min_dscr must be in (0, 100], got 0"),
     ("MAX_LTV", (_G, 3.5, None, None, 31), "#VALUE! tenor_years must be in (0, 30] and whole months, got 31"),
-    ("DEBT_SCHEDULE", (_G, 3.5, 0.5, 0.1, 4.01), "#VALUE! debt_tenor_years must be in (0, 30] and whole months, got 4.01"),
+    ("DEBT_SCHEDULE", (_G, 3.5, 0.5, 0.1, 4.01), "#VALUE! tenor_years must be in (0, 30] and whole months, got 4.01"),
     ("DEBT_SCHEDULE", (_G, [[3.5], [4]]), "#VALUE! DEBT_SCHEDULE takes single values (one schedule)"),
     ("EQUITY_IRR", (_G, 3.5, 1.0), "#VALUE! ltv must be in [0, 1), got 1"),
     ("EQUITY_IRR", (_G, -1), "#VALUE! rent_usd_per_gpu_hour must be a number >= 0, got -1"),

@@ -14,7 +14,7 @@ import numpy as np
 from ..engine import financing, valuation
 from ..engine.assumptions import Assumptions
 from ..engine.errors import GpueconError
-from .arrays import rows_call
+from .arrays import cell_number, rows_call
 from .errors import guarded
 from .reading import is_scalar, read_assumptions, read_system, single_value
 
@@ -125,8 +125,8 @@ def debt_schedule(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor
         raise GpueconError("system", "a range", "single values", "DEBT_SCHEDULE takes single values (one schedule)")
     args = dict(overrides)
     for name, raw in (("ltv", ltv), ("debt_rate", debt_rate), ("tenor_years", tenor_years)):
-        x = single_value(raw)
-        if x is not None and not (isinstance(x, str) and not x.strip()):
+        x = cell_number(name, single_value(raw), _DEBT_ARGS[name])  # as EQUITY_IRR reads it (same texts)
+        if x == x:
             args[_DEBT_ARGS[name]] = x
     rent = single_value(rent_usd_per_gpu_hour)
     a = Assumptions(read_system(single_value(system), overrides), **args)
