@@ -12,20 +12,21 @@ import re
 
 from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
+from .dynamic import OFFSET, offset_base
 from .excel_functions import RANGE_TO, subtotal_problem
 from .program import Program
 from .refs import References
 
 __all__ = ["REF_FUNCTIONS", "Analyser", "check_subtotals", "tokens"]
 
-#: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers
+#: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers, and
+#: OFFSET of a reference written in the formula is recalc's own OFFSET (.dynamic)
 REF_FUNCTIONS = {"OFFSET", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
 #: functions that build a reference from values while calculating (see :mod:`.dynamic`)
 DYNAMIC = {"INDIRECT"}
 #: functions whose value may change at a recalculation with no input changed. OFFSET and INDIRECT, also
-#: volatile in Excel's sense (always recalculated), are deterministic given the book: OFFSET cells keep
-#: the saved value (or are stale after a change) like any cell the tool cannot evaluate, INDIRECT cells
-#: are evaluated at every calculation (.dynamic), and the cells that read them are exact
+#: volatile in Excel's sense (always recalculated), are deterministic given the book: their cells are
+#: evaluated at every calculation (.dynamic), and the cells that read them are exact
 VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
 _SPILL = re.compile(r"(?:^|[^A-Za-z0-9_.\]])(\$?[A-Za-z]{1,3}\$?\d+#)")
@@ -209,6 +210,17 @@ class Analyser:
                                       else res, target))
                     i += 3
                     continue
+                if bare == "OFFSET" and i + 2 < n and items[i + 1][:2] == ("OPERAND", "RANGE") \
+                        and items[i + 2][:2] in (("SEP", "ARG"), ("FUNC", "CLOSE")):
+                    base = self.refs.resolve(items[i + 1][2], node.sheet, at=(node.row, node.col))
+                    if isinstance(base, str) or base[0] == "value" or len(base) != 5:
+                        node.problem = f"OFFSET({items[i + 1][2]}, ...): " + (
+                            base if isinstance(base, str) else "the base is not a reference on a sheet")
+                        return
+                    parts.append(f"{OFFSET}({slot(('value', offset_base(base)), items[i + 1][2])}")
+                    node.dynamic = True
+                    i += 2
+                    continue
                 if bare in DYNAMIC:
                     node.dynamic = True
                 if bare in REF_FUNCTIONS:
@@ -241,6 +253,9 @@ class Analyser:
                 if udf in UDF_NAMES:
                     node.udf = True
             elif t == "OPERAND" and st == "RANGE":
+                if v.startswith(":"):  # OFFSET(...):D22, INDIRECT(...):D22
+                    node.problem = f"a range from the reference a function returns ({v}) is not supported"
+                    return
                 res = self.refs.resolve(v, node.sheet, extent, at=(node.row, node.col))
                 if isinstance(res, str):
                     node.problem = res

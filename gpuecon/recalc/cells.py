@@ -115,16 +115,22 @@ def read_cells(pkg, sheet_names: list[str], errors: dict) -> Cells:
                     arrays.append(node)
             out.add(node, value)
         out.bounds.append((max_r, max_c))
+    members: set[int] = set()  # empty <f ca="1"/> cells inside an array range: members, not formulas
     for node in arrays:  # cells inside an array formula's range belong to it
         r1, c1, r2, c2 = node.area  # type: ignore[misc]
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 key = (node.sheet, r, c)
-                if key in out.node_at and out.node_at[key] is not node:
-                    continue
+                other = out.node_at.get(key)
+                if other is not None and other is not node:
+                    if other.text or other.area is not None or other.problem:
+                        continue
+                    members.add(id(other))
                 out.node_at[key] = node
                 if key in out.values:
                     out.cached[key] = out.values.pop(key)
+    if members:
+        out.nodes = [n for n in out.nodes if id(n) not in members]
     out.cols = [defaultdict(list) for _ in sheet_names]
     for (si, r, c) in out.node_at:
         out.cols[si][c].append(r)

@@ -6,7 +6,7 @@ behaviour, and the cases it is not sure of raise :class:`Unsupported`, so that t
 
 * ``INDEX(array, row, 0)`` / ``INDEX(array, 0, col)``: the whole row or column (``formulas`` took the
   first cell); ``INDEX(range, n)`` of a two-dimensional *reference* is ``#REF!``.
-* ``INDIRECT`` (not in ``formulas``): :mod:`.dynamic`.
+* ``INDIRECT`` (not in ``formulas``) and ``OFFSET`` (which needs the reference): :mod:`.dynamic`.
 * ``LINEST`` / ``TREND`` (omitted ``const`` is TRUE; collinear columns dropped): :mod:`.regression`.
 * ``SUBTOTAL`` (not in ``formulas``) where no hidden row and no SUBTOTAL cell is in its references.
 * ``ROWS`` / ``COLUMNS`` of a range or array (``formulas`` needs its own ``Ranges`` object).
@@ -43,7 +43,7 @@ SOLVER_ABS_TOL = {"XIRR": 1e-8, "IRR": 1e-7}
 
 #: replacements that take an omitted argument (``LINEST(y,x,,TRUE)``) as None, Excel's default; the
 #: ``formulas`` parser gives 0 for it
-OMITTED_AS_NONE = {"LINEST", "TREND"}
+OMITTED_AS_NONE = {"LINEST", "TREND", "GPUECON.OFFSET"}
 #: recalc's own function for ``REF:INDEX(range, row, col)`` (:func:`range_to`), written by the analyser
 RANGE_TO = "GPUECON.RANGE_TO"
 
@@ -64,6 +64,10 @@ def override(name: str, fn, reference_args: list[bool]):
         from .dynamic import indirect
 
         return indirect
+    if name == "GPUECON.OFFSET":
+        from .dynamic import offset
+
+        return offset
     if name == "INDEX":
         return functools.partial(index, fn, reference=first_ref)
     if name in ("ROWS", "COLUMNS"):
