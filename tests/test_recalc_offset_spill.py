@@ -94,3 +94,32 @@ def test_empty_formula_inside_an_array_range_is_a_member(tmp_path: Path) -> None
     assert len(book.nodes) == 1
     assert _values(tmp_path / "b.xlsx") == {"A1": 10, "A2": 14}
     assert recalc(tmp_path / "b.xlsx", tmp_path / "o.xlsx").flagged == []
+
+
+def test_spill_references(tmp_path: Path) -> None:
+    # B1:B3 = A1:A3*2 = 2, 4, 6 saved as an array formula (as Excel saves a spilled formula); B1# is B1:B3
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for r in (1, 2, 3):
+        ws[f"A{r}"] = r
+    ws["B1"] = ArrayFormula("B1:B3", "=A1:A3*2")
+    ws["C1"] = "=SUM(B1#)"  # 12
+    ws["C2"] = "=SUM(_xlfn.ANCHORARRAY(B1))"  # as Excel stores it: 12
+    ws["C3"] = "=ROWS(B1#)*10+COUNT(S!B1#)"  # 33
+    ws["C4"] = '=SUM(A1)&"#"&"B1#"'  # a # in a text literal is no spill reference: "1#B1#"
+    ws["C5"] = "=SUM(A1#)"  # A1 holds no array formula: reported
+    ws["D1"] = ArrayFormula("D1:D3", "=B1#+1")  # 3, 5, 7
+    other = wb.create_sheet("T")
+    other["A1"] = "=MAX(S!B1#)"  # 6
+    wb.save(tmp_path / "s.xlsx")
+    book = Workbook.open(tmp_path / "s.xlsx")
+    book.calculate()
+    v = {book.address(k): book.values.get(k) for k in book.node_at}
+    assert v["S!C1"] == 12 and v["S!C2"] == 12 and v["S!C3"] == 33 and v["S!C4"] == "1#B1#"
+    assert [v[f"S!D{r}"] for r in (1, 2, 3)] == [3, 5, 7] and v["T!A1"] == 6
+    res = recalc(tmp_path / "s.xlsx", tmp_path / "o.xlsx")
+    flags = {i.address: i.reason for i in res.flagged}
+    assert set(flags) == {"S!C5"} and "A1#" in flags["S!C5"] and "no array formula" in flags["S!C5"]

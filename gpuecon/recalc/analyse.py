@@ -29,7 +29,9 @@ DYNAMIC = {"INDIRECT"}
 #: evaluated at every calculation (.dynamic), and the cells that read them are exact
 VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
-_SPILL = re.compile(r"(?:^|[^A-Za-z0-9_.\]])(\$?[A-Za-z]{1,3}\$?\d+#)")
+#: a spill reference as typed (``E22#``, ``Sheet2!E22#``); Excel stores it as ``_xlfn.ANCHORARRAY(E22)``
+_SPILL = re.compile(r"(?<![A-Za-z0-9_.\]])((?:'(?:[^']|'')+'!|[A-Za-z_][\w.]*!)?\$?[A-Za-z]{1,3}\$?\d+)#")
+_STRING = re.compile(r'("(?:[^"]|"")*")')
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
 
 
@@ -113,8 +115,9 @@ def tokens(text: str, shapes: dict[str, object]) -> list[tuple[str, str, str]]:
 class Analyser:
     """Analyses the formula cells of one workbook (tokenizations and programs shared by shape)."""
 
-    def __init__(self, refs: References) -> None:
+    def __init__(self, refs: References, node_at: dict | None = None) -> None:
         self.refs = refs
+        self.node_at = node_at or {}  # (sheet, row, column) -> the formula that writes it (spill anchors)
         self.programs: dict[str, Program] = {}
         self.shapes: dict[str, object] = {}
 
@@ -139,6 +142,22 @@ class Analyser:
                     out.append(res)
         return out
 
+    def _spill(self, node: Node, items: list, i: int) -> tuple | str:
+        """``_xlfn.ANCHORARRAY(E22)`` (``E22#``): the range of the array formula anchored at E22 as the
+        book saved it (Excel saves a spilled formula as an array formula with its range), or the reason."""
+        if i + 2 >= len(items) or items[i + 1][:2] != ("OPERAND", "RANGE") or items[i + 2][:2] != ("FUNC", "CLOSE"):
+            return "a spill reference to something other than a cell is not supported"
+        ref = items[i + 1][2]
+        res = self.refs.resolve(ref, node.sheet, at=(node.row, node.col))
+        if isinstance(res, str) or res[0] == "value" or len(res) != 5 or res[1:3] != res[3:5]:
+            return f"spill reference {ref}#: {res if isinstance(res, str) else 'not a single cell on a sheet'}"
+        anchor = self.node_at.get((res[0], res[1], res[2]))
+        if anchor is None or anchor.area is None or (anchor.row, anchor.col) != (res[1], res[2]):
+            return (f"spill reference {ref}#: {ref} holds no array formula with a saved range "
+                    "(recalc does not spill formulas the book did not save as spilled)")
+        r1, c1, r2, c2 = anchor.area
+        return (res[0], r1, c1, r2, c2)
+
     def _range_to(self, node: Node, v: str, items: list, i: int, slot) -> str | None:
         """``X:INDEX(R, row[, col])`` -> ``GPUECON.RANGE_TO(box, ..., row[, col])`` (see
         :func:`.excel_functions.range_to`) when X and R are references on one sheet; else None."""
@@ -156,12 +175,9 @@ class Analyser:
         return _range_to_head(box, x, r, slot(box, f"{start}:{items[i + 1][2]}"))
 
     def _analyse(self, node: Node) -> None:
-        spill = _SPILL.search(_strip_strings(node.text)) if "#" in node.text else None
-        if spill:
-            node.problem = f"spill reference {spill.group(1)} is not supported"
-            return
+        text = _anchor_arrays(node.text) if "#" in node.text else node.text
         try:
-            items = tokens(node.text, self.shapes)
+            items = tokens(text, self.shapes)
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
@@ -197,6 +213,14 @@ class Analyser:
                     i += 3  # the function, its range argument and the separator after it
                     continue
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
+                if bare == "ANCHORARRAY":  # E22#: the range of the array formula anchored at E22
+                    res = self._spill(node, items, i)
+                    if isinstance(res, str):
+                        node.problem = res
+                        return
+                    parts.append(slot(res, items[i + 1][2] + "#"))
+                    i += 3
+                    continue
                 if bare in VOLATILE:
                     node.volatile = True
                 if bare == "INDIRECT" and i + 2 < n and items[i + 1][:2] == ("OPERAND", "TEXT") \
@@ -318,5 +342,7 @@ def _nth(texts: list[str], k: int, default: str) -> str:
     return texts[k] if 0 <= k < len(texts) else default
 
 
-def _strip_strings(text: str) -> str:
-    return re.sub(r'"(?:[^"]|"")*"', '""', text)
+def _anchor_arrays(text: str) -> str:
+    """``E22#`` -> ``_xlfn.ANCHORARRAY(E22)`` outside text literals (the tokenizer knows no ``#``)."""
+    parts = _STRING.split(text)
+    return "".join(part if k % 2 else _SPILL.sub(r"_xlfn.ANCHORARRAY(\1)", part) for k, part in enumerate(parts))

@@ -74,7 +74,7 @@ class Workbook(NamedCells):
         self._cols = cells.cols
         self._has_saved = any(v is not None for v in self.cached.values())
         self.refs = References(pkg, self.sheet_names, cells.bounds)
-        analyser = Analyser(self.refs)
+        analyser = Analyser(self.refs, self.node_at)
         for node in self.nodes:
             if not node.problem:
                 analyser.analyse(node)
