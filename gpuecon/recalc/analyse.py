@@ -13,7 +13,7 @@ import re
 from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
 from .dynamic import OFFSET, offset_base
-from .excel_functions import RANGE_TO, subtotal_problem
+from .excel_functions import RANGE_TO, aggregate_problem, subtotal_problem
 from .program import Program
 from .refs import References
 
@@ -317,17 +317,20 @@ class Analyser:
 
 
 def check_subtotals(nodes: list[Node], cells_in, hidden_rows) -> None:
-    """Mark the SUBTOTAL formulas that :func:`.excel_functions.subtotal` does not reproduce (a SUBTOTAL
-    cell or a hidden row in their references) as a problem: the saved value is kept and reported.
+    """Mark the SUBTOTAL and AGGREGATE formulas that recalc does not reproduce (nested SUBTOTAL/AGGREGATE
+    cells or hidden rows in their references, that they skip) as a problem: the saved value is kept and
+    reported.
     ``cells_in(rect)``: formula cells in a range; ``hidden_rows(sheet index)``: its hidden rows."""
     hidden: dict[int, set[int]] = {}
     for node in nodes:
-        if node.problem or "SUBTOTAL" not in node.text.upper():
+        upper = node.text.upper()
+        if node.problem or "SUBTOTAL" not in upper and "AGGREGATE" not in upper:
             continue
         rects = [op for op in node.operands if op[0] != "value"]
-        inside = (cell for rect in rects for cell in cells_in(rect))
+        inside = [cell for rect in rects for cell in cells_in(rect)]
         rows = [r for rect in rects for r in hidden.setdefault(rect[0], hidden_rows(rect[0])) if rect[1] <= r <= rect[3]]
-        node.problem = subtotal_problem(node.text, inside, rows)
+        node.problem = (subtotal_problem(node.text, inside, rows) if "SUBTOTAL" in upper else "") \
+            or (aggregate_problem(node.text, inside, rows) if "AGGREGATE" in upper else "")
 
 
 def _range_to_head(box: tuple, x: tuple, r: tuple, box_slot: str) -> str:

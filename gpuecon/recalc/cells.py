@@ -105,14 +105,16 @@ def read_cells(pkg, sheet_names: list[str], errors: dict) -> Cells:
                     continue
             node = Node(si, r, c, text)
             if cell.formula_kind == "dataTable":
-                node.problem = "data tables (What-If Analysis) are not supported"
-            elif cell.formula_kind == "array" and cell.formula_ref:
+                node.problem = "data tables (What-If Analysis, TABLE()) are not computed"
+            if cell.formula_kind in ("array", "dataTable") and cell.formula_ref:
                 m = re.fullmatch(rf"({CELL})(?::({CELL}))?", cell.formula_ref)
                 if m:
                     r1, c1 = cell_rc(m.group(1))
                     r2, c2 = cell_rc(m.group(2) or m.group(1))
                     node.area = (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
                     arrays.append(node)
+                    if cell.formula_kind == "dataTable":  # the table's cells follow from its border: the
+                        node.operands = _table_border(si, node.area)  # formulas and input values
             out.add(node, value)
         out.bounds.append((max_r, max_c))
     members: set[int] = set()  # empty <f ca="1"/> cells inside an array range: members, not formulas
@@ -137,4 +139,16 @@ def read_cells(pkg, sheet_names: list[str], errors: dict) -> Cells:
     for cols in out.cols:
         for rows in cols.values():
             rows.sort()
+    return out
+
+
+def _table_border(si: int, area: tuple[int, int, int, int]) -> list[tuple]:
+    """The cells a data table over ``area`` reads: the row above it and the column left of it (its
+    formulas and input values, whichever way it is laid out), so that a change to them makes it stale."""
+    r1, c1, r2, c2 = area
+    out: list[tuple] = []
+    if c1 > 1:
+        out.append((si, max(r1 - 1, 1), c1 - 1, r2, c1 - 1))
+    if r1 > 1:
+        out.append((si, r1 - 1, c1, r1 - 1, c2))
     return out
