@@ -15,9 +15,26 @@ from dataclasses import dataclass, field
 from .bridge import load_value
 from .refs import CELL, cell_rc
 
-__all__ = ["Cells", "Node", "read_cells"]
+__all__ = ["HUB_CELLS", "Cells", "Hub", "Node", "read_cells"]
 
 Key = tuple[int, int, int]  # sheet index, row, column
+
+
+#: a range holding at least this many formula cells is one :class:`Hub` in the dependency graph
+HUB_CELLS = 32
+
+
+class Hub:
+    """A range that many formulas read, as one node of the dependency graph: the formula cells inside
+    it have the hub among their users, and the hub has the formulas that read the range, so that an
+    edge is stored per cell and per reader rather than per pair (3,500 cells that each read a table
+    column of 3,500 formulas are 7,000 edges, not 12 million). Only ``users`` is shared with
+    :class:`Node`: code that walks ``users`` passes through hubs (``Workbook.downstream``)."""
+
+    __slots__ = ("users",)
+
+    def __init__(self) -> None:
+        self.users: list[Node] = []
 
 
 class Node:
@@ -34,7 +51,7 @@ class Node:
         self.area: tuple[int, int, int, int] | None = None  # array formula's range
         self.problem = ""  # static: unsupported or circular
         self.note = ""  # this calculation: evaluation failed
-        self.users: list[Node] = []
+        self.users: list[Node | Hub] = []
         self.value: object = None
         self.cached: object = None
         self.udf = False

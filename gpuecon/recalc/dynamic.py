@@ -15,6 +15,7 @@ from contextvars import ContextVar
 import numpy as np
 
 from .bridge import fx
+from .cells import Hub
 from .errors import Unsupported
 
 __all__ = ["OFFSET", "NotYetComputed", "evaluating", "indirect", "offset", "offset_base", "rerun_order"]
@@ -144,8 +145,13 @@ def rerun_order(run: list, found: dict[int, list]) -> tuple[list, list]:
     its precedents in ``run`` (through their ``users``) and the cells its INDIRECT was found to read
     (``found``: node id -> nodes). Returns the order and the cells left on a cycle."""
     ids = {id(n): n for n in run}
+    cells = set(ids)
+    for n in run:  # the hubs (.cells.Hub) between them are nodes of this graph too, left out of the order
+        for u in n.users:
+            if isinstance(u, Hub) and id(u) not in ids:
+                ids[id(u)] = u
     preds: dict[int, set[int]] = {k: set() for k in ids}
-    for n in run:
+    for n in list(ids.values()):
         for u in n.users:
             if id(u) in ids:
                 preds[id(u)].add(id(n))
@@ -161,10 +167,11 @@ def rerun_order(run: list, found: dict[int, list]) -> tuple[list, list]:
     order = []
     while ready:
         k = ready.pop()
-        order.append(ids[k])
+        if k in cells:
+            order.append(ids[k])
         for u in users[k]:
             indeg[u] -= 1
             if indeg[u] == 0:
                 ready.append(u)
-    left = [ids[k] for k, d in indeg.items() if d > 0]
+    left = [ids[k] for k, d in indeg.items() if d > 0 and k in cells]
     return order, left
