@@ -76,11 +76,22 @@ def test_offset_follows_a_changed_input(tmp_path: Path) -> None:
     assert book.calculate_named({"months": 12}, ["out"]) == {"out": 156}  # 78 * 2
 
 
-def test_range_from_an_offset_is_reported(tmp_path: Path) -> None:
-    book = _book(tmp_path, {"A1": 1, "B1": 2, "C1": "=SUM(OFFSET(A1,0,1):B1)"})
+def test_range_to_an_offset(tmp_path: Path) -> None:
+    # A1:A5 = 1..5, B1:B2 = 10, 20; the range operator gives the smallest range holding both references
+    cells: dict[str, object] = {f"A{r}": r for r in range(1, 6)} | {"B1": 10, "B2": 20, "E1": 3}
+    cells |= {"C1": "=SUM(A1:OFFSET(A1,2,0))",  # A1:A3 = 6
+              "C2": "=SUM($A$1:OFFSET($A$1,E1,0))",  # A1:A4 = 10
+              "C3": "=SUM(B1:OFFSET(A1,1,0))",  # B1 and A2: A1:B2 = 33
+              "C4": "=SUM(A3:OFFSET(A1,0,0))",  # A1:A3 again, upwards = 6
+              "C5": "=SUM(OFFSET(A1,0,1):B1)",  # a range from the reference a function returns: reported
+              "C6": "=SUM(Other!A1:OFFSET(A1,1,0))"}  # two sheets: reported
+    book = _book(tmp_path, cells)
+    v = _values(book)
+    assert (v["C1"], v["C2"], v["C3"], v["C4"]) == (6, 10, 33, 6)
     res = recalc(book, tmp_path / "o.xlsx")
     flags = {i.address: i for i in res.flagged}
-    assert set(flags) == {"S!C1"} and "reference a function returns" in flags["S!C1"].reason
+    assert set(flags) == {"S!C5", "S!C6"}
+    assert all("reference a function returns" in flags[a].reason for a in flags)
 
 
 def test_empty_formula_inside_an_array_range_is_a_member(tmp_path: Path) -> None:

@@ -158,6 +158,22 @@ class Analyser:
         r1, c1, r2, c2 = anchor.area
         return (res[0], r1, c1, r2, c2)
 
+    def _offset(self, node: Node, v: str, items: list, i: int, slot) -> str | None:
+        """``OFFSET(R,`` -> ``GPUECON.OFFSET("corners of R",`` and ``X:OFFSET(R,`` -> the same with the
+        corners of X, whose bounding range with the result is the reference (:func:`.dynamic.offset`);
+        None when X or R is not a reference on a sheet (on one sheet). The cell becomes dynamic."""
+        start, _, fname = v[:-1].rpartition(":")
+        if fname.upper().removeprefix("_XLFN.") != "OFFSET" or i + 2 >= len(items) \
+                or items[i + 1][:2] != ("OPERAND", "RANGE") or items[i + 2][:2] not in (("SEP", "ARG"), ("FUNC", "CLOSE")):
+            return None
+        at = (node.row, node.col)
+        rects = [self.refs.resolve(t, node.sheet, at=at) for t in ((start,) if start else ()) + (items[i + 1][2],)]
+        if any(isinstance(r, str) or r[0] == "value" or len(r) != 5 or r[0] != rects[0][0] for r in rects):
+            return None
+        node.dynamic = True
+        code = offset_base(rects[-1]) + ("|" + offset_base(rects[0]) if start else "")
+        return f"{OFFSET}({slot(('value', code), v[:-1] + '(' + items[i + 1][2])}{items[i + 2][2]}"
+
     def _range_to(self, node: Node, v: str, items: list, i: int, slot) -> str | None:
         """``X:INDEX(R, row[, col])`` -> ``GPUECON.RANGE_TO(box, ..., row[, col])`` (see
         :func:`.excel_functions.range_to`) when X and R are references on one sheet; else None."""
@@ -204,7 +220,7 @@ class Analyser:
             if t == "FUNC" and st == "OPEN":
                 fname = v[:-1].upper()
                 if ":" in fname:  # A2:INDEX(...), INDEX(...):INDEX(...): a reference a function returns
-                    head = self._range_to(node, v, items, i, slot)
+                    head = self._range_to(node, v, items, i, slot) or self._offset(node, v, items, i, slot)
                     if head is None:
                         node.problem = (f"a range to or from the reference a function returns ({v[:-1]}(...)) "
                                         "is not supported")
@@ -236,14 +252,12 @@ class Analyser:
                     continue
                 if bare == "OFFSET" and i + 2 < n and items[i + 1][:2] == ("OPERAND", "RANGE") \
                         and items[i + 2][:2] in (("SEP", "ARG"), ("FUNC", "CLOSE")):
-                    base = self.refs.resolve(items[i + 1][2], node.sheet, at=(node.row, node.col))
-                    if isinstance(base, str) or base[0] == "value" or len(base) != 5:
-                        node.problem = f"OFFSET({items[i + 1][2]}, ...): " + (
-                            base if isinstance(base, str) else "the base is not a reference on a sheet")
+                    head = self._offset(node, v, items, i, slot)
+                    if head is None:
+                        node.problem = f"OFFSET({items[i + 1][2]}, ...): the base is not a reference on a sheet"
                         return
-                    parts.append(f"{OFFSET}({slot(('value', offset_base(base)), items[i + 1][2])}")
-                    node.dynamic = True
-                    i += 2
+                    parts.append(head)
+                    i += 3  # OFFSET(, its base and the separator after it
                     continue
                 if bare in DYNAMIC:
                     node.dynamic = True

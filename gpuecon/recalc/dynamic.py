@@ -85,7 +85,8 @@ def _read(wb, rect: tuple, what: str) -> object:
 
 
 def offset_base(rect: tuple) -> str:
-    """The base reference of an OFFSET as the analyser passes it: ``"sheet,r1,c1,r2,c2"``."""
+    """The base reference of an OFFSET as the analyser passes it: ``"sheet,r1,c1,r2,c2"`` (for
+    ``X:OFFSET(...)`` followed by ``"|"`` and X's corners in the same form)."""
     return ",".join(str(int(x)) for x in rect)
 
 
@@ -123,7 +124,8 @@ def offset(base, rows=None, cols=None, height=None, width=None):
     if context is None:
         raise Unsupported("OFFSET outside a cell's evaluation")
     wb, _ = context
-    si, r1, c1, r2, c2 = (int(x) for x in str(base).split(","))
+    code, _, start = str(base).partition("|")
+    si, r1, c1, r2, c2 = (int(x) for x in code.split(","))
     dr, dc = _count(rows, f, 0), _count(cols, f, 0)
     h, w = _count(height, f, r2 - r1 + 1), _count(width, f, c2 - c1 + 1)
     for v in (dr, dc, h, w):
@@ -135,6 +137,9 @@ def offset(base, rows=None, cols=None, height=None, width=None):
     bottom, right = top + h - 1, left + w - 1  # type: ignore[operator]
     if h == 0 or w == 0 or top < 1 or left < 1 or bottom > _MAX_ROWS or right > _MAX_COLS:
         return f.errors["#REF!"]
+    if start:  # X:OFFSET(...): the range from X to the reference OFFSET returns
+        _, s1, t1, s2, t2 = (int(x) for x in start.split(","))
+        top, left, bottom, right = min(top, s1), min(left, t1), max(bottom, s2), max(right, t2)
     if (bottom - top + 1) * (right - left + 1) > wb.pkg.max_cells:
         raise Unsupported(f"OFFSET covers more than {wb.pkg.max_cells} cells")
     return _read(wb, (si, top, left, bottom, right), "OFFSET")
