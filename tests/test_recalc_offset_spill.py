@@ -57,6 +57,24 @@ def test_offset_returns_a_reference(tmp_path: Path) -> None:
     assert set(flags) == {"S!C12"} and "negative height" in flags["S!C12"]
 
 
+def test_offset_from_another_sheet_and_a_name(tmp_path: Path) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    data = wb.create_sheet("My data")
+    for r in range(1, 6):
+        data[f"B{r}"] = r * 100  # 100..500
+    wb.defined_names["start"] = DefinedName("start", attr_text="'My data'!$B$1")
+    ws["A1"] = "=SUM(OFFSET('My data'!B1,1,0,2,1))"  # B2:B3 = 500
+    ws["A2"] = "=OFFSET(start,4,0)"  # B5 = 500
+    ws["A3"] = "=SUM(OFFSET(start,0,0,5))/OFFSET(start,0,0)"  # 1500 / 100 = 15
+    wb.save(tmp_path / "d.xlsx")
+    v = _values(tmp_path / "d.xlsx")
+    assert (v["A1"], v["A2"], v["A3"]) == (500, 500, 15)
+
+
 def test_offset_follows_a_changed_input(tmp_path: Path) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
