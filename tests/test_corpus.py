@@ -26,6 +26,13 @@ MISMATCH_CEILING = {
     "27_dgorissen_date-time.xlsx": 1, "35_apache_FormulaEvalTestData_Copy.xlsx": 131,
 }
 
+#: cells the tool cannot evaluate (kept with the value Excel saved, flagged "kept saved value"), a ceiling
+#: per book as above: book 20's are mostly LAMBDA/GROUPBY/PIVOTBY and ISFORMULA/ISREF/AREAS
+KEPT_CEILING = {
+    "20_vinci1it2000_test.xlsx": 1207, "25_dgorissen_text.xlsx": 1, "32_vallettea_basic_evaluation.xlsx": 2,
+    "35_apache_FormulaEvalTestData_Copy.xlsx": 30,
+}
+
 
 def _corpus_books() -> list[Path]:
     if not CORPUS.is_dir() or not books():
@@ -59,3 +66,4 @@ def test_book_equal_or_flagged(book: Path, out_dir: Path, record_property) -> No
     assert not res.unexplained, res.unexplained[:10]
     assert res.equal + sum(counts.values()) == res.formulas
     assert counts.get("mismatch", 0) <= MISMATCH_CEILING.get(book.name, 0)
+    assert counts.get("kept saved value", 0) <= KEPT_CEILING.get(book.name, 0)

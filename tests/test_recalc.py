@@ -200,7 +200,7 @@ def test_problems_reported_by_cell_rest_computes(tmp_path: Path) -> None:
     ws["C1"] = "=C1"  # self-reference
     ws["D1"] = "=FOOBAR(1)"  # unsupported function
     ws["E1"] = "=D1+1"  # depends on it
-    ws["F1"] = "=OFFSET(G1,0,0)"  # needs references, not supported
+    ws["F1"] = "=ISREF(G1)"  # needs the reference, not supported
     ws["G1"], ws["H1"] = 5, "=G1*3"  # fine
     ws["I1"] = "=A1+H1"  # depends on the cycle
     ws["J1"] = '=GPU_TCO("No Such GPU")'  # UDF error text, with its reason
@@ -214,7 +214,7 @@ def test_problems_reported_by_cell_rest_computes(tmp_path: Path) -> None:
     assert "S!A1" in got["S!A1"][1] and "S!B1" in got["S!A1"][1]
     assert got["S!D1"] == ("unsupported", "unsupported function FOOBAR")
     assert got["S!E1"] == ("error", "#NAME? (from S!D1)")
-    assert got["S!F1"][0] == "unsupported" and "OFFSET" in got["S!F1"][1]
+    assert got["S!F1"][0] == "unsupported" and "ISREF" in got["S!F1"][1]
     assert got["S!I1"][0] == "error" and "S!A1" in got["S!I1"][1]
     assert got["S!J1"][0] == "error" and "unknown system" in got["S!J1"][1]
     assert got["S!K1"] == ("error", "#NUM!")

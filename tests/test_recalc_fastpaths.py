@@ -1,6 +1,8 @@
 """recalc's speed paths give what the slow paths give: the engine's IRR for unique-root flows (held to
 numpy-financial and hand values), numpy for all-number operators (held to the ``formulas`` operators
-element by element), and the deferred scipy import (PERCENTILE still right, scipy intact after)."""
+element by element), the deferred scipy import (PERCENTILE still right, scipy intact after), the type
+ids that lookups use (held to ``formulas``' own function), and the hubs of the dependency graph (a range
+of many formula cells as one node: values by hand, circular references and changes through it)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ import openpyxl
 import pytest
 
 from gpuecon.recalc.bridge import fx
+from gpuecon.recalc.cells import HUB_CELLS
 from gpuecon.recalc.fastops import FAST_OPERATORS, fast_operator
-from gpuecon.recalc.functable import unique_root_irr
+from gpuecon.recalc.functable import type_ids, unique_root_irr
 from gpuecon.recalc.workbook import Workbook
 
 LONG = [-1000.0] + [4.0] * 480  # 481 monthly flows, as the template's project schedule
@@ -140,3 +143,54 @@ print(ref() is None)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True"]
+
+
+def test_type_ids_equal_formulas_own() -> None:
+    from formulas.functions.look import _get_type_id
+    from formulas.tokens.operand import XlError
+
+    f = fx()
+    values = [1.0, 2, "a", np.str_("b"), True, np.bool_(False), f.EMPTY, *f.errors.values(), None, np.float64(3),
+              np.int64(4), 1 + 2j, XlError("#N/A"), XlError("#FOO!"), np.array([[1.0]]).view(f.Array)]
+    grid = np.empty((2, len(values)), dtype=object)
+    for j, v in enumerate(values):
+        grid[0, j] = grid[1, j] = v
+    want = np.vectorize(_get_type_id, otypes=[int])(grid)
+    assert want.shape == type_ids(grid).shape and (type_ids(grid) == want).all()
+    assert set(want.ravel()) >= {0, 1, 2, 4, 10, 12}  # numbers, text, logicals, errors, blanks all covered
+    import formulas.functions.look as look
+
+    fx().formulas.get_functions()
+    assert look._vect_get_type_id is type_ids  # what MATCH, XMATCH, LOOKUP and FILTER call
+
+
+def test_ranges_of_many_formula_cells_are_hubs(tmp_path: Path) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    n = HUB_CELLS + 8  # B1:B40 = A*2 are formulas: a range over them is a hub
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["E1"] = 1
+    for r in range(1, n + 1):
+        ws[f"A{r}"] = r
+        ws[f"B{r}"] = f"=A{r}*2*$E$1"
+        ws[f"C{r}"] = f"=SUM($B$1:$B${n})-B{r}"  # every row reads the whole column: sum 2 * n(n+1)/2 minus its own
+    ws["D1"] = f"=MAX(C1:C{n})"  # a hub over a hub's readers
+    ws["D2"] = f"=SUM(D3,B1:B{n})"  # D3 reads D2 through a range of many formulas: circular
+    ws["D3"] = f"=SUM(D2:D2,B1:B{n})"
+    ws["F1"] = f"=SUM(F2:F{n + 1})"
+    for r in range(2, n + 1):
+        ws[f"F{r}"] = "=E1*0"
+    ws[f"F{n + 1}"] = "=F1"  # F1 reads F2:F41 (a hub) and F41 reads F1: circular
+    wb.defined_names["k"] = DefinedName("k", attr_text="S!$E$1")
+    wb.defined_names["out"] = DefinedName("out", attr_text="S!$D$1")
+    wb.save(tmp_path / "h.xlsx")
+    book = Workbook.open(tmp_path / "h.xlsx")
+    total = n * (n + 1)  # sum of B = 2 * n(n+1)/2
+    assert book.calculate_named({}, ["out"]) == {"out": total - 2}  # row 1 removes the least, B1 = 2
+    assert book.values[(0, 5, 3)] == total - 10
+    assert book.calculate_named({"k": 3}, ["out"]) == {"out": 3 * (total - 2)}  # through the hubs
+    circular = {book.address(nd) for nd in book.nodes if nd.problem.startswith("circular")}
+    assert circular == {"S!D2", "S!D3", "S!F1", f"S!F{n + 1}"}
+    assert sum(len(nd.users) for nd in book.nodes) < 8 * n  # not one edge per reader and cell (n * n)

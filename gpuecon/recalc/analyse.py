@@ -12,23 +12,26 @@ import re
 
 from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
-from .excel_functions import RANGE_TO, subtotal_problem
+from .dynamic import OFFSET, offset_base
+from .excel_functions import RANGE_TO, aggregate_problem, subtotal_problem
 from .program import Program
 from .refs import References
 
 __all__ = ["REF_FUNCTIONS", "Analyser", "check_subtotals", "tokens"]
 
-#: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers
+#: functions that need the reference itself (not its values); ROW/COLUMN are rewritten to numbers, and
+#: OFFSET of a reference written in the formula is recalc's own OFFSET (.dynamic)
 REF_FUNCTIONS = {"OFFSET", "CELL", "ISREF", "AREAS", "INFO", "FORMULATEXT", "SHEET", "SHEETS"}
 #: functions that build a reference from values while calculating (see :mod:`.dynamic`)
 DYNAMIC = {"INDIRECT"}
 #: functions whose value may change at a recalculation with no input changed. OFFSET and INDIRECT, also
-#: volatile in Excel's sense (always recalculated), are deterministic given the book: OFFSET cells keep
-#: the saved value (or are stale after a change) like any cell the tool cannot evaluate, INDIRECT cells
-#: are evaluated at every calculation (.dynamic), and the cells that read them are exact
+#: volatile in Excel's sense (always recalculated), are deterministic given the book: their cells are
+#: evaluated at every calculation (.dynamic), and the cells that read them are exact
 VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
-_SPILL = re.compile(r"(?:^|[^A-Za-z0-9_.\]])(\$?[A-Za-z]{1,3}\$?\d+#)")
+#: a spill reference as typed (``E22#``, ``Sheet2!E22#``); Excel stores it as ``_xlfn.ANCHORARRAY(E22)``
+_SPILL = re.compile(r"(?<![A-Za-z0-9_.\]])((?:'(?:[^']|'')+'!|[A-Za-z_][\w.]*!)?\$?[A-Za-z]{1,3}\$?\d+)#")
+_STRING = re.compile(r'("(?:[^"]|"")*")')
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
 
 
@@ -112,8 +115,9 @@ def tokens(text: str, shapes: dict[str, object]) -> list[tuple[str, str, str]]:
 class Analyser:
     """Analyses the formula cells of one workbook (tokenizations and programs shared by shape)."""
 
-    def __init__(self, refs: References) -> None:
+    def __init__(self, refs: References, node_at: dict | None = None) -> None:
         self.refs = refs
+        self.node_at = node_at or {}  # (sheet, row, column) -> the formula that writes it (spill anchors)
         self.programs: dict[str, Program] = {}
         self.shapes: dict[str, object] = {}
 
@@ -138,6 +142,38 @@ class Analyser:
                     out.append(res)
         return out
 
+    def _spill(self, node: Node, items: list, i: int) -> tuple | str:
+        """``_xlfn.ANCHORARRAY(E22)`` (``E22#``): the range of the array formula anchored at E22 as the
+        book saved it (Excel saves a spilled formula as an array formula with its range), or the reason."""
+        if i + 2 >= len(items) or items[i + 1][:2] != ("OPERAND", "RANGE") or items[i + 2][:2] != ("FUNC", "CLOSE"):
+            return "a spill reference to something other than a cell is not supported"
+        ref = items[i + 1][2]
+        res = self.refs.resolve(ref, node.sheet, at=(node.row, node.col))
+        if isinstance(res, str) or res[0] == "value" or len(res) != 5 or res[1:3] != res[3:5]:
+            return f"spill reference {ref}#: {res if isinstance(res, str) else 'not a single cell on a sheet'}"
+        anchor = self.node_at.get((res[0], res[1], res[2]))
+        if anchor is None or anchor.area is None or (anchor.row, anchor.col) != (res[1], res[2]):
+            return (f"spill reference {ref}#: {ref} holds no array formula with a saved range "
+                    "(recalc does not spill formulas the book did not save as spilled)")
+        r1, c1, r2, c2 = anchor.area
+        return (res[0], r1, c1, r2, c2)
+
+    def _offset(self, node: Node, v: str, items: list, i: int, slot) -> str | None:
+        """``OFFSET(R,`` -> ``GPUECON.OFFSET("corners of R",`` and ``X:OFFSET(R,`` -> the same with the
+        corners of X, whose bounding range with the result is the reference (:func:`.dynamic.offset`);
+        None when X or R is not a reference on a sheet (on one sheet). The cell becomes dynamic."""
+        start, _, fname = v[:-1].rpartition(":")
+        if fname.upper().removeprefix("_XLFN.") != "OFFSET" or i + 2 >= len(items) \
+                or items[i + 1][:2] != ("OPERAND", "RANGE") or items[i + 2][:2] not in (("SEP", "ARG"), ("FUNC", "CLOSE")):
+            return None
+        at = (node.row, node.col)
+        rects = [self.refs.resolve(t, node.sheet, at=at) for t in ((start,) if start else ()) + (items[i + 1][2],)]
+        if any(isinstance(r, str) or r[0] == "value" or len(r) != 5 or r[0] != rects[0][0] for r in rects):
+            return None
+        node.dynamic = True
+        code = offset_base(rects[-1]) + ("|" + offset_base(rects[0]) if start else "")
+        return f"{OFFSET}({slot(('value', code), v[:-1] + '(' + items[i + 1][2])}{items[i + 2][2]}"
+
     def _range_to(self, node: Node, v: str, items: list, i: int, slot) -> str | None:
         """``X:INDEX(R, row[, col])`` -> ``GPUECON.RANGE_TO(box, ..., row[, col])`` (see
         :func:`.excel_functions.range_to`) when X and R are references on one sheet; else None."""
@@ -155,12 +191,9 @@ class Analyser:
         return _range_to_head(box, x, r, slot(box, f"{start}:{items[i + 1][2]}"))
 
     def _analyse(self, node: Node) -> None:
-        spill = _SPILL.search(_strip_strings(node.text)) if "#" in node.text else None
-        if spill:
-            node.problem = f"spill reference {spill.group(1)} is not supported"
-            return
+        text = _anchor_arrays(node.text) if "#" in node.text else node.text
         try:
-            items = tokens(node.text, self.shapes)
+            items = tokens(text, self.shapes)
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
@@ -187,7 +220,7 @@ class Analyser:
             if t == "FUNC" and st == "OPEN":
                 fname = v[:-1].upper()
                 if ":" in fname:  # A2:INDEX(...), INDEX(...):INDEX(...): a reference a function returns
-                    head = self._range_to(node, v, items, i, slot)
+                    head = self._range_to(node, v, items, i, slot) or self._offset(node, v, items, i, slot)
                     if head is None:
                         node.problem = (f"a range to or from the reference a function returns ({v[:-1]}(...)) "
                                         "is not supported")
@@ -196,6 +229,14 @@ class Analyser:
                     i += 3  # the function, its range argument and the separator after it
                     continue
                 bare = fname.removeprefix("_XLFN.").removeprefix("_XLWS.")
+                if bare == "ANCHORARRAY":  # E22#: the range of the array formula anchored at E22
+                    res = self._spill(node, items, i)
+                    if isinstance(res, str):
+                        node.problem = res
+                        return
+                    parts.append(slot(res, items[i + 1][2] + "#"))
+                    i += 3
+                    continue
                 if bare in VOLATILE:
                     node.volatile = True
                 if bare == "INDIRECT" and i + 2 < n and items[i + 1][:2] == ("OPERAND", "TEXT") \
@@ -208,6 +249,15 @@ class Analyser:
                     parts.append(slot(("value", fx().errors["#REF!"]) if isinstance(res, str) or res[0] == "value"
                                       else res, target))
                     i += 3
+                    continue
+                if bare == "OFFSET" and i + 2 < n and items[i + 1][:2] == ("OPERAND", "RANGE") \
+                        and items[i + 2][:2] in (("SEP", "ARG"), ("FUNC", "CLOSE")):
+                    head = self._offset(node, v, items, i, slot)
+                    if head is None:
+                        node.problem = f"OFFSET({items[i + 1][2]}, ...): the base is not a reference on a sheet"
+                        return
+                    parts.append(head)
+                    i += 3  # OFFSET(, its base and the separator after it
                     continue
                 if bare in DYNAMIC:
                     node.dynamic = True
@@ -241,6 +291,9 @@ class Analyser:
                 if udf in UDF_NAMES:
                     node.udf = True
             elif t == "OPERAND" and st == "RANGE":
+                if v.startswith(":"):  # OFFSET(...):D22, INDIRECT(...):D22
+                    node.problem = f"a range from the reference a function returns ({v}) is not supported"
+                    return
                 res = self.refs.resolve(v, node.sheet, extent, at=(node.row, node.col))
                 if isinstance(res, str):
                     node.problem = res
@@ -278,17 +331,20 @@ class Analyser:
 
 
 def check_subtotals(nodes: list[Node], cells_in, hidden_rows) -> None:
-    """Mark the SUBTOTAL formulas that :func:`.excel_functions.subtotal` does not reproduce (a SUBTOTAL
-    cell or a hidden row in their references) as a problem: the saved value is kept and reported.
+    """Mark the SUBTOTAL and AGGREGATE formulas that recalc does not reproduce (nested SUBTOTAL/AGGREGATE
+    cells or hidden rows in their references, that they skip) as a problem: the saved value is kept and
+    reported.
     ``cells_in(rect)``: formula cells in a range; ``hidden_rows(sheet index)``: its hidden rows."""
     hidden: dict[int, set[int]] = {}
     for node in nodes:
-        if node.problem or "SUBTOTAL" not in node.text.upper():
+        upper = node.text.upper()
+        if node.problem or "SUBTOTAL" not in upper and "AGGREGATE" not in upper:
             continue
         rects = [op for op in node.operands if op[0] != "value"]
-        inside = (cell for rect in rects for cell in cells_in(rect))
+        inside = [cell for rect in rects for cell in cells_in(rect)]
         rows = [r for rect in rects for r in hidden.setdefault(rect[0], hidden_rows(rect[0])) if rect[1] <= r <= rect[3]]
-        node.problem = subtotal_problem(node.text, inside, rows)
+        node.problem = (subtotal_problem(node.text, inside, rows) if "SUBTOTAL" in upper else "") \
+            or (aggregate_problem(node.text, inside, rows) if "AGGREGATE" in upper else "")
 
 
 def _range_to_head(box: tuple, x: tuple, r: tuple, box_slot: str) -> str:
@@ -303,5 +359,7 @@ def _nth(texts: list[str], k: int, default: str) -> str:
     return texts[k] if 0 <= k < len(texts) else default
 
 
-def _strip_strings(text: str) -> str:
-    return re.sub(r'"(?:[^"]|"")*"', '""', text)
+def _anchor_arrays(text: str) -> str:
+    """``E22#`` -> ``_xlfn.ANCHORARRAY(E22)`` outside text literals (the tokenizer knows no ``#``)."""
+    parts = _STRING.split(text)
+    return "".join(part if k % 2 else _SPILL.sub(r"_xlfn.ANCHORARRAY(\1)", part) for k, part in enumerate(parts))

@@ -15,9 +15,26 @@ from dataclasses import dataclass, field
 from .bridge import load_value
 from .refs import CELL, cell_rc
 
-__all__ = ["Cells", "Node", "read_cells"]
+__all__ = ["HUB_CELLS", "Cells", "Hub", "Node", "read_cells"]
 
 Key = tuple[int, int, int]  # sheet index, row, column
+
+
+#: a range holding at least this many formula cells is one :class:`Hub` in the dependency graph
+HUB_CELLS = 32
+
+
+class Hub:
+    """A range that many formulas read, as one node of the dependency graph: the formula cells inside
+    it have the hub among their users, and the hub has the formulas that read the range, so that an
+    edge is stored per cell and per reader rather than per pair (3,500 cells that each read a table
+    column of 3,500 formulas are 7,000 edges, not 12 million). Only ``users`` is shared with
+    :class:`Node`: code that walks ``users`` passes through hubs (``Workbook.downstream``)."""
+
+    __slots__ = ("users",)
+
+    def __init__(self) -> None:
+        self.users: list[Node] = []
 
 
 class Node:
@@ -34,7 +51,7 @@ class Node:
         self.area: tuple[int, int, int, int] | None = None  # array formula's range
         self.problem = ""  # static: unsupported or circular
         self.note = ""  # this calculation: evaluation failed
-        self.users: list[Node] = []
+        self.users: list[Node | Hub] = []
         self.value: object = None
         self.cached: object = None
         self.udf = False
@@ -105,30 +122,50 @@ def read_cells(pkg, sheet_names: list[str], errors: dict) -> Cells:
                     continue
             node = Node(si, r, c, text)
             if cell.formula_kind == "dataTable":
-                node.problem = "data tables (What-If Analysis) are not supported"
-            elif cell.formula_kind == "array" and cell.formula_ref:
+                node.problem = "data tables (What-If Analysis, TABLE()) are not computed"
+            if cell.formula_kind in ("array", "dataTable") and cell.formula_ref:
                 m = re.fullmatch(rf"({CELL})(?::({CELL}))?", cell.formula_ref)
                 if m:
                     r1, c1 = cell_rc(m.group(1))
                     r2, c2 = cell_rc(m.group(2) or m.group(1))
                     node.area = (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
                     arrays.append(node)
+                    if cell.formula_kind == "dataTable":  # the table's cells follow from its border: the
+                        node.operands = _table_border(si, node.area)  # formulas and input values
             out.add(node, value)
         out.bounds.append((max_r, max_c))
+    members: set[int] = set()  # empty <f ca="1"/> cells inside an array range: members, not formulas
     for node in arrays:  # cells inside an array formula's range belong to it
         r1, c1, r2, c2 = node.area  # type: ignore[misc]
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 key = (node.sheet, r, c)
-                if key in out.node_at and out.node_at[key] is not node:
-                    continue
+                other = out.node_at.get(key)
+                if other is not None and other is not node:
+                    if other.text or other.area is not None or other.problem:
+                        continue
+                    members.add(id(other))
                 out.node_at[key] = node
                 if key in out.values:
                     out.cached[key] = out.values.pop(key)
+    if members:
+        out.nodes = [n for n in out.nodes if id(n) not in members]
     out.cols = [defaultdict(list) for _ in sheet_names]
     for (si, r, c) in out.node_at:
         out.cols[si][c].append(r)
     for cols in out.cols:
         for rows in cols.values():
             rows.sort()
+    return out
+
+
+def _table_border(si: int, area: tuple[int, int, int, int]) -> list[tuple]:
+    """The cells a data table over ``area`` reads: the row above it and the column left of it (its
+    formulas and input values, whichever way it is laid out), so that a change to them makes it stale."""
+    r1, c1, r2, c2 = area
+    out: list[tuple] = []
+    if c1 > 1:
+        out.append((si, max(r1 - 1, 1), c1 - 1, r2, c1 - 1))
+    if r1 > 1:
+        out.append((si, r1 - 1, c1, r1 - 1, c2))
     return out

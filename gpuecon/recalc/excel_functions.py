@@ -6,9 +6,11 @@ behaviour, and the cases it is not sure of raise :class:`Unsupported`, so that t
 
 * ``INDEX(array, row, 0)`` / ``INDEX(array, 0, col)``: the whole row or column (``formulas`` took the
   first cell); ``INDEX(range, n)`` of a two-dimensional *reference* is ``#REF!``.
-* ``INDIRECT`` (not in ``formulas``): :mod:`.dynamic`.
+* ``INDIRECT`` (not in ``formulas``) and ``OFFSET`` (which needs the reference): :mod:`.dynamic`.
 * ``LINEST`` / ``TREND`` (omitted ``const`` is TRUE; collinear columns dropped): :mod:`.regression`.
-* ``SUBTOTAL`` (not in ``formulas``) where no hidden row and no SUBTOTAL cell is in its references.
+* ``SUBTOTAL`` (not in ``formulas``) where no hidden row and no SUBTOTAL cell is in its references;
+  ``AGGREGATE`` (not in ``formulas``; function numbers 1-19, options 0-7) where the rows and the nested
+  SUBTOTAL/AGGREGATE cells its options skip are not in its references (:func:`aggregate_problem`).
 * ``ROWS`` / ``COLUMNS`` of a range or array (``formulas`` needs its own ``Ranges`` object).
 * ``LOOKUP(value, array)``: searches the first row when the array is wider than tall, else the first
   column, and returns from the last row/column; ``LOOKUP(value, vector, result)`` with a
@@ -33,7 +35,7 @@ from .bridge import fx
 from .errors import Unsupported
 from .text_format import text_function
 
-__all__ = ["OMITTED_AS_NONE", "RANGE_TO", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
+__all__ = ["AGGREGATE_FUNCTIONS", "OMITTED_AS_NONE", "RANGE_TO", "aggregate", "aggregate_problem", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
            "subtotal_problem"]
 
 #: Excel's documented accuracy of iterative solvers, absolute on the rate: XIRR "accurate within
@@ -43,7 +45,7 @@ SOLVER_ABS_TOL = {"XIRR": 1e-8, "IRR": 1e-7}
 
 #: replacements that take an omitted argument (``LINEST(y,x,,TRUE)``) as None, Excel's default; the
 #: ``formulas`` parser gives 0 for it
-OMITTED_AS_NONE = {"LINEST", "TREND"}
+OMITTED_AS_NONE = {"LINEST", "TREND", "GPUECON.OFFSET"}
 #: recalc's own function for ``REF:INDEX(range, row, col)`` (:func:`range_to`), written by the analyser
 RANGE_TO = "GPUECON.RANGE_TO"
 
@@ -56,6 +58,8 @@ def override(name: str, fn, reference_args: list[bool]):
         return range_to
     if name == "SUBTOTAL":
         return subtotal
+    if name == "AGGREGATE":
+        return aggregate
     if name in ("LINEST", "TREND"):
         from .regression import linest, trend
 
@@ -64,6 +68,10 @@ def override(name: str, fn, reference_args: list[bool]):
         from .dynamic import indirect
 
         return indirect
+    if name == "GPUECON.OFFSET":
+        from .dynamic import offset
+
+        return offset
     if name == "INDEX":
         return functools.partial(index, fn, reference=first_ref)
     if name in ("ROWS", "COLUMNS"):
@@ -210,12 +218,84 @@ def subtotal(function_num, *refs):
     return f.formulas.get_functions()[name](*args)
 
 
+#: AGGREGATE's function numbers -> the function (14-19 take an array and k)
+AGGREGATE_FUNCTIONS = SUBTOTAL_FUNCTIONS | {12: "MEDIAN", 13: "MODE.SNGL", 14: "LARGE", 15: "SMALL",
+                                            16: "PERCENTILE.INC", 17: "QUARTILE.INC", 18: "PERCENTILE.EXC",
+                                            19: "QUARTILE.EXC"}
+_AGGREGATE = re.compile(r"\bAGGREGATE\s*\(\s*([^,()]*)\s*,\s*([^,()]*)[,)]", re.IGNORECASE)
+
+
+def _whole(v: object, f) -> int | object:
+    v = _one(v)
+    if isinstance(v, f.XlError):
+        return v
+    try:
+        return int(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return f.errors["#VALUE!"]
+
+
+def aggregate(function_num, options, *args):
+    """Excel's AGGREGATE(function_num, options, ref1, ...) (1-13) and AGGREGATE(function_num, options,
+    array, k) (14-19): the function the number names, without the error values when the options say
+    so (2, 3, 6, 7); otherwise the first error in the values is the result. The rows and nested
+    SUBTOTAL/AGGREGATE cells the options skip are checked before (:func:`aggregate_problem`)."""
+    f = fx()
+    k, opt = _whole(function_num, f), _whole(0 if options is None or _one(options) is f.EMPTY else options, f)
+    for v in (k, opt):
+        if isinstance(v, f.XlError):
+            return v
+    name = AGGREGATE_FUNCTIONS.get(k)  # type: ignore[arg-type]
+    if name is None or not 0 <= opt <= 7 or not args or k >= 14 and len(args) != 2:  # type: ignore[operator]
+        return f.errors["#VALUE!"]
+    values = args[:1] if k >= 14 else args  # type: ignore[operator]
+    grids = [v if isinstance(v, np.ndarray) else np.array([[v]], dtype=object).view(f.Array) for v in values]
+    skip_errors = opt in (2, 3, 6, 7)
+    out = []
+    for g in grids:
+        g = np.asarray(g, dtype=object)
+        bad = np.frompyfunc(lambda x: isinstance(x, f.XlError), 1, 1)(g).astype(bool)
+        if bad.any():
+            if not skip_errors:
+                return g[bad][0]
+            g = g.copy()
+            g[bad] = f.EMPTY
+        out.append(g.view(f.Array))
+    fn = f.formulas.get_functions()[name]
+    return fn(out[0], args[1]) if k >= 14 else fn(*out)  # type: ignore[operator]
+
+
+def aggregate_problem(text: str, cells_in, hidden_rows) -> str:
+    """Why a formula calling AGGREGATE cannot be computed as :func:`aggregate` does, or "": its options
+    (a number written in the formula; any other is taken as skipping everything) skip nested
+    SUBTOTAL/AGGREGATE cells (0-3) and there are some in its references, or skip hidden rows (1, 3, 5,
+    7) and some are hidden. Arguments as :func:`subtotal_problem`."""
+    options: set[int | None] = set()
+    for m in _AGGREGATE.finditer(text):
+        try:
+            options.add(int(m.group(2).strip() or 0))
+        except ValueError:
+            options.add(None)
+    if not options:
+        options.add(None)
+    skip_nested = any(o is None or 0 <= o <= 3 for o in options)
+    skip_hidden = any(o is None or o in (1, 3, 5, 7) for o in options)
+    if skip_nested and any(_NESTED.search(cell.text) for cell in cells_in):
+        return "AGGREGATE over cells that hold SUBTOTAL or AGGREGATE (its options skip them) is not reproduced"
+    if skip_hidden and hidden_rows:
+        return "AGGREGATE skipping hidden rows over hidden or filtered rows is not reproduced"
+    return ""
+
+
+_NESTED = re.compile(r"\b(?:SUBTOTAL|AGGREGATE)\s*\(", re.IGNORECASE)
+
+
 def subtotal_problem(text: str, cells_in, hidden_rows) -> str:
     """Why a formula calling SUBTOTAL cannot be computed as :func:`subtotal` does, or "": a reference
     holding SUBTOTAL/AGGREGATE cells (Excel skips them) or rows hidden (by a filter or by hand).
     ``cells_in``: the formula cells of the formula's references; ``hidden_rows``: (sheet, row) -> hidden."""
     for cell in cells_in:
-        if re.search(r"\b(?:SUBTOTAL|AGGREGATE)\s*\(", cell.text, re.IGNORECASE):
+        if _NESTED.search(cell.text):
             return "SUBTOTAL over cells that hold SUBTOTAL or AGGREGATE (Excel skips them) is not reproduced"
     if hidden_rows:
         return "SUBTOTAL over hidden or filtered rows is not reproduced"

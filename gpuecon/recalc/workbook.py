@@ -31,7 +31,7 @@ from ..engine.numbers import parse_value
 from ..xlsx.package import XlsxError, open_package
 from .analyse import Analyser, check_subtotals
 from .bridge import UDF_NAMES, as_array, from_py, fx, load_value, plain, same, scalar, thaw, writable
-from .cells import Node, read_cells
+from .cells import HUB_CELLS, Hub, Node, read_cells
 from .dynamic import NotYetComputed, evaluating, rerun_order
 from .errors import Issue, RecalcError
 from .gcpause import gc_paused
@@ -74,7 +74,7 @@ class Workbook(NamedCells):
         self._cols = cells.cols
         self._has_saved = any(v is not None for v in self.cached.values())
         self.refs = References(pkg, self.sheet_names, cells.bounds)
-        analyser = Analyser(self.refs)
+        analyser = Analyser(self.refs, self.node_at)
         for node in self.nodes:
             if not node.problem:
                 analyser.analyse(node)
@@ -126,9 +126,12 @@ class Workbook(NamedCells):
         array call when their program is element-wise.
         """
         nodes = self.nodes
-        index = {id(n): i for i, n in enumerate(nodes)}
+        n = len(nodes)
+        index = {id(node): i for i, node in enumerate(nodes)}
         preds: list[set[int]] = [set() for _ in nodes]
         inside: dict[object, list[int]] = {}  # a range -> its formula cells (many cells read one table column)
+        hubs: dict[object, int] = {}  # a range with many formula cells -> its Hub's index (n, n + 1, ...)
+        hub_nodes: list[Hub] = []
         for i, node in enumerate(nodes):
             for op in node.operands:
                 if op[0] == "value":
@@ -136,19 +139,31 @@ class Workbook(NamedCells):
                 ids = inside.get(op)
                 if ids is None:
                     ids = inside[op] = [index[id(p)] for p in self.formula_cells_in(op)]  # type: ignore[arg-type]
-                preds[i].update(ids)
+                if len(ids) < HUB_CELLS:
+                    preds[i].update(ids)
+                    continue
+                h = hubs.get(op)
+                if h is None:
+                    h = hubs[op] = n + len(hub_nodes)
+                    hub_nodes.append(Hub())
+                    preds.append(set(ids))
+                    for p in ids:
+                        nodes[p].users.append(hub_nodes[-1])
+                preds[i].add(h)
             for p in preds[i]:
-                nodes[p].users.append(node)
+                (nodes[p] if p < n else hub_nodes[p - n]).users.append(node)
         shapes: dict[tuple[str, int, int], list[int]] = defaultdict(list)  # one shape in one column
         for i, node in enumerate(nodes):
             if not node.problem and node.program is not None and node.program.vector_ok and self._single_cells(node):
                 shapes[(node.key, node.sheet, node.col)].append(i)
         order, comps = schedule(preds, shapes.values())
+        order = [[i for i in batch if i < n] for batch in order]
+        comps = [[k for k in comp if k < n] for comp in comps]  # hubs are no cells
         for comp in comps:
             path = " -> ".join(self.address(nodes[k]) for k in comp[:6]) + (" ..." if len(comp) > 6 else "")
             for k in comp:
                 nodes[k].problem = nodes[k].problem or f"circular reference ({path})"
-        self._order = [[nodes[i] for i in batch] for batch in order]
+        self._order = [[nodes[i] for i in batch] for batch in order if batch]
         self.cyclic = {id(nodes[k]) for comp in comps for k in comp}
         self._volatile = self.downstream(n for n in nodes if n.volatile)
 
