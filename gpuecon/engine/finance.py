@@ -255,18 +255,22 @@ def _start(cft: np.ndarray) -> np.ndarray:
 
 
 def _horner2(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """f(x) = sum c_t x^t, f'(x) and f''(x)/2 in one pass over the flows (periods x rows)."""
-    f = np.zeros_like(x)
-    d1 = np.zeros_like(x)
-    d2 = np.zeros_like(x)
-    for col in range(cft.shape[0] - 1, -1, -1):
+    """f(x) = sum c_t x^t, f'(x) and f''(x)/2 in one pass over the flows (periods x rows).
+
+    One row runs the same pass on Python floats (IEEE ``*`` and ``+`` as numpy's; no 1-element arrays).
+    """
+    one = x.shape == (1,)
+    if one:
+        cft, x = cft[:, 0].tolist(), float(x[0])
+    f, d1, d2 = (0.0, 0.0, 0.0) if one else (np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
+    for c in cft[::-1]:
         d2 *= x
         d2 += d1
         d1 *= x
         d1 += f
         f *= x
-        f += cft[col]
-    return f, d1, d2
+        f += c
+    return (np.array([f]), np.array([d1]), np.array([d2])) if one else (f, d1, d2)
 
 
 def _newton(cft: np.ndarray, iters: int = 30, xtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
