@@ -55,7 +55,8 @@ def setup(system, rent, debt: DebtTerms, overrides) -> tuple[tuple, Assumptions,
     size = int(np.prod(shape))
 
     def flat(x):
-        return np.broadcast_to(np.asarray(x, float), shape).reshape(size)
+        x = np.asarray(x, float)
+        return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(size)
 
     rows = {"capex": flat(t.capex), "tax": flat(t.tax), "N": flat(t.N), "L": flat(t.L),
             "ltv": flat(debt.ltv_frac), "i": flat(debt.rate_monthly), "n": flat(debt.tenor_months),
