@@ -100,6 +100,8 @@ def _key(value: object) -> str:
 def _text_arrays(*values: object) -> list[np.ndarray]:
     """Text arguments (scalars or array-likes) broadcast together as object arrays."""
     arrays = [np.asarray(v if v is not None else "", dtype=object) for v in values]
+    if all(a.shape == arrays[0].shape for a in arrays):  # nothing to broadcast (one cell: all 0-d)
+        return arrays
     try:
         return [np.asarray(a, dtype=object) for a in np.broadcast_arrays(*arrays)]
     except ValueError:
