@@ -382,6 +382,9 @@ def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray, x_max: float = 10
     return lo, hi
 
 
+_BOOLS = (bool, np.bool_)  # a tuple: ``bool | np.bool_`` would build a union on every call
+
+
 def choose(condition, if_true, if_false):
     """``np.where`` that keeps numpy scalars scalar: one row's formulas run on the same code as arrays.
 
@@ -393,7 +396,7 @@ def choose(condition, if_true, if_false):
     >>> float(choose(np.float64(2.0) > 1, 1.0, 0.0)), choose(np.array([True, False]), 1.0, 0.0).tolist()
     (1.0, [1.0, 0.0])
     """
-    if isinstance(condition, bool | np.bool_):
+    if isinstance(condition, _BOOLS):
         return if_true if condition else if_false
     return np.where(condition, if_true, if_false)
 
