@@ -199,6 +199,10 @@ def throughput_detail(system, model, workload=None, precision=None, configuratio
     """
     arrays = _text_arrays(system, model, workload, precision, configuration)
     shape = arrays[0].shape
+    if not shape:  # one query: nothing to number
+        s, m, w, p, c = ("" if not _given(v) else str(v) for v in (a.item() for a in arrays))
+        found = _one(get_system(s).name, m, w, p, c)
+        return ThroughputLookup(np.array(found[0], dtype=float), *(np.array(x, dtype=object) for x in found[1:]))
     flat = [a.reshape(-1) for a in arrays]
     queries = zip(*(map(lambda v: "" if not _given(v) else str(v), f) for f in flat), strict=True)
     index: dict[tuple[str, ...], int] = {}  # distinct query -> its number, in order of first appearance
