@@ -255,18 +255,22 @@ def _start(cft: np.ndarray) -> np.ndarray:
 
 
 def _horner2(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """f(x) = sum c_t x^t, f'(x) and f''(x)/2 in one pass over the flows (periods x rows)."""
-    f = np.zeros_like(x)
-    d1 = np.zeros_like(x)
-    d2 = np.zeros_like(x)
-    for col in range(cft.shape[0] - 1, -1, -1):
+    """f(x) = sum c_t x^t, f'(x) and f''(x)/2 in one pass over the flows (periods x rows).
+
+    One row runs the same pass on Python floats (IEEE ``*`` and ``+`` as numpy's; no 1-element arrays).
+    """
+    one = x.shape == (1,)
+    if one:
+        cft, x = cft[:, 0].tolist(), float(x[0])
+    f, d1, d2 = (0.0, 0.0, 0.0) if one else (np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
+    for c in cft[::-1]:
         d2 *= x
         d2 += d1
         d1 *= x
         d1 += f
         f *= x
-        f += cft[col]
-    return f, d1, d2
+        f += c
+    return (np.array([f]), np.array([d1]), np.array([d2])) if one else (f, d1, d2)
 
 
 def _newton(cft: np.ndarray, iters: int = 30, xtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
@@ -378,6 +382,9 @@ def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray, x_max: float = 10
     return lo, hi
 
 
+_BOOLS = (bool, np.bool_)  # a tuple: ``bool | np.bool_`` would build a union on every call
+
+
 def choose(condition, if_true, if_false):
     """``np.where`` that keeps numpy scalars scalar: one row's formulas run on the same code as arrays.
 
@@ -389,7 +396,7 @@ def choose(condition, if_true, if_false):
     >>> float(choose(np.float64(2.0) > 1, 1.0, 0.0)), choose(np.array([True, False]), 1.0, 0.0).tolist()
     (1.0, [1.0, 0.0])
     """
-    if isinstance(condition, bool | np.bool_):
+    if isinstance(condition, _BOOLS):
         return if_true if condition else if_false
     return np.where(condition, if_true, if_false)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .assumptions import Assumptions, as_assumptions
 from .errors import GpueconError
-from .finance import capital_recovery_factor
+from .finance import capital_recovery_factor, choose
 from .financing_inputs import DebtTerms
 from .model import cash_flows, project_terms
 from .project import check_rent
@@ -55,7 +55,8 @@ def setup(system, rent, debt: DebtTerms, overrides) -> tuple[tuple, Assumptions,
     size = int(np.prod(shape))
 
     def flat(x):
-        return np.broadcast_to(np.asarray(x, float), shape).reshape(size)
+        x = np.asarray(x, float)
+        return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(size)
 
     rows = {"capex": flat(t.capex), "tax": flat(t.tax), "N": flat(t.N), "L": flat(t.L),
             "ltv": flat(debt.ltv_frac), "i": flat(debt.rate_monthly), "n": flat(debt.tenor_months),
@@ -85,46 +86,54 @@ def run(loan, i, n, s, method: str, cfads, dmin, equity_tax=None) -> dict[str, n
     (months 1..H: CFADS − debt service + tax × interest; month 0 is left to the caller).
     """
     rows, width = cfads.shape
+    one = rows == 1  # one scenario: the same loop on numpy scalars instead of 1-element arrays
     names = ("opening", "interest", "capitalised", "principal", "service", "closing") if equity_tax is None else ()
     out = {k: np.zeros((width, rows)).T for k in names}  # rows x months, month-major in memory
-    B = loan.astype(float).copy()
+    at = {k: v[0] if one else v.T for k, v in out.items()}  # at[k][t]: month t of every row (views)
+    flows = cfads[0] if one else cfads.T
+    if one:
+        loan, i, n, s, dmin = (x[0] for x in (loan, i, n, s, dmin))
+        equity_tax = None if equity_tax is None else equity_tax[0]
+    zero = np.float64(0.0) if one else np.zeros(rows)
+    B = loan.astype(float)
     if names:
-        out["closing"][:, 0] = B
+        at["closing"][0] = B
     k = np.maximum(n - s, 1.0)
-    pay = np.zeros(rows)
-    base = np.zeros(rows)
+    pay = zero
+    base = zero
+    starts = set(np.unique(s + 1.0).tolist())  # the months amortisation starts in, over the rows
     for t in range(1, width):
         interest = i * B
-        first = s + 1 == t
-        if first.any():
-            base = np.where(first, B, base)
+        if t in starts:
+            first = s + 1 == t
+            base = choose(first, B, base)
             if method == "level":
-                pay = np.where(first, B * capital_recovery_factor(i, k), pay)
+                pay = choose(first, B * capital_recovery_factor(i, k), pay)
         active = (t > s) & (t <= n)
         if method == "level":
             P = pay - interest
         elif method == "straight":
             P = base / k
         elif method == "bullet":
-            P = np.zeros(rows)
+            P = zero
         else:
-            P = np.maximum(cfads[:, t] / dmin - interest, 0.0)
-        P = np.where(t == n, B, np.minimum(P, B))
-        P = np.where(active, P, 0.0)
-        cap = np.where(t <= s, interest, 0.0)
-        service = np.where(active, interest + P, 0.0)
+            P = np.maximum(flows[t] / dmin - interest, 0.0)
+        P = choose(t == n, B, np.minimum(P, B))
+        P = choose(active, P, 0.0)
+        cap = choose(t <= s, interest, 0.0)
+        service = choose(active, interest + P, 0.0)
         if names:
-            out["opening"][:, t] = B
-            out["interest"][:, t] = interest
-            out["capitalised"][:, t] = cap
-            out["principal"][:, t] = P
-            out["service"][:, t] = service
+            at["opening"][t] = B
+            at["interest"][t] = interest
+            at["capitalised"][t] = cap
+            at["principal"][t] = P
+            at["service"][t] = service
         else:
-            cfads[:, t] += equity_tax * interest - service
+            flows[t] += equity_tax * interest - service
         B = B + cap - P
-        B = np.where(B <= 1e-10 * loan, 0.0, B)  # repaid (a rounding residue is not a balance)
+        B = choose(B <= 1e-10 * loan, 0.0, B)  # repaid (a rounding residue is not a balance)
         if names:
-            out["closing"][:, t] = B
+            at["closing"][t] = B
     return out if names else {"equity": cfads}
 
 

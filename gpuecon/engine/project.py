@@ -461,8 +461,13 @@ def _flat_terms(a: Assumptions, rent, scalar_ok: bool = False) -> tuple[tuple, d
     shape = np.broadcast_shapes(np.shape(rent), *(np.shape(v) for v in fields.values()))
     if scalar_ok and shape == ():
         return shape, {k: np.float64(v) for k, v in fields.items()}, np.float64(rent)
-    b = {k: np.broadcast_to(v, shape).reshape(-1).astype(float) for k, v in fields.items()}
-    return shape, b, np.broadcast_to(rent, shape).reshape(-1).astype(float)
+    b = {k: _flat(v, shape) for k, v in fields.items()}
+    return shape, b, _flat(rent, shape)
+
+
+def _flat(v, shape: tuple) -> np.ndarray:
+    """A float copy of ``v`` broadcast to ``shape``, as one row per scenario (no broadcast where it has the shape)."""
+    return np.array(v, dtype=float).reshape(-1) if np.shape(v) == shape else np.broadcast_to(v, shape).reshape(-1).astype(float)
 
 
 @dataclass(frozen=True)

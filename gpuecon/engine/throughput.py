@@ -100,6 +100,8 @@ def _key(value: object) -> str:
 def _text_arrays(*values: object) -> list[np.ndarray]:
     """Text arguments (scalars or array-likes) broadcast together as object arrays."""
     arrays = [np.asarray(v if v is not None else "", dtype=object) for v in values]
+    if all(a.shape == arrays[0].shape for a in arrays):  # nothing to broadcast (one cell: all 0-d)
+        return arrays
     try:
         return [np.asarray(a, dtype=object) for a in np.broadcast_arrays(*arrays)]
     except ValueError:
@@ -122,6 +124,7 @@ def _ratio_hint(system: str) -> str:
     return f"; only ratios are public: {parts} (THROUGHPUT_RATIO)"
 
 
+@cache  # the published tables are read once, so a query's answer never changes
 def _one(system: str, model: object, workload: object, precision: object, configuration: object) -> tuple:
     """(tokens/s, reason, configuration, source) for one query; NaN and the reason where none is public."""
     table = _figures()
@@ -194,17 +197,17 @@ def throughput_detail(system, model, workload=None, precision=None, configuratio
     >>> str(throughput_detail("GB300 NVL72", "DeepSeek R1").reason)[:89]
     'no public throughput figure for GB300 NVL72; only ratios are public: GB300 NVL72 17x H100'
     """
-    import pandas as pd  # imported here: loading the engine stays free of pandas
-
     arrays = _text_arrays(system, model, workload, precision, configuration)
     shape = arrays[0].shape
+    if not shape:  # one query: nothing to number
+        s, m, w, p, c = ("" if not _given(v) else str(v) for v in (a.item() for a in arrays))
+        found = _one(get_system(s).name, m, w, p, c)
+        return ThroughputLookup(np.array(found[0], dtype=float), *(np.array(x, dtype=object) for x in found[1:]))
     flat = [a.reshape(-1) for a in arrays]
-    queries = list(zip(*(map(lambda v: "" if not _given(v) else str(v), f) for f in flat), strict=True))
-    codes, uniques = pd.factorize(pd.Series(["\x1f".join(q) for q in queries], dtype=object))
-    found = []
-    for u in uniques:
-        s, m, w, p, c = u.split("\x1f")
-        found.append(_one(get_system(s).name, m, w, p, c))
+    queries = zip(*(map(lambda v: "" if not _given(v) else str(v), f) for f in flat), strict=True)
+    index: dict[tuple[str, ...], int] = {}  # distinct query -> its number, in order of first appearance
+    codes = np.fromiter((index.setdefault(q, len(index)) for q in queries), dtype=np.int64, count=flat[0].size)
+    found = [_one(get_system(s).name, m, w, p, c) for s, m, w, p, c in index]
     cols = list(zip(*found, strict=True)) if found else [(), (), (), ()]
     tps = np.array(cols[0], dtype=float)[codes].reshape(shape) if found else np.full(shape, np.nan)
     out = [np.array(c, dtype=object)[codes].reshape(shape) if found else np.full(shape, "", dtype=object)
@@ -241,6 +244,7 @@ def throughput_tokens_per_sec_per_gpu(system, model, workload=None, precision=No
     return throughput_detail(system, model, workload, precision, configuration).tokens_per_sec_per_gpu
 
 
+@cache  # as _one: one answer per distinct query
 def _one_ratio(system: str, reference: str, precision: str) -> tuple[float, str]:
     r = _ratios()
     forward = r[(r["system"] == system) & (r["reference_system"] == reference)]

@@ -132,7 +132,8 @@ def _flows(system, age_years, rent_usd_per_gpu_hour, rent_change_annual, overrid
     size = int(np.prod(shape))
 
     def flat(x):
-        return np.broadcast_to(np.asarray(x, float), shape).reshape(size, 1)
+        x = np.asarray(x, float)
+        return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(size, 1)
 
     F, f, C = flat(life.whole), flat(life.stub), flat(life.end)
     k = np.arange(1, int(C.max(initial=0)) + 1, dtype=float)[None, :]

@@ -29,6 +29,7 @@ Choices:
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -332,13 +333,25 @@ def _catalog_name(name: str):
     return read
 
 
-def _lookup(batch: Batch, names: tuple[str, ...], detail) -> object:
-    """One engine look-up over the rows without an error; NaN rows show ``#N/A <reason>``."""
+def _lookup(args: dict[str, tuple[object, Callable[[object], object]]], detail) -> object:
+    """One engine look-up over the rows without an error; NaN rows show ``#N/A <reason>``.
+
+    ``args``: argument name -> (raw value, reader of one cell), in the engine's order. One cell per
+    argument is read and looked up as it is (the first argument's error wins, as in a range).
+    """
+    if all(is_scalar(raw) for raw, _ in args.values()):
+        value, reason = detail(*(read(single_value(raw)) for raw, read in args.values()))
+        value = float(np.asarray(value, dtype=float).reshape(-1)[0])
+        if value != value:
+            reason = str(np.asarray(reason, dtype=object).reshape(-1)[0])
+            raise CellError(ERR_NA, reason) if reason else CellError(ERR_NUM, "no result")
+        return value
+    batch = Batch({k: text_cells(k, raw, read) for k, (raw, read) in args.items()})
     ok = np.flatnonzero(batch.ok)
     result = np.full(batch.n, np.nan)
     nan_text = np.full(batch.n, "", dtype=object)
     if ok.size:
-        value, reason = detail(*(batch.values[k][ok] for k in names))
+        value, reason = detail(*(batch.values[k][ok] for k in args))
         result[ok] = value
         nan_text[ok] = [cell_error(r, ERR_NA) if r else "" for r in reason]
     return batch.output(result, nan_text)
@@ -347,26 +360,22 @@ def _lookup(batch: Batch, names: tuple[str, ...], detail) -> object:
 @guarded
 def throughput_fn(system, model, workload=None, precision=None, configuration=None):
     """Published tokens per second per GPU for a system and model; #N/A with what is published where none."""
-    batch = Batch({"system": text_cells("system", system, _catalog_name("system")),
-                   "model": text_cells("model", model, _text("model", required=True)),
-                   "workload": text_cells("workload", workload, _text("workload")),
-                   "precision": text_cells("precision", precision, _text("precision")),
-                   "configuration": text_cells("configuration", configuration, _text("configuration"))})
-
     def detail(*args):
         d = throughput.throughput_detail(*args)
         return d.tokens_per_sec_per_gpu, d.reason
-    return _lookup(batch, ("system", "model", "workload", "precision", "configuration"), detail)
+    return _lookup({"system": (system, _catalog_name("system")),
+                    "model": (model, _text("model", required=True)),
+                    "workload": (workload, _text("workload")),
+                    "precision": (precision, _text("precision")),
+                    "configuration": (configuration, _text("configuration"))}, detail)
 
 
 @guarded
 def throughput_ratio_fn(system, reference_system, precision=None):
     """Published throughput of system over reference_system (1 / published the other way round); #N/A where none."""
-    batch = Batch({"system": text_cells("system", system, _catalog_name("system")),
-                   "reference_system": text_cells("reference_system", reference_system,
-                                                  _catalog_name("reference_system")),
-                   "precision": text_cells("precision", precision, _text("precision"))})
-    return _lookup(batch, ("system", "reference_system", "precision"), throughput.throughput_ratio_detail)
+    return _lookup({"system": (system, _catalog_name("system")),
+                    "reference_system": (reference_system, _catalog_name("reference_system")),
+                    "precision": (precision, _text("precision"))}, throughput.throughput_ratio_detail)
 
 
 #: Excel name -> implementation, merged into :data:`gpuecon.excel.functions.FUNCTIONS`.
