@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .assumptions import as_assumptions
+from .assumptions import Field, as_assumptions
 from .costs import tco_usd_per_gpu_hour
 from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
@@ -23,6 +23,10 @@ __all__ = ["SECONDS_PER_HOUR", "TOKENS_PER_MTOK", "token_price", "cache_hit_for_
 
 SECONDS_PER_HOUR = 3600.0
 TOKENS_PER_MTOK = 1e6
+
+
+#: the cache hit rate, checked as the assumptions' fractions are (range, percent-typo hint)
+CACHE_HIT = Field("cache_hit_frac", "fraction", 0.0, 0.0, 1.0)
 
 
 def _number(value: object, name: str, lo: float = 0.0, hi: float = np.inf, lo_open: bool = False) -> np.ndarray:
@@ -95,16 +99,16 @@ def token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mt
     1.0299
     >>> float(token_price(5, 25))  # one input token per output token, no cache: the average
     15.0
-    >>> token_price(5, 25, cache_hit_frac=1.5)
+    >>> token_price(5, 25, cache_hit_frac=91)  # a percent typed as a whole number
     Traceback (most recent call last):
     ...
-    gpuecon.engine.errors.GpueconError: cache_hit_frac must be in [0, 1], got 1.5
+    gpuecon.engine.errors.GpueconError: cache_hit_frac must be in [0, 1], got 91 (91 means 9100%; for 91% write 0.91 or 91%)
     """
     inp = _number(input_usd_per_mtok, "input_usd_per_mtok")
     out = _number(output_usd_per_mtok, "output_usd_per_mtok")
     cached = inp if cached_input_usd_per_mtok is None else _number(cached_input_usd_per_mtok, "cached_input_usd_per_mtok")
     ratio = _number(input_output_ratio, "input_output_ratio")
-    hit = _number(cache_hit_frac, "cache_hit_frac", 0.0, 1.0)
+    hit = CACHE_HIT.check(cache_hit_frac)  # a fraction: 91 gets the percent hint, as other fractions
     return (ratio * (hit * cached + (1.0 - hit) * inp) + out) / (ratio + 1.0)
 
 
