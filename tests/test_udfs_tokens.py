@@ -250,3 +250,12 @@ def test_no_cell_is_ever_a_non_finite_number():
         for r in cells:
             for x in r:
                 assert isinstance(x, str) or math.isfinite(x)
+
+
+@pytest.mark.parametrize(("hit", "text"), [
+    (91, "#VALUE! cache_hit_frac must be in [0, 1], got 91 (91 means 9100%; for 91% write 0.91 or 91%)"),
+    (-0.1, "#VALUE! cache_hit_frac must be in [0, 1], got -0.1"),
+])
+def test_token_price_cache_hit_typed_as_a_percent_says_so(hit, text):
+    assert FUNCTIONS["TOKEN_PRICE"](5, 25, 0.5, 300, hit) == text
+    assert FUNCTIONS["TOKEN_PRICE"](5, 25, 0.5, 300, "91%") == pytest.approx((300 * (0.91 * 0.5 + 0.09 * 5) + 25) / 301)

@@ -102,7 +102,7 @@ def token_price(input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mt
     >>> token_price(5, 25, cache_hit_frac=91)  # a percent typed as a whole number
     Traceback (most recent call last):
     ...
-    gpuecon.engine.errors.GpueconError: cache_hit_frac must be in [0, 1], got 91 (91 means 9100%; for 91% write 0.91 or 91%)
+    gpuecon.engine.errors.GpueconError: cache_hit_frac must be in [0, 1], got 91 (91 means 9100%; ...)
     """
     inp = _number(input_usd_per_mtok, "input_usd_per_mtok")
     out = _number(output_usd_per_mtok, "output_usd_per_mtok")
