@@ -167,3 +167,23 @@ def test_kept_saved_stale_volatile_and_report(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(out, data_only=True)["S"]
     assert ws["B1"].value == 30 and ws["C1"].value == 7 and ws["I1"].value == 38
     assert "stale: 3" in r.output and "S!C1:" in r.output
+
+
+def test_a_range_read_as_one_value_in_one_cell_is_reported_not_silent(tmp_path: Path) -> None:
+    """``=SIN(A1:A2)`` typed in a plain cell: Excel intersects the range with the formula's row or
+    column (or spills it); the tool does not reproduce that for a function argument, so the cell is
+    in the report with its reason, with saved values (an unchanged book) and without (after --set)."""
+    rows = ('<row r="1"><c r="A1"><v>2</v></c><c r="B1"><v>5</v></c></row>'
+            '<row r="2"><c r="A2"><v>3</v></c></row>'
+            '<row r="5"><c r="C5"><f>SIN(A1:A2)</f><v>0.9092974268256817</v></c>'
+            '<c r="D5"><f>SIN(B1)</f><v>-0.9589242746631385</v></c></row>')
+    book = _package(tmp_path / "ii.xlsx", SHEET.format(dim="", rows=rows), names='<definedName name="x">S!$B$1</definedName>')
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: (i.kind, i.reason) for i in res.flagged}
+    assert set(flags) == {"S!C5"}
+    assert flags["S!C5"][0] == "error" and "returns 2 values in one cell" in flags["S!C5"][1]
+    out, report = tmp_path / "set.xlsx", tmp_path / "r.json"
+    r = CliRunner().invoke(app, ["recalc", str(book), "-o", str(out), "--set", "x=1", "--report", str(report)])
+    got = {f["cell"]: f["reason"] for f in json.loads(report.read_text())["flagged"]}
+    assert set(got) == {"S!C5"}, r.output
+    assert openpyxl.load_workbook(out, data_only=True)["S"]["D5"].value == pytest.approx(0.8414709848078965)  # SIN(1)

@@ -407,6 +407,10 @@ class Workbook(NamedCells):
 
     def _put(self, node: Node, result: object, f) -> None:
         if node.area is None:
+            size = getattr(as_array(result, f), "size", 1)
+            if size > 1 and not node.note:  # never a silent top-left: Excel spills or intersects
+                node.note = (f"returns {size} values in one cell (Excel spills them, or takes the one on the "
+                             "formula's row or column); the first is shown")
             node.value = scalar(result, f)
             self.values[(node.sheet, node.row, node.col)] = node.value
             return
