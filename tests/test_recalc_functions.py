@@ -266,3 +266,108 @@ def test_linest_and_trend(tmp_path: Path) -> None:
     assert v["G7"] == pytest.approx(3.08 + 6.6 * slope - 5 * slope, rel=1e-12)
     assert v["G8"] == pytest.approx(-125.1 / 271, rel=1e-12)  # through the origin: sum(xy) / sum(x^2)
     assert v["G9"] == "#REF!"  # 5 y values, 4 x values
+
+
+def test_complex_numbers_as_excel_writes_them(tmp_path: Path) -> None:
+    # Excel writes each part of a complex number to 15 significant digits (formulas wrote Python's 17):
+    # (3.1+2j)(13+5j) = 40.3 - 10 + (15.5 + 26)j is 30.3+41.5j exactly, not 30.300000000000004+41.5j;
+    # (7+25j)/(13+5j) = (216+290j)/194 = 1.11340206185567+1.49484536082474j (15 digits, by hand);
+    # IMTAN and IMCOT of 7+25j and 13+5j: the texts Excel saved in the corpus (book 20, ENGINEERING
+    # R53/S35): a part below 1E-05 in E notation, from 1E-05 as a plain decimal, a unit part as the suffix
+    cells = {"A1": "=IMPRODUCT(\"3.1+2j\",\"13+5j\")", "A2": "=IMDIV(\"7+25j\",\"13+5j\")",
+             "A3": "=IMTAN(\"7+25j\")", "A4": "=IMCOT(\"13+5j\")", "A5": "=IMSQRT(\"-4\")", "A6": "=COMPLEX(0,-1)",
+             "A7": "=IMPRODUCT(\"0\",\"-1\")", "A8": "=COMPLEX(1.5,0.25,\"j\")", "A9": "=IMSUM(\"1E+20\",\"2i\")"}
+    v = _values(_book(tmp_path, cells))
+    assert v["A1"] == "30.3+41.5j"
+    assert v["A2"] == "1.11340206185567+1.49484536082474j"
+    assert v["A3"] == "3.82126757337684E-22+j"
+    assert v["A4"] == "0.0000692442674613868-1.00005873951153j"
+    assert v["A5"] == "2i"  # the square root of -4
+    assert v["A6"] == "-i"
+    assert v["A7"] == "0"  # never -0
+    assert v["A8"] == "1.5+0.25j"
+    assert v["A9"] == "1E+20+2i"  # beyond 15 digits: E notation, as Excel's General format
+
+
+def test_type_n_and_trunc(tmp_path: Path) -> None:
+    # Microsoft's reference: TYPE is 1 for a number (a blank cell reads as 0), 2 text, 4 logical,
+    # 16 an error, 64 an array; N(TRUE) is 1. TRUNC(-0.7999999999999998, 1) is -0.8: the value Excel saved
+    # in the corpus (book 20, EXTRA!C24; Excel keeps the number to 15 digits, -0.8)
+    cells: dict[str, object] = {"B1": "=1/0", "B2": "x", "B3": True, "B4": 2.5, "B6": -0.7999999999999998,
+                                "C1": "=TYPE(B1)", "C2": "=TYPE(B2)", "C3": "=TYPE(B3)", "C4": "=TYPE(B4)",
+                                "C5": "=TYPE(B5)", "C6": "=TYPE({1,2})", "C7": "=N(B3)", "C8": "=N(B4)",
+                                "C9": "=N(B2)", "D1": "=TRUNC(B6,1)", "D2": "=TRUNC(B6)", "D3": "=TRUNC(-8.9)",
+                                "D4": "=TRUNC(1234.5678,-2)", "D5": "=TRUNC(0.123456789,4)", "D6": "=TRUNC(B2)"}
+    v = _values(_book(tmp_path, cells))
+    assert [v[f"C{r}"] for r in range(1, 7)] == [16, 2, 4, 1, 1, 64]
+    assert (v["C7"], v["C8"], v["C9"]) == (1, 2.5, 0)
+    assert v["D1"] == pytest.approx(-0.8, rel=1e-15) and v["D2"] == 0 and v["D3"] == -8
+    assert v["D4"] == 1200 and v["D5"] == pytest.approx(0.1234, rel=1e-15) and v["D6"] == "#VALUE!"
+
+
+def test_skew_as_excel_computes_it(tmp_path: Path) -> None:
+    # Microsoft's example: SKEW(3,4,5,2,3,4,5,6,4,7) = 0.359543; symmetric data around 0.1 is 0 up to
+    # rounding, and the rounding is Excel's own: the values it saved in the corpus (book 20, STATISTICAL
+    # AI92/AI93: -1.1102230246251565e-15 and -6.217248937900876e-16; scipy's formula gave -7.3e-16)
+    cells: dict[str, object] = {f"{c}1": x for c, x in zip("ABCDE", (0, 0.1, 0.2, 0.3, -0.1), strict=True)}
+    cells |= {"F1": "x", "G1": True, "H1": "=SKEW(A1:G1)", "H2": "=_xlfn.SKEW.P(A1:G1)",
+              "H3": "=SKEW(3,4,5,2,3,4,5,6,4,7)", "H4": "=SKEW(A1:B1)"}
+    v = _values(_book(tmp_path, cells))
+    assert v["H1"] == pytest.approx(-1.1102230246251565e-15, rel=1e-9)
+    assert v["H2"] == pytest.approx(-6.217248937900876e-16, rel=1e-9)
+    assert v["H3"] == pytest.approx(0.359543, abs=5e-7)
+    assert v["H4"] == "#DIV/0!"  # fewer than three values
+
+
+def _saved_book(tmp_path: Path, formulas: dict[str, tuple[str, str]]) -> Path:
+    """A book with x = B1 (1.5) as its input and the given formula cells with the values 'Excel saved'."""
+    from test_recalc import SHEET, _package
+
+    kinds = {"s:": ' t="str"', "#": ' t="e"'}
+    cells = "".join(f'<c r="{ref}"{next((t for k, t in kinds.items() if saved.startswith(k)), "")}><f>{f}</f>'
+                    f'<v>{saved.removeprefix("s:")}</v></c>' for ref, (f, saved) in formulas.items())
+    rows = ('<row r="1"><c r="A1"><v>2</v></c><c r="B1"><v>1.5</v></c><c r="C1"><v>3</v></c></row>'
+            f'<row r="3">{cells}</row>')
+    return _package(tmp_path / "ne.xlsx", SHEET.format(dim="", rows=rows), names='<definedName name="x">S!$B$1</definedName>')
+
+
+def test_functions_known_to_differ_from_excel_are_never_silently_wrong(tmp_path: Path) -> None:
+    """A function whose formulas implementation differs from Excel (NOT_EVALUABLE: FORECAST.ETS, BESSEL*,
+    BAHTTEXT) and a reference union or intersection keep the saved value on an unchanged book, and are
+    stale (with what reads them) once a precedent changes, never a recomputed value."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gpuecon.cli import app
+
+    book = _saved_book(tmp_path, {
+        "A3": ("BESSELJ(B1,1)", "0.5579365079"), "B3": ("A3*2", "1.1158730158"),
+        "C3": ("ROWS((A1:B1,C1))", "#REF!"), "D3": ("SUM(A1:C1 B1:C1)", "4.5"),
+        "E3": ("BAHTTEXT(B1)", "s:x"), "F3": ("B1*2", "3")})
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: (i.kind, i.reason) for i in res.flagged}
+    assert {a: k for a, (k, _) in flags.items()} == {"S!A3": "kept saved value", "S!C3": "kept saved value",
+                                                     "S!D3": "kept saved value", "S!E3": "kept saved value"}
+    assert "BESSELJ is not evaluated" in flags["S!A3"][1] and "union" in flags["S!C3"][1]
+    assert "intersection" in flags["S!D3"][1]
+    out, report = tmp_path / "set.xlsx", tmp_path / "r.json"
+    r = CliRunner().invoke(app, ["recalc", str(book), "-o", str(out), "--set", "x=2", "--report", str(report)])
+    got = {f["cell"]: f["reason"] for f in json.loads(report.read_text())["flagged"]}
+    assert got == {"S!A3": "stale", "S!B3": "stale", "S!C3": "stale", "S!D3": "stale", "S!E3": "stale"}, r.output
+    assert openpyxl.load_workbook(out, data_only=True)["S"]["F3"].value == 4
+
+
+def test_is_function_in_a_larger_array_formula_is_reported(tmp_path: Path) -> None:
+    # {=ISNA(A1:A3)} over A5:A8: Excel's 4th cell is TRUE (the corpus, book 20 INFORMATION!AW12), not
+    # the #N/A that fills an array formula past its result: reported, not guessed
+    from test_recalc import SHEET, _package
+
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in (1, 2, 3))
+    rows += ('<row r="5"><c r="A5" t="b"><f t="array" ref="A5:A8">ISNA(A1:A3)</f><v>0</v></c>'
+             '<c r="B5" t="b"><f t="array" ref="B5:B7">ISNA(A1:A3)</f><v>0</v></c></row>'
+             + "".join(f'<row r="{r}"><c r="A{r}" t="b"><v>{int(r == 8)}</v></c>'
+                       + (f'<c r="B{r}" t="b"><v>0</v></c>' if r < 8 else "") + "</row>" for r in (6, 7, 8)))
+    res = recalc(_package(tmp_path / "pad.xlsx", SHEET.format(dim="", rows=rows)), tmp_path / "o.xlsx")
+    flags = {i.address: i.kind for i in res.flagged}
+    assert flags == {f"S!A{r}": "kept saved value" for r in (5, 6, 7, 8)}  # B5:B7 fits its range: computed

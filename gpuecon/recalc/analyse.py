@@ -13,7 +13,7 @@ import re
 from .bridge import UDF_NAMES, freeze, fx
 from .cells import Node
 from .dynamic import OFFSET, offset_base
-from .excel_functions import RANGE_TO, aggregate_problem, subtotal_problem
+from .excel_functions import NOT_EVALUABLE, RANGE_TO, aggregate_problem, subtotal_problem
 from .program import Program
 from .refs import References
 
@@ -68,6 +68,24 @@ def double_negation(items: list[tuple[str, str, str]]) -> list[tuple[str, str, s
             out.insert(end + 1, ("PAREN", "CLOSE", ")"))
             out.insert(i + 1, ("PAREN", "OPEN", "("))
     return out
+
+
+_OPERAND_END = {("OPERAND", "RANGE"), ("PAREN", "CLOSE"), ("FUNC", "CLOSE")}
+_OPERAND_START = {("OPERAND", "RANGE"), ("PAREN", "OPEN"), ("FUNC", "OPEN")}
+
+
+def reference_operator(items: list[tuple[str, str, str]]) -> str:
+    """Why a formula with Excel's reference union ``(A1:B2,D4)`` or intersection ``A1:D4 B2:C9`` (a space
+    between two references) is not evaluated, or "": ``formulas`` gives 1 for ``ROWS((A1:B2,D4))`` and
+    ``#NULL!`` for an intersection Excel computes (its cell keeps the saved value, and is stale after a
+    change)."""
+    for k, (t, st, v) in enumerate(items):
+        if (t, st, v) == ("OPERATOR-INFIX", "", ","):
+            return "a reference union (A1:B2,D4) is not evaluated"
+        if t == "WHITE-SPACE" and 0 < k < len(items) - 1 and items[k - 1][:2] in _OPERAND_END \
+                and items[k + 1][:2] in _OPERAND_START:
+            return "a reference intersection (a space between two references) is not evaluated"
+    return ""
 
 
 def intersect(rect: tuple, row: int, col: int) -> tuple:
@@ -197,6 +215,10 @@ class Analyser:
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
+        op_problem = reference_operator(items)
+        if op_problem:
+            node.problem = op_problem
+            return
         if "-" in node.text and any(t[0] == "OPERATOR-PREFIX" for t in items):
             items = double_negation(items)
         parts: list[str] = []
@@ -264,6 +286,9 @@ class Analyser:
                 if bare in REF_FUNCTIONS:
                     node.problem = f"unsupported function {bare} (needs the reference, not its values)"
                     return
+                if bare in NOT_EVALUABLE:
+                    node.problem = f"{bare} is not evaluated: {NOT_EVALUABLE[bare]}"
+                    return
                 if bare in ("ROW", "COLUMN"):  # ROW(ref)/ROW() become numbers
                     j = i + 1
                     target = None
@@ -325,9 +350,32 @@ class Analyser:
             if any(op == ("value", "#VALUE!") for op in operands):
                 operands = [("value", fx().errors["#VALUE!"]) if op == ("value", "#VALUE!") else op
                             for op in operands]
+        if node.area is not None and _ERROR_TESTS.search(node.text):
+            node.problem = _padded(node.area, operands)
+            if node.problem:
+                return
         node.key = canonical
         node.program = prog
         node.operands = operands
+
+
+#: in an array formula larger than a range they read, these give Excel's answer for "no value" in the
+#: cells past the range (``{=ISNA(A1:A3)}`` over 4 cells ends TRUE, ISBLANK FALSE: the corpus' book 20),
+#: where recalc fills #N/A; other functions' cells there are #N/A in Excel too
+_ERROR_TESTS = re.compile(r"\b(?:_XLFN\.)?IS(?:BLANK|ERR|ERROR|LOGICAL|NA|NONTEXT|NUMBER|TEXT)\s*\(", re.IGNORECASE)
+
+
+def _padded(area: tuple[int, int, int, int], operands: list) -> str:
+    """The reason an array formula over ``area`` reads a range Excel would pad with #N/A, or ""."""
+    h, w = area[2] - area[0] + 1, area[3] - area[1] + 1
+    for op in operands:
+        if op[0] == "value":
+            continue
+        oh, ow = op[3] - op[1] + 1, op[4] - op[2] + 1
+        if 1 < oh < h or 1 < ow < w:
+            return ("an array formula larger than a range an IS function (ISNA, ISBLANK, ...) reads: Excel's value "
+                    "past the range is not reproduced")
+    return ""
 
 
 def check_subtotals(nodes: list[Node], cells_in, hidden_rows) -> None:
