@@ -169,21 +169,32 @@ def test_kept_saved_stale_volatile_and_report(tmp_path: Path) -> None:
     assert "stale: 3" in r.output and "S!C1:" in r.output
 
 
-def test_a_range_read_as_one_value_in_one_cell_is_reported_not_silent(tmp_path: Path) -> None:
-    """``=SIN(A1:A2)`` typed in a plain cell: Excel intersects the range with the formula's row or
-    column (or spills it); the tool does not reproduce that for a function argument, so the cell is
-    in the report with its reason, with saved values (an unchanged book) and without (after --set)."""
-    rows = ('<row r="1"><c r="A1"><v>2</v></c><c r="B1"><v>5</v></c></row>'
-            '<row r="2"><c r="A2"><v>3</v></c></row>'
-            '<row r="5"><c r="C5"><f>SIN(A1:A2)</f><v>0.9092974268256817</v></c>'
-            '<c r="D5"><f>SIN(B1)</f><v>-0.9589242746631385</v></c></row>')
+def test_a_range_read_as_one_value_in_one_cell_is_intersected_or_reported(tmp_path: Path) -> None:
+    """``=SIN(A1:A2)`` typed in a plain cell: Excel (a formula that is not an array formula) reads the
+    range by implicit intersection, the cell on the formula's own row or column, #VALUE! if none
+    (Microsoft: "Implicit intersection operator: @"); ``=ROW(C1:C4)`` in one cell is its first row. A
+    formula whose several values the tool cannot place (INDEX returning a whole column) is reported, with
+    saved values (an unchanged book) and without (after --set)."""
+    rows = ('<row r="1"><c r="A1"><v>2</v></c><c r="B1"><v>5</v></c><c r="C1"><v>7</v></c></row>'
+            '<row r="2"><c r="A2"><v>3</v></c><c r="B2"><f>SIN(A1:A2)</f><v>0.1411200080598672</v></c></row>'
+            '<row r="3"><c r="A3"><v>4</v></c><c r="B3" t="str"><f>CONCATENATE(A2:A3,"-",A1:C1)</f><v>4-5</v></c></row>'
+            '<row r="5"><c r="C5" t="e"><f>SIN(A1:A2)</f><v>#VALUE!</v></c>'
+            '<c r="D5"><f>SIN(B1)</f><v>-0.9589242746631385</v></c><c r="E5"><f>ROW(C1:C4)</f><v>1</v></c>'
+            '<c r="F5"><f>SUMPRODUCT(LEN(A1:C1))</f><v>3</v></c>'
+            '<c r="G5"><f>INDEX(A1:B2,0,1)</f><v>2</v></c></row>')
     book = _package(tmp_path / "ii.xlsx", SHEET.format(dim="", rows=rows), names='<definedName name="x">S!$B$1</definedName>')
     res = recalc(book, tmp_path / "o.xlsx")
     flags = {i.address: (i.kind, i.reason) for i in res.flagged}
-    assert set(flags) == {"S!C5"}
-    assert flags["S!C5"][0] == "error" and "returns 2 values in one cell" in flags["S!C5"][1]
+    assert set(flags) == {"S!G5"}  # C5 is #VALUE! as Excel saved it: row 5 is outside A1:A2
+    assert flags["S!G5"][0] == "error" and "returns 2 values in one cell" in flags["S!G5"][1]
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
+    assert ws["B2"].value == pytest.approx(0.1411200080598672)  # SIN(A2) = SIN(3)
+    assert ws["B3"].value == "4-5"  # A3 (row 3 of A2:A3) and B1 (column B of A1:C1)
+    assert ws["C5"].value == "#VALUE!" and ws["E5"].value == 1 and ws["F5"].value == 3  # LEN of 2, 5, 7
     out, report = tmp_path / "set.xlsx", tmp_path / "r.json"
     r = CliRunner().invoke(app, ["recalc", str(book), "-o", str(out), "--set", "x=1", "--report", str(report)])
     got = {f["cell"]: f["reason"] for f in json.loads(report.read_text())["flagged"]}
-    assert set(got) == {"S!C5"}, r.output
-    assert openpyxl.load_workbook(out, data_only=True)["S"]["D5"].value == pytest.approx(0.8414709848078965)  # SIN(1)
+    assert set(got) == {"S!G5"}, r.output
+    ws = openpyxl.load_workbook(out, data_only=True)["S"]
+    assert ws["D5"].value == pytest.approx(0.8414709848078965)  # SIN(1)
+    assert ws["B3"].value == "4-1"

@@ -225,6 +225,7 @@ class Analyser:
         operands: list[object] = []
         slots: dict[object, int] = {}
         texts: list[str] = []  # each placeholder's text in the formula
+        arrays: set[int] = set()  # placeholders holding the array ROW(A1:A9) / COLUMN(A1:C1) gives
 
         def slot(operand: object, text: str) -> str:
             k = slots.get(operand)
@@ -306,7 +307,10 @@ class Analyser:
                             val = [[float(r)] for r in range(r1, r2 + 1)] if r2 > r1 else float(r1)
                         else:
                             val = [[float(c) for c in range(c1, c2 + 1)]] if c2 > c1 else float(c1)
-                        parts.append(slot(("value", freeze(val)), f"{bare}({target or ''})"))
+                        placeholder = slot(("value", freeze(val)), f"{bare}({target or ''})")
+                        parts.append(placeholder)
+                        if isinstance(val, list):
+                            arrays.add(int(placeholder[1:]) - 1)
                         i = j + 1
                         continue
                     node.problem = f"unsupported use of {bare}()"
@@ -347,6 +351,8 @@ class Analyser:
                 op = operands[k]
                 if op[0] != "value":
                     operands[k] = intersect(op, node.row, node.col)  # type: ignore[arg-type]
+                elif k in arrays:  # an array read as one value: its first (ROW(C11:C14) in one cell is 11)
+                    operands[k] = ("value", op[1][0][0])
             if any(op == ("value", "#VALUE!") for op in operands):
                 operands = [("value", fx().errors["#VALUE!"]) if op == ("value", "#VALUE!") else op
                             for op in operands]

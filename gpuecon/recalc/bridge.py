@@ -63,9 +63,9 @@ def _load() -> Formulas:
     from formulas.functions import Array, Error, XlError, not_implemented, wrap_ranges_func
 
     funcs = load_functions()  # formulas.get_functions(), scipy imported only when a function needs it
-    from .excel_functions import install_library_fixes
+    from .excel_values import install_library_fixes
 
-    install_library_fixes()  # Excel's text of complex numbers (.excel_functions)
+    install_library_fixes()  # Excel's text of complex numbers (.excel_values)
     vector = {}
     for name in UDF_NAMES:
         wrapper = wrap_ranges_func(udf_call(name, vector=False))  # ExcelModel passes Ranges; values pass through

@@ -19,6 +19,11 @@ behaviour, and the cases it is not sure of raise :class:`Unsupported`, so that t
 * ``IPMT``: any sign of present value (``formulas`` gave ``#NUM!`` whenever the interest was positive:
   ``IPMT(12.5%,1,10,-10000)`` is 1250); ``#NUM!`` when the period is outside 1..nper.
 * ``TEXT`` with a number format (:mod:`.text_format`).
+* complex-number text (IM*, COMPLEX), ``TYPE``, ``N``, ``TRUNC``, ``SKEW``: :mod:`.excel_values`.
+
+:data:`NOT_EVALUABLE` lists the functions known to differ from Excel that are not replaced (their cells
+keep the saved value, stale after a change); :data:`SCALAR_ARGS` the arguments Excel reads as one value
+(implicit intersection of a range in a plain formula).
 
 `SOLVER_ABS_TOL` gives the documented precision of Excel's iterative solvers (XIRR, IRR): a value
 recalculated within it of the saved one is Excel's own result (see ``Workbook._check``).
@@ -35,7 +40,7 @@ from .bridge import fx
 from .errors import Unsupported
 from .text_format import text_function
 
-__all__ = ["AGGREGATE_FUNCTIONS", "NOT_EVALUABLE", "OMITTED_AS_NONE", "RANGE_TO", "aggregate", "aggregate_problem", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "complex_text", "install_library_fixes", "override", "range_to", "subtotal",
+__all__ = ["AGGREGATE_FUNCTIONS", "NOT_EVALUABLE", "SCALAR_ARGS", "OMITTED_AS_NONE", "RANGE_TO", "aggregate", "aggregate_problem", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
            "subtotal_problem"]
 
 #: Excel's documented accuracy of iterative solvers, absolute on the rate: XIRR "accurate within
@@ -58,6 +63,23 @@ NOT_EVALUABLE: dict[str, str] = {
     "BESSELK": "Excel's series approximation differs from the exact value in the 8th digit",
     "BESSELY": "Excel's series approximation differs from the exact value in the 8th digit",
 }
+
+#: functions whose arguments (all, or those at the given 0-based positions) are single values in Excel: in
+#: a plain formula (not an array formula) a range given there, when the function's result is the cell's
+#: value (directly or through arithmetic), is read by implicit intersection: the cell on the formula's
+#: row (a column range) or column (a row range), #VALUE! otherwise (``=SIN(A1:A9)`` in C5 is SIN(A5)).
+#: Inside a function that takes arrays (``SUMPRODUCT(LEN(A1:A9))``) the range stays an array.
+ALL_ARGS = None
+SCALAR_ARGS: dict[str, tuple[int, ...] | None] = {
+    **dict.fromkeys(("ACOS", "ACOSH", "ACOT", "ACOTH", "ASIN", "ASINH", "ATAN", "ATAN2", "ATANH", "CEILING", "COS",
+                     "COSH", "COT", "COTH", "CSC", "CSCH", "DEGREES", "EVEN", "FACT", "FLOOR", "LOG", "LOG10", "ODD",
+                     "RADIANS", "SEC", "SECH", "SIGN", "SIN", "SINH", "TAN", "TANH", "CHAR", "CODE", "CONCATENATE",
+                     "EXACT", "LEFT", "LEN", "LOWER", "MID", "PROPER", "RIGHT", "TRIM", "UPPER", "ISLOGICAL",
+                     "ISNONTEXT", "ISTEXT", "ISNA", "ISERR"), ALL_ARGS),
+    "COUNTIF": (1,), "SUMIF": (1,), "AVERAGEIF": (1,),  # the criteria; the ranges are ranges
+    "GPUECON.OFFSET": (1, 2, 3, 4),  # rows, cols, height, width (the base is a reference)
+}
+
 
 #: replacements that take an omitted argument (``LINEST(y,x,,TRUE)``) as None, Excel's default; the
 #: ``formulas`` parser gives 0 for it
@@ -98,14 +120,14 @@ def override(name: str, fn, reference_args: list[bool]):
         return _ipmt()
     if name == "TEXT":
         return text_function()
-    if name == "TYPE":
-        return type_of
-    if name == "N":
-        return functools.partial(n_value, fn)
-    if name == "TRUNC":
-        return _trunc()
-    if name in ("SKEW", "SKEW.P"):
-        return _skew(population=name == "SKEW.P")
+    if name in ("TYPE", "N", "TRUNC", "SKEW", "SKEW.P"):
+        from . import excel_values as ev
+
+        if name == "TYPE":
+            return ev.type_of
+        if name == "N":
+            return functools.partial(ev.n_value, fn)
+        return ev.trunc_function() if name == "TRUNC" else ev.skew_function(population=name == "SKEW.P")
     return fn
 
 
@@ -374,132 +396,3 @@ def ipmt(rate: float, per: float, nper: float, pv: float, fv: float = 0.0, type:
         return f.errors["#NUM!"]
     return float(npf.ipmt(rate, per, nper, pv, fv=fv, when=int(type)))
 
-
-def _text15(x: float) -> str:
-    """A complex number's part as Excel's IM* functions write it: 15 significant digits, trailing zeros
-    dropped, plain decimals from 1E-05 to below 1E+15 (the corpus' IM* texts switch between 0.0000692... and
-    1.28...E-06), ``1.5E-06`` / ``1.5E+15`` outside, as Excel's 15-digit General format."""
-    from decimal import Decimal
-
-    if x == 0:
-        return "0"
-    mantissa, _, exp_text = f"{x:.14e}".partition("e")  # the double's exact value, rounded to 15 digits
-    exp = int(exp_text)
-    if -5 <= exp < 15:
-        text = format(Decimal(mantissa).scaleb(exp), "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}E{'-' if exp < 0 else '+'}{abs(exp):02d}"
-
-
-def complex_text(real: float, imag: float, suffix: str = "j") -> str:
-    """Excel's text of a complex number (COMPLEX and the IM* functions, which ``formulas`` wrote with
-    Python's 17 digits): each part to 15 significant digits (:func:`_text15`), a unit imaginary part as
-    the bare suffix (``3-i``), a zero part left out, ``0`` for zero."""
-    import math
-
-    from formulas.errors import FoundError
-
-    if not (math.isfinite(real) and math.isfinite(imag)):
-        raise FoundError(err=fx().errors["#NUM!"])
-    re_text, im_text = _text15(real), _text15(imag)
-    re_text = "" if re_text in ("0", "-0") else re_text
-    if im_text in ("0", "-0"):
-        return re_text or "0"
-    sign = "-" if im_text.startswith("-") else "+"
-    digits = im_text.lstrip("-")
-    im_part = suffix if digits == "1" else digits + suffix
-    return (re_text + sign + im_part) if re_text else ("-" if sign == "-" else "") + im_part
-
-
-def install_library_fixes() -> None:
-    """Fixes inside ``formulas``' own modules (called once when its function table is loaded): the
-    complex-number text of COMPLEX and every IM* function (:func:`complex_text`), and the suffix of a
-    result from real numbers only (``IMSQRT("-4")`` is ``2i``; formulas took ``j``)."""
-    import formulas.functions.eng as eng
-
-    eng._fmt_complex = complex_text
-    parse = eng._parse_im
-
-    def parse_im(s):
-        num, suffix = parse(s)
-        text = np.asarray(s, object).item() if isinstance(s, np.ndarray) else s
-        if suffix == "j" and isinstance(text, str) and "j" not in text.lower():
-            suffix = None  # no suffix written: the default, i
-        return num, suffix
-
-    if not getattr(parse, "recalc_fixed", False):
-        parse_im.recalc_fixed = True  # type: ignore[attr-defined]
-        eng._parse_im = parse_im
-
-
-def type_of(value):
-    """Excel's TYPE: 1 number (or blank), 2 text, 4 logical, 16 error, 64 array (``formulas`` turned an
-    error or a blank into numpy text first, so gave 2)."""
-    f = fx()
-    if isinstance(value, np.ndarray):
-        if value.size != 1:
-            return 64.0
-        value = value.reshape(-1)[0]
-    if isinstance(value, f.XlError):
-        return 16.0
-    if isinstance(value, bool | np.bool_):
-        return 4.0
-    if isinstance(value, str) and value is not f.EMPTY:
-        return 2.0
-    return 1.0
-
-
-def n_value(original, value):
-    """Excel's N: TRUE is 1 and FALSE 0 (``formulas`` returned the logical itself); the rest is its N."""
-    v = _one(value)
-    if isinstance(v, bool | np.bool_):
-        return float(v)
-    return original(value)
-
-
-def _trunc():
-    from formulas.functions import convert2float, wrap_ufunc
-
-    return wrap_ufunc(trunc, input_parser=convert2float)
-
-
-def trunc(number: float, num_digits: float = 0.0) -> float:
-    """Excel's TRUNC: the number to 15 significant digits, as Excel keeps it (``TRUNC(-0.7999999999999998,
-    1)`` is -0.8: the value shows as -0.8), then cut toward zero at ``num_digits`` (truncated) digits."""
-    from decimal import ROUND_DOWN, Decimal
-
-    digits = int(num_digits)
-    shown = Decimal(f"{number:.15g}")
-    if shown.as_tuple().exponent >= -digits:  # no digit below the cut
-        return float(shown) + 0.0
-    return float(shown.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_DOWN)) + 0.0  # + 0.0: no -0
-
-
-def _skew(*, population: bool):
-    """SKEW / SKEW.P: ``formulas``' own argument handling (``xfunc``) and its #DIV/0! rule, Excel's
-    arithmetic (:func:`skew`)."""
-    from formulas.functions import Error, wrap_func
-    from formulas.functions.stat import xfunc
-
-    def values_skew(v: list) -> object:
-        if len(v) < 3 or np.isclose(np.var(v, ddof=1), 0.0):  # formulas' test, kept
-            return Error.errors["#DIV/0!"]
-        return skew([float(x) for x in v], population=population)
-
-    return wrap_func(functools.partial(xfunc, func=values_skew, default=None))
-
-
-def skew(values: list[float], *, population: bool) -> float:
-    """The skewness as Excel computes it, to the last bit of the corpus' near-zero results (scipy's
-    moment formula gives -7.3e-16 where Excel saved -1.11e-15): z = (x - mean) / s, then
-    n / ((n - 1)(n - 2)) * sum(z * z * z) with the sample s (SKEW), or sum(z * z * z) / n with the
-    population s (SKEW.P)."""
-    import math
-
-    n = len(values)
-    mean = sum(values) / n
-    ss = sum((x - mean) ** 2 for x in values)
-    sd = math.sqrt(ss / n) if population else math.sqrt(ss / (n - 1))
-    cubes = sum(((x - mean) / sd) * ((x - mean) / sd) * ((x - mean) / sd) for x in values)
-    return cubes / n if population else n / ((n - 1) * (n - 2)) * cubes

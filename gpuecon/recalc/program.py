@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .bridge import UDF_NAMES, UDF_VECTOR_ARGS, fx
-from .excel_functions import OMITTED_AS_NONE, SOLVER_ABS_TOL, override
+from .excel_functions import OMITTED_AS_NONE, SCALAR_ARGS, SOLVER_ABS_TOL, override
 from .fastops import FAST_OPERATORS, fast_operator
 
 __all__ = ["ELEMENTWISE", "Program"]
@@ -122,7 +122,8 @@ class Program:
         def scalar(data: str) -> bool:
             if data not in memo:
                 memo[data] = data == self.out or bool(users.get(data)) and all(
-                    names[k] in ELEMENTWISE and scalar(self.ops[k][2]) for k in users[data])
+                    (names[k] in ELEMENTWISE or _value_argument(names[k], self.ops[k][1], data))
+                    and scalar(self.ops[k][2]) for k in users[data])
             return memo[data]
 
         for name, slot in zip(self.inputs, self.slots, strict=True):
@@ -151,6 +152,14 @@ class Program:
             x, y, sign = self.cancel
             return cancel(env[self.out], env[x], env[y], sign)
         return env[self.out]
+
+
+def _value_argument(name: str, inputs: list[str], data: str) -> bool:
+    """``data`` is passed to ``name`` only where Excel takes a single value (:data:`SCALAR_ARGS`)."""
+    if name not in SCALAR_ARGS:
+        return False
+    positions = SCALAR_ARGS[name]
+    return positions is None or all(i in positions for i, x in enumerate(inputs) if x == data)
 
 
 def _args(node: dict) -> list:

@@ -1,0 +1,150 @@
+"""More Excel functions whose ``formulas`` implementation differs from Excel's, replaced for recalc only
+(through :func:`.excel_functions.override`; tests/test_recalc_functions.py holds each to Excel's value):
+
+* the text of a complex number (COMPLEX and every IM* function): 15 significant digits as Excel writes
+  them (:func:`complex_text`), and ``i`` as the suffix of a result from real numbers only;
+* ``TYPE`` of an error or a blank (16, 1; ``formulas`` gave 2), ``N(TRUE)`` (1);
+* ``TRUNC`` of the number as Excel keeps it, to 15 digits (``TRUNC(-0.7999999999999998, 1)`` is -0.8);
+* ``SKEW`` / ``SKEW.P`` with Excel's order of arithmetic (its near-zero results to the last bit).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .bridge import fx
+
+__all__ = ["complex_text", "install_library_fixes", "n_value", "skew", "skew_function", "trunc", "trunc_function",
+           "type_of"]
+
+
+def _text15(x: float) -> str:
+    """A complex number's part as Excel's IM* functions write it: 15 significant digits, trailing zeros
+    dropped, plain decimals from 1E-05 to below 1E+15 (the corpus' IM* texts switch between 0.0000692... and
+    1.28...E-06), ``1.5E-06`` / ``1.5E+15`` outside, as Excel's 15-digit General format."""
+    from decimal import Decimal
+
+    if x == 0:
+        return "0"
+    mantissa, _, exp_text = f"{x:.14e}".partition("e")  # the double's exact value, rounded to 15 digits
+    exp = int(exp_text)
+    if -5 <= exp < 15:
+        text = format(Decimal(mantissa).scaleb(exp), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def complex_text(real: float, imag: float, suffix: str = "j") -> str:
+    """Excel's text of a complex number (COMPLEX and the IM* functions, which ``formulas`` wrote with
+    Python's 17 digits): each part to 15 significant digits (:func:`_text15`), a unit imaginary part as
+    the bare suffix (``3-i``), a zero part left out, ``0`` for zero."""
+    import math
+
+    from formulas.errors import FoundError
+
+    if not (math.isfinite(real) and math.isfinite(imag)):
+        raise FoundError(err=fx().errors["#NUM!"])
+    re_text, im_text = _text15(real), _text15(imag)
+    re_text = "" if re_text in ("0", "-0") else re_text
+    if im_text in ("0", "-0"):
+        return re_text or "0"
+    sign = "-" if im_text.startswith("-") else "+"
+    digits = im_text.lstrip("-")
+    im_part = suffix if digits == "1" else digits + suffix
+    return (re_text + sign + im_part) if re_text else ("-" if sign == "-" else "") + im_part
+
+
+def install_library_fixes() -> None:
+    """Fixes inside ``formulas``' own modules (called once when its function table is loaded): the
+    complex-number text of COMPLEX and every IM* function (:func:`complex_text`), and the suffix of a
+    result from real numbers only (``IMSQRT("-4")`` is ``2i``; formulas took ``j``)."""
+    import formulas.functions.eng as eng
+
+    eng._fmt_complex = complex_text
+    parse = eng._parse_im
+
+    def parse_im(s):
+        num, suffix = parse(s)
+        text = np.asarray(s, object).item() if isinstance(s, np.ndarray) else s
+        if suffix == "j" and isinstance(text, str) and "j" not in text.lower():
+            suffix = None  # no suffix written: the default, i
+        return num, suffix
+
+    if not getattr(parse, "recalc_fixed", False):
+        parse_im.recalc_fixed = True  # type: ignore[attr-defined]
+        eng._parse_im = parse_im
+
+
+def type_of(value):
+    """Excel's TYPE: 1 number (or blank), 2 text, 4 logical, 16 error, 64 array (``formulas`` turned an
+    error or a blank into numpy text first, so gave 2)."""
+    f = fx()
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            return 64.0
+        value = value.reshape(-1)[0]
+    if isinstance(value, f.XlError):
+        return 16.0
+    if isinstance(value, bool | np.bool_):
+        return 4.0
+    if isinstance(value, str) and value is not f.EMPTY:
+        return 2.0
+    return 1.0
+
+
+def n_value(original, value):
+    """Excel's N: TRUE is 1 and FALSE 0 (``formulas`` returned the logical itself); the rest is its N."""
+    v = value.reshape(-1)[0] if isinstance(value, np.ndarray) and value.size == 1 else value
+    if isinstance(v, bool | np.bool_):
+        return float(v)
+    return original(value)
+
+
+def trunc_function():
+    from formulas.functions import convert2float, wrap_ufunc
+
+    return wrap_ufunc(trunc, input_parser=convert2float)
+
+
+def trunc(number: float, num_digits: float = 0.0) -> float:
+    """Excel's TRUNC: the number to 15 significant digits, as Excel keeps it (``TRUNC(-0.7999999999999998,
+    1)`` is -0.8: the value shows as -0.8), then cut toward zero at ``num_digits`` (truncated) digits."""
+    from decimal import ROUND_DOWN, Decimal
+
+    digits = int(num_digits)
+    shown = Decimal(f"{number:.15g}")
+    if shown.as_tuple().exponent >= -digits:  # no digit below the cut
+        return float(shown) + 0.0
+    return float(shown.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_DOWN)) + 0.0  # + 0.0: no -0
+
+
+def skew_function(*, population: bool):
+    """SKEW / SKEW.P: ``formulas``' own argument handling (``xfunc``) and its #DIV/0! rule, Excel's
+    arithmetic (:func:`skew`)."""
+    from formulas.functions import Error, wrap_func
+    from formulas.functions.stat import xfunc
+
+    def values_skew(v: list) -> object:
+        if len(v) < 3 or np.isclose(np.var(v, ddof=1), 0.0):  # formulas' test, kept
+            return Error.errors["#DIV/0!"]
+        return skew([float(x) for x in v], population=population)
+
+    return wrap_func(functools.partial(xfunc, func=values_skew, default=None))
+
+
+def skew(values: list[float], *, population: bool) -> float:
+    """The skewness as Excel computes it, to the last bit of the corpus' near-zero results (scipy's
+    moment formula gives -7.3e-16 where Excel saved -1.11e-15): z = (x - mean) / s, then
+    n / ((n - 1)(n - 2)) * sum(z * z * z) with the sample s (SKEW), or sum(z * z * z) / n with the
+    population s (SKEW.P)."""
+    import math
+
+    n = len(values)
+    mean = sum(values) / n
+    ss = sum((x - mean) ** 2 for x in values)
+    sd = math.sqrt(ss / n) if population else math.sqrt(ss / (n - 1))
+    cubes = sum(((x - mean) / sd) * ((x - mean) / sd) * ((x - mean) / sd) for x in values)
+    return cubes / n if population else n / ((n - 1) * (n - 2)) * cubes
