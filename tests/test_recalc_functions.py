@@ -371,3 +371,20 @@ def test_is_function_in_a_larger_array_formula_is_reported(tmp_path: Path) -> No
     res = recalc(_package(tmp_path / "pad.xlsx", SHEET.format(dim="", rows=rows)), tmp_path / "o.xlsx")
     flags = {i.address: i.kind for i in res.flagged}
     assert flags == {f"S!A{r}": "kept saved value" for r in (5, 6, 7, 8)}  # B5:B7 fits its range: computed
+
+
+def test_text_that_looks_like_a_number_in_a_reference_is_ignored(tmp_path: Path) -> None:
+    # Excel: "If an argument is an array or reference, only numbers in that array or reference are
+    # counted"; text "2" in a cell (here the formula ="2") is text, ISNUMBER of it FALSE (the corpus, book 35
+    # EverythingTests M796: ISNUMBER of ="1" saved FALSE); a text number typed as an argument counts
+    # (SUM("2", A1) is 12); PRODUCT of a range without numbers is 0 (book 35 K1084 saved 0)
+    cells: dict[str, object] = {"A1": 10, "A2": '="2"', "A3": "x", "A4": '="-5"',
+                                "B1": "=SUM(A1:A4)", "B2": "=SUM(A1,A2)", "B3": "=COUNT(A1:A4)", "B4": "=MIN(A1:A4)",
+                                "B5": "=MAX(A2,A4)", "B6": "=ISNUMBER(A2)", "B7": "=ISNUMBER(A1)", "B8": "=PRODUCT(A2:A3)",
+                                "B9": "=SUM(\"2\",A1)", "B10": "=AVERAGE(A2:A4)", "B11": "=SUMSQ(A1:A4)",
+                                "B12": "=PRODUCT(A1:A3)", "B13": "=COUNTA(A1:A4)"}
+    v = _values(_book(tmp_path, cells))
+    assert (v["B1"], v["B2"], v["B3"], v["B4"], v["B5"]) == (10, 10, 1, 10, 0)  # MAX of no number is 0
+    assert v["B6"] is False and v["B7"] is True
+    assert v["B8"] == 0 and v["B9"] == 12 and v["B10"] == "#DIV/0!" and v["B11"] == 100 and v["B12"] == 10
+    assert v["B13"] == 4  # COUNTA counts the text

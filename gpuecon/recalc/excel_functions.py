@@ -38,6 +38,7 @@ import numpy as np
 
 from .bridge import fx
 from .errors import Unsupported
+from .excel_values import IGNORE_TEXT_IN_ARRAYS
 from .text_format import text_function
 
 __all__ = ["AGGREGATE_FUNCTIONS", "NOT_EVALUABLE", "SCALAR_ARGS", "OMITTED_AS_NONE", "RANGE_TO", "aggregate", "aggregate_problem", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
@@ -120,14 +121,20 @@ def override(name: str, fn, reference_args: list[bool]):
         return _ipmt()
     if name == "TEXT":
         return text_function()
-    if name in ("TYPE", "N", "TRUNC", "SKEW", "SKEW.P"):
+    if name in ("TYPE", "N", "TRUNC", "SKEW", "SKEW.P", "ISNUMBER") or name in IGNORE_TEXT_IN_ARRAYS:
         from . import excel_values as ev
 
+        if name == "ISNUMBER":
+            return functools.partial(ev.is_number, fn)
+        if name in ("SKEW", "SKEW.P"):
+            return ev.text_ignored(name, ev.skew_function(population=name == "SKEW.P"))
+        if name in IGNORE_TEXT_IN_ARRAYS:
+            return ev.text_ignored(name, fn)
         if name == "TYPE":
             return ev.type_of
         if name == "N":
             return functools.partial(ev.n_value, fn)
-        return ev.trunc_function() if name == "TRUNC" else ev.skew_function(population=name == "SKEW.P")
+        return ev.trunc_function()
     return fn
 
 

@@ -148,3 +148,60 @@ def skew(values: list[float], *, population: bool) -> float:
     sd = math.sqrt(ss / n) if population else math.sqrt(ss / (n - 1))
     cubes = sum(((x - mean) / sd) * ((x - mean) / sd) * ((x - mean) / sd) for x in values)
     return cubes / n if population else n / ((n - 1) * (n - 2)) * cubes
+
+
+#: statistical functions that ignore text in a range or array (Excel: "text in the array or reference is
+#: ignored"); ``formulas`` read text that looks like a number ("1") as the number. The A-variants
+#: (COUNTA, AVERAGEA, ...) count text and are not here.
+IGNORE_TEXT_IN_ARRAYS = frozenset({
+    "SUM", "SUMSQ", "PRODUCT", "AVERAGE", "COUNT", "MAX", "MIN", "MEDIAN", "STDEV", "STDEV.S", "STDEV.P", "STDEVP",
+    "VAR", "VAR.S", "VAR.P", "VARP", "MODE", "MODE.SNGL", "MODE.MULT", "GEOMEAN", "HARMEAN", "AVEDEV", "DEVSQ",
+    "KURT", "SKEW", "SKEW.P", "LARGE", "SMALL"})
+
+
+def _drop_text(v: object, f) -> tuple[object, bool]:
+    """An array argument with its text replaced by blanks, and whether a number is left in it."""
+    if not isinstance(v, np.ndarray) or v.dtype != object:
+        return v, isinstance(v, np.ndarray) and v.size > 0
+    flat = v.ravel()
+    text = [i for i, x in enumerate(flat) if isinstance(x, str) and x is not f.EMPTY and not isinstance(x, f.XlError)]
+    has_number = any(isinstance(x, int | float | np.number) and not isinstance(x, bool | np.bool_) for x in flat)
+    if not text:
+        return v, has_number
+    out = np.array(v, dtype=object)
+    out.ravel()[text] = f.EMPTY
+    return out.view(type(v)), has_number
+
+
+def text_ignored(name: str, fn):
+    """``fn`` (``formulas``' own ``name``) called with the text in its array arguments (a reference read,
+    or an array; LARGE's and SMALL's first argument only) blanked, as Excel ignores it; a value typed as an argument (``SUM("2", A1:A3)``) is
+    passed unchanged. PRODUCT of no number at all is 0, as in Excel (``formulas`` gave 1)."""
+    def call(*args):
+        f = fx()
+        data = 1 if name in ("LARGE", "SMALL") else len(args)  # LARGE(array, k): k is no data
+        cleaned = [_drop_text(a, f) if i < data else (a, True) for i, a in enumerate(args)]
+        result = fn(*[a for a, _ in cleaned])
+        if name == "PRODUCT" and all(isinstance(a, np.ndarray) and not has for a, (_, has) in zip(args, cleaned,
+                                                                                                   strict=True)):
+            one = result.reshape(-1)[0] if isinstance(result, np.ndarray) and result.size == 1 else result
+            if type(one) in (float, int, np.float64) and one == 1:
+                return 0.0
+        return result
+
+    return call
+
+
+def is_number(original, value):
+    """Excel's ISNUMBER: text is never a number (``formulas`` read "1" as one)."""
+    from formulas.functions import Array
+    from formulas.functions.info import FalseArray, iserror
+
+    f = fx()
+
+    def check(x: object) -> bool:
+        return isinstance(x, int | float | np.number) and not isinstance(x, bool | np.bool_) and x is not f.EMPTY
+
+    if isinstance(value, Array | np.ndarray):
+        return iserror(np.asarray(value, dtype=object), check, FalseArray)
+    return iserror(value, check, FalseArray)
