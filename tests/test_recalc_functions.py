@@ -388,3 +388,34 @@ def test_text_that_looks_like_a_number_in_a_reference_is_ignored(tmp_path: Path)
     assert v["B6"] is False and v["B7"] is True
     assert v["B8"] == 0 and v["B9"] == 12 and v["B10"] == "#DIV/0!" and v["B11"] == 100 and v["B12"] == 10
     assert v["B13"] == 4  # COUNTA counts the text
+
+
+def test_text_date_and_elapsed_time_codes(tmp_path: Path) -> None:
+    # Microsoft's TEXT format codes: d is the day and h the hour without a leading zero (2023-03-10 is
+    # serial 44995: "10/3/2023"; midnight is hour 0), [h] the elapsed hours (1.5 days: "36:00"); the rest
+    # are the values Excel saved in the corpus (book 25, TextDates): TEXT(-1, "[h]") is "-24", "[s]"
+    # "-86400", "[h]:m" #VALUE!, TEXT(0, "[s].000") "0.000", TEXT(2958466, "h") #VALUE! (past 9999-12-31),
+    # TEXT(2958465, "[h]") "71003160", and a number as text is its number: TEXT("-1", "##.00;-  ##.0") is
+    # "-  1.0"
+    cells: dict[str, object] = {
+        "A1": '=TEXT(44995,"d/m/yyyy")', "A2": '=TEXT(45000,"h:mm")', "A3": '=TEXT(1.5,"[h]:mm")',
+        "A4": '=TEXT(-1,"[h]")', "A5": '=TEXT(-1,"[s]")', "A6": '=TEXT(-1,"[h]:m")', "A7": '=TEXT(0,"[s].000")',
+        "A8": '=TEXT(2958466,"h")', "A9": '=TEXT(2958465,"[h]")', "A10": '=TEXT("-1","##.00;-  ##.0")',
+        "A11": '=TEXT(44995.4375,"dd-mmm-yy hh:mm")', "A12": '=TEXT(0.75,"[mm]:ss")'}
+    v = _values(_book(tmp_path, cells))
+    assert v["A1"] == "10/3/2023" and v["A2"] == "0:00" and v["A3"] == "36:00"
+    assert (v["A4"], v["A5"], v["A6"], v["A7"]) == ("-24", "-86400", "#VALUE!", "0.000")
+    assert v["A8"] == "#VALUE!" and v["A9"] == "71003160" and v["A10"] == "-  1.0"
+    assert v["A11"] == "10-Mar-23 10:30" and v["A12"] == "1080:00"  # 18 hours
+
+
+def test_text_of_a_time_written_as_text_is_reported(tmp_path: Path) -> None:
+    # formulas read "0:59:99" as today's date plus the time (a value that changes every day); Excel
+    # reads it as 0.04212 days (the corpus, book 25 TextDates C30): reported, never a guess
+    from test_recalc import SHEET, _package
+
+    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>0:59:99</t></is></c>'
+            '<c r="B1" t="str"><f>TEXT(A1,"#.#####")</f><v>.04212</v></c></row>')
+    res = recalc(_package(tmp_path / "t.xlsx", SHEET.format(dim="", rows=rows)), tmp_path / "o.xlsx")
+    flags = {i.address: (i.kind, i.reason) for i in res.flagged}
+    assert flags["S!B1"][0] == "error" and "time written as text" in flags["S!B1"][1]

@@ -59,8 +59,9 @@ def complex_text(real: float, imag: float, suffix: str = "j") -> str:
 
 def install_library_fixes() -> None:
     """Fixes inside ``formulas``' own modules (called once when its function table is loaded): the
-    complex-number text of COMPLEX and every IM* function (:func:`complex_text`), and the suffix of a
-    result from real numbers only (``IMSQRT("-4")`` is ``2i``; formulas took ``j``)."""
+    complex-number text of COMPLEX and every IM* function (:func:`complex_text`), the suffix of a
+    result from real numbers only (``IMSQRT("-4")`` is ``2i``; formulas took ``j``), and TEXT's one-letter
+    date and time codes (:func:`_one_digit_codes`)."""
     import formulas.functions.eng as eng
 
     eng._fmt_complex = complex_text
@@ -76,6 +77,32 @@ def install_library_fixes() -> None:
     if not getattr(parse, "recalc_fixed", False):
         parse_im.recalc_fixed = True  # type: ignore[attr-defined]
         eng._parse_im = parse_im
+    import formulas.functions.text as text
+
+    if not getattr(text._format_datetime, "recalc_fixed", False):
+        text._format_datetime = _one_digit_codes(text._format_datetime)
+
+
+def _one_digit_codes(format_datetime):
+    """``formulas``' date and time parts with the one-letter codes right: ``d``, ``m``, ``h``, ``m``
+    (minutes) and ``s`` are the number without leading zero (formulas stripped every zero: day 10 was
+    ``1``, hour 0 empty)."""
+    from datetime import datetime
+
+    from formulas.functions.date import _int2date, _n2time
+
+    def fixed(value, codes, types):
+        out = format_datetime(value, codes, types)
+        moment = datetime(*(_int2date(value) + _n2time(value)))
+        single = {"d": moment.day, "m": moment.month, "H": moment.hour, "M": moment.minute, "S": moment.second}
+        for kind in ("date", "time"):
+            for i in types.get(kind, ()):
+                if codes[i] in single:
+                    out[i] = str(single[codes[i]])
+        return out
+
+    fixed.recalc_fixed = True  # type: ignore[attr-defined]
+    return fixed
 
 
 def type_of(value):

@@ -2,10 +2,14 @@
 differs from Excel for common codes: ``#,##0;(#,##0)``, ``0.0,,"M"``, General, half-way rounding).
 Sections by sign, zero and text; ``0 # ?`` placeholders with literals between them, thousands and
 scaling commas, ``%``, ``E+``/``E-`` (``##0.0E+0`` engineering), quoted and escaped text, ``_x`` and
-``*x``, colours, ``[$€-409]``; rounding half away from zero as Excel does. Date and time formats go to
-``formulas``' implementation, except codes with AM/PM (12-hour clock), which raise
-:class:`~gpuecon.recalc.errors.Unsupported` (the cell is reported), as do the other cases not
-reproduced (a negative number that rounds to zero, a number through a text section).
+``*x``, colours, ``[$€-409]``; rounding half away from zero as Excel does. Elapsed time (``[h]``,
+``[mm]:ss``, ``[h]:mm:ss.00``) is computed here; other date and time formats go to ``formulas``'
+implementation (its one-letter codes fixed in :mod:`.excel_values`), #VALUE! before day 0 and after
+9999-12-31 as in Excel. Text that is a number is formatted as its number (``TEXT("1", "0.00")``).
+Codes with AM/PM (12-hour clock) raise :class:`~gpuecon.recalc.errors.Unsupported` (the cell is
+reported), as do the other cases not reproduced: a negative number that rounds to zero, a number
+through a text section, a time written as text (formulas dated it today), text through a text section,
+a date code in a format of several sections, day 0 and 1900-02-29.
 """
 
 from __future__ import annotations
@@ -46,10 +50,18 @@ def text_function():
                 return a
         v = 0.0 if value is f.EMPTY or value is None else value
         code = "" if format_code is f.EMPTY or format_code is None else format_code
+        if isinstance(v, str) and not isinstance(v, f.XlError) and _NUMBER_TEXT.fullmatch(v.strip()):
+            v = float(v)  # a number as text is its number (TEXT("1", "0.00") is 1.00)
         if isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_):
             out = text_number(float(v), str(code))
             if out is not None:
                 return out
+            return date_time_text(float(v), str(code), xtext)
+        if isinstance(v, str) and _TEXT_TIME.search(v):
+            raise Unsupported("TEXT of a time written as text (Excel's reading of it is not reproduced)")
+        if isinstance(v, str) and any("@" in _strip_quoted(sec) for sec in _sections(str(code))[1:]) \
+                or len(_sections(str(code))) == 4:
+            raise Unsupported("TEXT of text through a text section")
         try:
             return xtext(v, code)
         except FoundError as exc:  # an Excel error, as formulas' own wrapper returns it
@@ -63,6 +75,85 @@ def text_function():
         return one(_single(value), _single(format_code))
 
     return text
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_TEXT_TIME = re.compile(r"\d\s*:|\d\s*[ap]m", re.IGNORECASE)  # formulas adds today's date to a time text
+#: date and time codes outside quotes and escapes (y m d h s); an elapsed time code is [h] [mm] [ss]
+_DATE_CODE = re.compile(r"[ymdhs]", re.IGNORECASE)
+_ELAPSED = re.compile(r"^\[(h+|m+|s+)\](?::(m{1,2}))?(?::(s{1,2}))?(?:\.(0+))?$", re.IGNORECASE)
+#: the last day Excel's date codes show (9999-12-31)
+_LAST_DATE = 2958465
+
+
+def date_time_text(x: float, code: str, xtext) -> object:
+    """TEXT of a number with a date or time format: elapsed time (``[h]:mm``) here, other codes by
+    ``formulas``' ``xtext`` where it is Excel's; what is not reproduced raises :class:`Unsupported`."""
+    f = fx()
+    sections = _sections(code)
+    section = _pick(sections, x)[0] if len(sections) > 1 else code
+    bare = _strip_quoted(section)
+    if not _DATE_CODE.search(bare):  # a conditional or odd number format: formulas' (its failure: #VALUE!)
+        try:
+            return xtext(x, code)
+        except Exception:  # noqa: BLE001 - as formulas' own wrapper (compared on save)
+            return f.errors["#VALUE!"]
+    if len(sections) > 1:
+        raise Unsupported("a date or time code in a format with several sections")
+    if _ELAPSED.match(bare.strip()):
+        return _elapsed(x, bare.strip())
+    if "[" in bare:
+        raise Unsupported("a date or time format with a condition or an elapsed code mixed in")
+    if re.search(r"[0#?]", re.sub(r"s+\.0+", "", bare, flags=re.IGNORECASE)):
+        return f.errors["#VALUE!"]  # digit placeholders among date codes: Excel refuses the format
+    if x < 0 or x >= _LAST_DATE + 1:
+        return f.errors["#VALUE!"]  # Excel: no date before 1900-01-00 or after 9999-12-31
+    if x < 1 and re.search(r"[yd]", bare, re.IGNORECASE) or 60 <= x < 61:
+        raise Unsupported("the date codes of day 0 or 1900-02-29 (Excel's own dates) are not reproduced")
+    try:
+        return xtext(x, code)
+    except Exception as exc:  # noqa: BLE001 - formulas fails where Excel shows a date (seconds rounding up)
+        raise Unsupported(f"TEXT({x!r}, {code!r}) with a date or time code: {type(exc).__name__}") from None
+
+
+def _elapsed(x: float, code: str) -> str:
+    """An elapsed-time format (``[h]``, ``[mm]:ss``, ``[h]:mm:ss.00``): the time rounded to the smallest
+    unit shown, then whole hours / minutes / seconds, the first unit not wrapped. A negative number shows
+    a minus with a single code (Excel: TEXT(-1, "[h]") is -24) and is #VALUE! with more."""
+    m = _ELAPSED.match(code)
+    assert m is not None
+    first, minutes, seconds, frac = m.groups()
+    unit = first[0].lower()
+    if x < 0 and (minutes or seconds or frac):
+        return fx().errors["#VALUE!"]
+    digits = len(frac or "")
+    per_day = {"h": 24, "m": 1440, "s": 86400}
+    if minutes is None and seconds is None and not frac:  # [h], [m] or [s] alone: whole units (seconds rounded)
+        total_s = Decimal(repr(abs(x))) * 86400
+        whole = int(total_s.quantize(Decimal(1), rounding=ROUND_HALF_UP)) // (86400 // per_day[unit])
+        if x < 0 and Decimal(repr(x)) * per_day[unit] != -whole:
+            raise Unsupported("an elapsed time of a negative fraction")
+        return ("-" if x < 0 and whole else "") + f"{whole:0{len(first)}d}"
+    if x < 0:
+        raise Unsupported("an elapsed time of a negative number")
+    ticks = int((Decimal(repr(x)) * 86400 * 10 ** digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    sec, fraction = divmod(ticks, 10 ** digits)
+    parts = []
+    if unit == "h":
+        parts.append(f"{sec // 3600:0{len(first)}d}")
+        rest = sec % 3600
+        if minutes is not None:
+            parts.append(f"{rest // 60:0{len(minutes)}d}")
+        if seconds is not None:
+            parts.append(f"{rest % 60:0{len(seconds)}d}")
+    elif unit == "m":
+        parts.append(f"{sec // 60:0{len(first)}d}")
+        if seconds is not None:
+            parts.append(f"{sec % 60:0{len(seconds)}d}")
+    else:
+        parts.append(f"{sec:0{len(first)}d}")
+    text = ":".join(parts)
+    return text + (f".{fraction:0{digits}d}" if digits else "")
 
 
 def _sections(code: str) -> list[str]:
