@@ -419,3 +419,33 @@ def test_text_of_a_time_written_as_text_is_reported(tmp_path: Path) -> None:
     res = recalc(_package(tmp_path / "t.xlsx", SHEET.format(dim="", rows=rows)), tmp_path / "o.xlsx")
     flags = {i.address: (i.kind, i.reason) for i in res.flagged}
     assert flags["S!B1"][0] == "error" and "time written as text" in flags["S!B1"][1]
+
+
+def test_isref_areas_isformula_of_a_reference_in_the_formula(tmp_path: Path) -> None:
+    # Microsoft's reference: ISREF(value) is TRUE for a reference and FALSE for anything else
+    # (ISREF(0)); AREAS(B2:D4) is 1; ISFORMULA(A1) is TRUE when A1 holds a formula ({=ISFORMULA(A1:B1)}
+    # over two cells: cell by cell)
+    from test_recalc import SHEET, _package
+
+    rows = ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1"><v>3</v></c></row>'
+            '<row r="2"><c r="A2" t="b"><f>ISREF(B1)</f><v>1</v></c><c r="B2" t="b"><f>ISREF(0)</f><v>0</v></c>'
+            '<c r="C2"><f>AREAS(B1:D4)</f><v>1</v></c><c r="D2" t="b"><f>_xlfn.ISFORMULA(A1)</f><v>1</v></c>'
+            '<c r="E2" t="b"><f>_xlfn.ISFORMULA(B1)</f><v>0</v></c>'
+            '<c r="F2" t="b"><f t="array" ref="F2:G2">_xlfn.ISFORMULA(A1:B1)</f><v>1</v></c>'
+            '<c r="G2" t="b"><v>0</v></c></row>')
+    res = recalc(_package(tmp_path / "r.xlsx", SHEET.format(dim="", rows=rows)), tmp_path / "o.xlsx")
+    assert res.flagged == []  # computed, and equal to the saved values
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
+    assert [ws[c].value for c in ("A2", "B2", "C2", "D2", "E2", "F2", "G2")] == [True, False, 1, True, False, True, False]
+
+
+def test_xnpv_rate_that_is_an_error_a_logical_or_blank(tmp_path: Path) -> None:
+    # the values Excel saved in the corpus (book 20, FINANCIAL row 56): XNPV with #N/A as the rate is
+    # #N/A, with TRUE #VALUE!, with a blank rate #NUM! (as a rate of 0); a rate of 10% on -1000 at
+    # 2020-01-01 (43831) and 1100 a year later (44197, 366 days): -1000 + 1100 / 1.1^(366/365)
+    cells: dict[str, object] = {"A1": -1000, "B1": 1100, "A2": 43831, "B2": 44197, "C1": "=NA()", "C2": True,
+                                "D1": "=XNPV(C1,A1:B1,A2:B2)", "D2": "=XNPV(C2,A1:B1,A2:B2)", "D3": "=XNPV(C3,A1:B1,A2:B2)",
+                                "D4": "=XNPV(0.1,A1:B1,A2:B2)"}
+    v = _values(_book(tmp_path, cells))
+    assert (v["D1"], v["D2"], v["D3"]) == ("#N/A", "#VALUE!", "#NUM!")
+    assert v["D4"] == pytest.approx(-1000 + 1100 / 1.1 ** (366 / 365), rel=1e-12)

@@ -208,6 +208,27 @@ class Analyser:
             return None
         return _range_to_head(box, x, r, slot(box, f"{start}:{items[i + 1][2]}"))
 
+    def _about_reference(self, node: Node, fname: str, arg: tuple[str, str, str]) -> object:
+        """What ISREF, AREAS or ISFORMULA of one argument written in the formula is, known from the book
+        itself (the references do not change when values do): ISREF(A1) TRUE and ISREF(0) FALSE, AREAS(A1:B2)
+        1, ISFORMULA(A1) whether A1 holds a formula (a range: cell by cell in an array formula); None
+        when it is not one of these (the cell is then reported)."""
+        if arg[:2] != ("OPERAND", "RANGE"):
+            return False if fname == "ISREF" and arg[0] == "OPERAND" else None
+        rect = self.refs.resolve(arg[2], node.sheet, at=(node.row, node.col))
+        if isinstance(rect, str) or rect[0] == "value" or len(rect) != 5:
+            return None
+        if fname == "ISREF":
+            return True
+        if fname == "AREAS":
+            return 1.0
+        si, r1, c1, r2, c2 = rect
+        if (r1, c1) == (r2, c2):
+            return (si, r1, c1) in self.node_at
+        if node.area is None:
+            return None  # a range in a plain formula: Excel's reading is not reproduced
+        return [[(si, r, c) in self.node_at for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+
     def _analyse(self, node: Node) -> None:
         text = _anchor_arrays(node.text) if "#" in node.text else node.text
         try:
@@ -284,6 +305,12 @@ class Analyser:
                     continue
                 if bare in DYNAMIC:
                     node.dynamic = True
+                if bare in ("ISREF", "AREAS", "ISFORMULA") and i + 2 < n and items[i + 2][:2] == ("FUNC", "CLOSE"):
+                    known = self._about_reference(node, bare, items[i + 1])
+                    if known is not None:
+                        parts.append(slot(("value", freeze(known)), f"{v}{items[i + 1][2]})"))
+                        i += 3
+                        continue
                 if bare in REF_FUNCTIONS:
                     node.problem = f"unsupported function {bare} (needs the reference, not its values)"
                     return

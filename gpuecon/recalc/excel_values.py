@@ -232,3 +232,18 @@ def is_number(original, value):
     if isinstance(value, Array | np.ndarray):
         return iserror(np.asarray(value, dtype=object), check, FalseArray)
     return iserror(value, check, FalseArray)
+
+
+def xnpv(original, rate, values, dates):
+    """XNPV: an error as the rate is the result, a logical #VALUE! and a blank the rate 0 (#NUM!, as every
+    rate from 0 down in Excel); ``formulas`` gave #VALUE! for the errors and the blank and computed TRUE
+    as 1 (the corpus, book 20 FINANCIAL row 56). The rest is ``formulas``' XNPV."""
+    f = fx()
+    r = rate.reshape(-1)[0] if isinstance(rate, np.ndarray) and rate.size == 1 else rate
+    if isinstance(r, f.XlError):
+        return r
+    if isinstance(r, bool | np.bool_):
+        return f.errors["#VALUE!"]
+    if r is f.EMPTY or r is None:
+        return f.errors["#NUM!"]
+    return original(rate, values, dates)
