@@ -449,3 +449,12 @@ def test_xnpv_rate_that_is_an_error_a_logical_or_blank(tmp_path: Path) -> None:
     v = _values(_book(tmp_path, cells))
     assert (v["D1"], v["D2"], v["D3"]) == ("#N/A", "#VALUE!", "#NUM!")
     assert v["D4"] == pytest.approx(-1000 + 1100 / 1.1 ** (366 / 365), rel=1e-12)
+
+
+def test_switch_compares_text_ignoring_case(tmp_path: Path) -> None:
+    # Excel compares text without case (="UPPER"="Upper" is TRUE), so SWITCH("UPPER", "Upper", "match") is
+    # "match" (the corpus, book 24 Switch!C33); no match and no default is #N/A
+    cells = {"A1": "UPPER", "B1": "Upper", "C1": '=SWITCH(A1,B1,"match")', "C2": '=SWITCH(A1,"x","a","UPPER","b")',
+             "C3": '=SWITCH(A1,"x","a")', "C4": '=SWITCH(A1,"x","a","none")', "C5": '=SWITCH(2,1,"one",2,"two")'}
+    v = _values(_book(tmp_path, cells))
+    assert (v["C1"], v["C2"], v["C3"], v["C4"], v["C5"]) == ("match", "b", "#N/A", "none", "two")

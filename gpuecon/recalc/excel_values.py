@@ -247,3 +247,25 @@ def xnpv(original, rate, values, dates):
     if r is f.EMPTY or r is None:
         return f.errors["#NUM!"]
     return original(rate, values, dates)
+
+
+def switch_function():
+    """SWITCH with Excel's comparison of text, which ignores case (``SWITCH("UPPER", "Upper", "match")``
+    is "match": the corpus, book 24; ``formulas`` compared case-sensitively); everything else is
+    ``formulas``' own ``xswitch``."""
+    from formulas.functions import get_error, wrap_ufunc
+    from formulas.functions.logic import xswitch
+
+    def switch(val, *args):
+        f = fx()
+        if not isinstance(val, str) or isinstance(val, f.XlError) or val is f.EMPTY:
+            return xswitch(val, *args)
+        key = val.casefold()
+        for k, v in zip(args[::2], args[1::2], strict=False):
+            if isinstance(k, f.XlError):
+                return k
+            if isinstance(k, str) and k is not f.EMPTY and k.casefold() == key:
+                return v
+        return args[-1] if len(args) % 2 else f.errors["#N/A"]
+
+    return wrap_ufunc(switch, input_parser=lambda *a: a, check_error=lambda first, *a: get_error(first))
