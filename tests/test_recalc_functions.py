@@ -458,3 +458,14 @@ def test_switch_compares_text_ignoring_case(tmp_path: Path) -> None:
              "C3": '=SWITCH(A1,"x","a")', "C4": '=SWITCH(A1,"x","a","none")', "C5": '=SWITCH(2,1,"one",2,"two")'}
     v = _values(_book(tmp_path, cells))
     assert (v["C1"], v["C2"], v["C3"], v["C4"], v["C5"]) == ("match", "b", "#N/A", "none", "two")
+
+
+def test_a_number_as_text_has_fifteen_significant_digits(tmp_path: Path) -> None:
+    # Excel keeps and shows 15 significant digits: 0.1+0.2 joined to text is "0.3" (Python's repr is
+    # 0.30000000000000004), 1/3 is "0.333333333333333" (15 threes), 2/3 "0.666666666666667" (17 characters);
+    # 0.00001 is "0.00001" (the corpus, book 35 EverythingTests H1216: SEARCH(1, 0.00001) saved 7)
+    cells = {"A1": 1e-05, "B1": '=0.1+0.2&""', "B2": '=1/3&""', "B3": "=LEN(2/3)", "B4": '=A1&""',
+             "B5": '=CONCATENATE(2.5,"x")', "B6": '=10&""', "B7": "=EXACT(0.1+0.2,\"0.3\")"}
+    v = _values(_book(tmp_path, cells))
+    assert (v["B1"], v["B2"], v["B3"], v["B4"]) == ("0.3", "0.333333333333333", 17, "0.00001")
+    assert (v["B5"], v["B6"], v["B7"]) == ("2.5x", "10", True)

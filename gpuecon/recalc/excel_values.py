@@ -5,12 +5,16 @@
   them (:func:`complex_text`), and ``i`` as the suffix of a result from real numbers only;
 * ``TYPE`` of an error or a blank (16, 1; ``formulas`` gave 2), ``N(TRUE)`` (1);
 * ``TRUNC`` of the number as Excel keeps it, to 15 digits (``TRUNC(-0.7999999999999998, 1)`` is -0.8);
-* ``SKEW`` / ``SKEW.P`` with Excel's order of arithmetic (its near-zero results to the last bit).
+* ``SKEW`` / ``SKEW.P`` with Excel's order of arithmetic (its near-zero results to the last bit);
+* the statistical functions ignoring text in ranges and arrays, ISNUMBER of text, PRODUCT of nothing;
+* XNPV's rate, SWITCH's text comparison, TEXT's one-letter date codes, a number's text in ``&``,
+  CONCATENATE, LEN, ... (15 significant digits).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -41,8 +45,6 @@ def complex_text(real: float, imag: float, suffix: str = "j") -> str:
     """Excel's text of a complex number (COMPLEX and the IM* functions, which ``formulas`` wrote with
     Python's 17 digits): each part to 15 significant digits (:func:`_text15`), a unit imaginary part as
     the bare suffix (``3-i``), a zero part left out, ``0`` for zero."""
-    import math
-
     from formulas.errors import FoundError
 
     if not (math.isfinite(real) and math.isfinite(imag)):
@@ -77,10 +79,28 @@ def install_library_fixes() -> None:
     if not getattr(parse, "recalc_fixed", False):
         parse_im.recalc_fixed = True  # type: ignore[attr-defined]
         eng._parse_im = parse_im
+    import formulas.functions.operators as operators
     import formulas.functions.text as text
 
     if not getattr(text._format_datetime, "recalc_fixed", False):
         text._format_datetime = _one_digit_codes(text._format_datetime)
+    if not getattr(text._str, "recalc_fixed", False):
+        text._str = operators._str = _number_as_text(text._str)
+
+
+def _number_as_text(to_text):
+    """``formulas``' text of a value (``&``, CONCATENATE, LEN, LEFT, SEARCH, EXACT, ...) with a number as
+    Excel writes it: 15 significant digits (``0.1+0.2&""`` is ``0.3``, not ``0.30000000000000004``),
+    plain decimals from 1E-05 (``0.00001``: the corpus, book 35's SEARCH) to below 1E+15, ``1E-06`` /
+    ``1E+20`` outside (:func:`_text15`); text and logicals as before."""
+    def as_text(value):
+        if isinstance(value, float | np.floating) and not isinstance(value, bool | np.bool_) \
+                and math.isfinite(value):
+            return _text15(float(value))
+        return to_text(value)
+
+    as_text.recalc_fixed = True  # type: ignore[attr-defined]
+    return as_text
 
 
 def _one_digit_codes(format_datetime):
@@ -167,8 +187,6 @@ def skew(values: list[float], *, population: bool) -> float:
     moment formula gives -7.3e-16 where Excel saved -1.11e-15): z = (x - mean) / s, then
     n / ((n - 1)(n - 2)) * sum(z * z * z) with the sample s (SKEW), or sum(z * z * z) / n with the
     population s (SKEW.P)."""
-    import math
-
     n = len(values)
     mean = sum(values) / n
     ss = sum((x - mean) ** 2 for x in values)
