@@ -200,7 +200,8 @@ def test_problems_reported_by_cell_rest_computes(tmp_path: Path) -> None:
     ws["C1"] = "=C1"  # self-reference
     ws["D1"] = "=FOOBAR(1)"  # unsupported function
     ws["E1"] = "=D1+1"  # depends on it
-    ws["F1"] = "=ISREF(G1)"  # needs the reference, not supported
+    ws["F1"] = "=ISREF(INDEX(G1:G2,1))"  # needs the reference a function returns, not supported
+    ws["M1"] = "=ISREF(G1)"  # a reference written in the formula: TRUE
     ws["G1"], ws["H1"] = 5, "=G1*3"  # fine
     ws["I1"] = "=A1+H1"  # depends on the cycle
     ws["J1"] = '=GPU_TCO("No Such GPU")'  # UDF error text, with its reason
@@ -222,6 +223,7 @@ def test_problems_reported_by_cell_rest_computes(tmp_path: Path) -> None:
     assert "S!H1" not in got
     out = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
     assert out["H1"].value == 15 and out["D1"].value == "#NAME?" and out["A1"].value == "#VALUE!"
+    assert out["M1"].value is True and "S!M1" not in got
     assert out["J1"].value.startswith("#VALUE! unknown system")
     r = CliRunner().invoke(app, ["recalc", str(book), "-o", str(tmp_path / "o2.xlsx")])
     assert r.exit_code == 1 and "unsupported: 3" in r.output and "S!D1: unsupported function FOOBAR" in r.output
