@@ -469,3 +469,27 @@ def test_a_number_as_text_has_fifteen_significant_digits(tmp_path: Path) -> None
     v = _values(_book(tmp_path, cells))
     assert (v["B1"], v["B2"], v["B3"], v["B4"]) == ("0.3", "0.333333333333333", 17, "0.00001")
     assert (v["B5"], v["B6"], v["B7"]) == ("2.5x", "10", True)
+
+
+def test_linest_statistics_with_only_constant_x_are_reported(tmp_path: Path) -> None:
+    # y = 1, 2, 3 on two constant x columns: the coefficients are 0, 0 and the intercept the mean 2 (the
+    # values Excel saved, corpus book 26 LinestArrayExp F21:H21); Excel's statistics there (r2 1, df 0)
+    # are not those of the fit it reports, so the statistics are reported, not guessed
+    cells: dict[str, object] = {"A1": 1, "A2": 2, "A3": 3, "B1": 2, "B2": 2, "B3": 2, "C1": 3, "C2": 3, "C3": 3,
+                                "E1": "=INDEX(LINEST(A1:A3,B1:C3),1,3)", "E2": "=INDEX(LINEST(A1:A3,B1:C3),1,1)",
+                                "E3": "=INDEX(LINEST(A1:A3,B1:C3,TRUE,TRUE),3,1)"}
+    book = _book(tmp_path, cells)
+    v = _values(book)
+    assert v["E1"] == pytest.approx(2.0, rel=1e-12) and v["E2"] == 0
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: (i.kind, i.reason) for i in res.flagged}
+    assert flags["S!E3"][0] == "error" and "every x column is constant" in flags["S!E3"][1]
+
+
+def test_a_blank_compared_with_a_logical_is_false(tmp_path: Path) -> None:
+    # Excel converts a blank to the other operand's type: blank = FALSE is TRUE (the corpus, book 35
+    # EverythingTests N35 saved TRUE), blank = 0 and blank = "" are TRUE, blank < TRUE is TRUE
+    cells = {"A1": True, "B1": "=FALSE=A9", "B2": "=A9=0", "B3": '=A9=""', "B4": "=A9<TRUE", "B5": "=A9<>FALSE",
+             "B6": "=A1=TRUE", "B7": '="a"="A"'}
+    v = _values(_book(tmp_path, cells))
+    assert [v[f"B{i}"] for i in range(1, 8)] == [True, True, True, True, False, True, True]

@@ -121,9 +121,12 @@ def override(name: str, fn, reference_args: list[bool]):
         return _ipmt()
     if name == "TEXT":
         return text_function()
-    if name in ("TYPE", "N", "TRUNC", "SKEW", "SKEW.P", "ISNUMBER", "XNPV", "SWITCH") or name in IGNORE_TEXT_IN_ARRAYS:
+    if name in ("TYPE", "N", "TRUNC", "SKEW", "SKEW.P", "ISNUMBER", "XNPV", "SWITCH", "=", "<>", "<", ">", "<=", ">=") \
+            or name in IGNORE_TEXT_IN_ARRAYS:
         from . import excel_values as ev
 
+        if name in ("=", "<>", "<", ">", "<=", ">="):
+            return ev.comparison_function(name)
         if name == "SWITCH":
             return ev.switch_function()
         if name == "XNPV":

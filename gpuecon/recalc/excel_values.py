@@ -287,3 +287,22 @@ def switch_function():
         return args[-1] if len(args) % 2 else f.errors["#N/A"]
 
     return wrap_ufunc(switch, input_parser=lambda *a: a, check_error=lambda first, *a: get_error(first))
+
+
+def comparison_function(operator: str):
+    """``=``, ``<>``, ``<``, ``>``, ``<=``, ``>=`` as ``formulas`` has them, with a blank compared to a
+    logical as FALSE (Excel: blank = FALSE is TRUE; the corpus, book 35 EverythingTests N35; ``formulas``
+    took the blank as 0, a number, never equal to a logical). Blank against text is "" and against a
+    number 0, as before."""
+    import schedula as sh
+    from formulas.functions import wrap_ufunc
+    from formulas.functions.operators import LOGIC_OPERATORS, logic_input_parser
+
+    def parse(x, y):
+        if x is sh.EMPTY and isinstance(y, bool | np.bool_):
+            x = False
+        if y is sh.EMPTY and isinstance(x, bool | np.bool_):
+            y = False
+        return logic_input_parser(x, y)
+
+    return wrap_ufunc(LOGIC_OPERATORS[operator], input_parser=parse, args_parser=lambda *a: a)

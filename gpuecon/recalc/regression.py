@@ -115,6 +115,8 @@ def linest(known_y, known_x=None, const=None, stats=None):
     out[0, k] = b
     if not with_stats:
         return out.view(f.Array)
+    if k and not kept:  # every x column constant: Excel's statistics (df counting them) are not reproduced
+        raise Unsupported("LINEST statistics where every x column is constant")
     resid = y - design @ coef if design.shape[1] else y
     ss_resid = float(resid @ resid)
     ss_tot = float(((y - y.mean()) @ (y - y.mean())) if use_const else y @ y)
