@@ -204,13 +204,19 @@ IGNORE_TEXT_IN_ARRAYS = frozenset({
     "KURT", "SKEW", "SKEW.P", "LARGE", "SMALL"})
 
 
+_NUMBER_TYPES = {int, float}
+
+
 def _drop_text(v: object, f) -> tuple[object, bool]:
     """An array argument with its text replaced by blanks, and whether a number is left in it."""
     if not isinstance(v, np.ndarray) or v.dtype != object:
         return v, isinstance(v, np.ndarray) and v.size > 0
     flat = v.ravel()
+    kinds = set(map(type, flat))  # the element types, in one C loop (most ranges hold numbers only)
+    has_number = bool(kinds & _NUMBER_TYPES) or any(issubclass(k, np.number) for k in kinds)
+    if not any(issubclass(k, str) and k is not type(f.EMPTY) and not issubclass(k, f.XlError) for k in kinds):
+        return v, has_number  # no text: blanks and errors are formulas' to handle
     text = [i for i, x in enumerate(flat) if isinstance(x, str) and x is not f.EMPTY and not isinstance(x, f.XlError)]
-    has_number = any(isinstance(x, int | float | np.number) and not isinstance(x, bool | np.bool_) for x in flat)
     if not text:
         return v, has_number
     out = np.array(v, dtype=object)
