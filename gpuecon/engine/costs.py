@@ -2,7 +2,11 @@
 
 Every function takes an :class:`~gpuecon.engine.assumptions.Assumptions` (or a system name plus
 field overrides) and broadcasts over array-valued fields. Formulas and Excel equivalents:
-docs/model.md.
+docs/model.md. Each formula is written once, in a ``*_of`` function that runs on one scenario's
+Python floats (``Assumptions.scalar``) and on arrays alike; the public functions call it.
+
+Longer than 500 lines on purpose: most of it is documentation (numpydoc sections and checked
+examples for every public function); the code is about 120 lines.
 """
 
 from __future__ import annotations
@@ -105,7 +109,33 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
 
 
 def capex_parts_of(a: Assumptions | ScalarFields) -> dict[str, np.ndarray]:
-    """The capex formula on the fields (one scenario's Python floats, or arrays)."""
+    """:func:`capex_breakdown_usd_per_gpu`'s formula on validated fields: Python floats or arrays alike.
+
+    The one capex formula; the public functions pass ``a.scalar`` (one scenario as Python floats,
+    :attr:`~gpuecon.engine.assumptions.Assumptions.scalar`) or the assumptions themselves. Excel:
+    the Model (native) capex rows, as in :func:`capex_breakdown_usd_per_gpu`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        ``compute``, ``socamm``, ``networking``, ``storage``, ``other`` and ``total``, USD/GPU.
+
+    Raises
+    ------
+    GpueconError
+        All-in capex <= 0.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> capex_parts_of(Assumptions("VR NVL72").scalar)["total"]  # one scenario: a Python float
+    121920.0
+    """
     k = 1.0 + a.system_price_uplift_frac
     parts = {
         "compute": a.capex_compute_usd_per_gpu * k,
@@ -236,7 +266,26 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
 
 
 def tco_items_of(a: Assumptions | ScalarFields) -> dict[str, np.ndarray]:
-    """The TCO formula on the fields (one scenario's Python floats, or arrays)."""
+    """:func:`tco_breakdown`'s formula on validated fields: Python floats or arrays alike.
+
+    The one TCO formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`tco_breakdown`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        The items of :data:`TCO_ITEMS` and ``total``, USD/GPU-hr.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> round(tco_items_of(Assumptions("VR NVL72").scalar)["total"], 4)
+    4.1849
+    """
     capex = capex_parts_of(a)["total"]
     out = {"capital": capex * capital_recovery_factor(monthly_rate(a.cost_of_capital_annual),
                                                       a.useful_life_years * 12.0) / HOURS_PER_MONTH,
@@ -312,7 +361,28 @@ def opex_usd_per_gpu_hour(a: Assumptions, capex: np.ndarray | None = None) -> np
 
 
 def opex_of(a: Assumptions | ScalarFields, capex=None) -> np.ndarray:
-    """Opex per GPU-hour on the fields (one scenario's Python floats, or arrays)."""
+    """:func:`opex_usd_per_gpu_hour`'s formula on validated fields: Python floats or arrays alike.
+
+    The one opex formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`opex_usd_per_gpu_hour`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+    capex : float or ndarray, optional
+        All-in capex per GPU, USD, when the caller has it (default: :func:`capex_parts_of`).
+
+    Returns
+    -------
+    float or ndarray
+        USD/GPU-hr.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> round(opex_of(Assumptions("VR NVL72").scalar), 4)
+    1.2944
+    """
     capex = capex_parts_of(a)["total"] if capex is None else capex
     t = _opex_items(a, capex)
     return t["power"] + t["colocation"] + t["maintenance"] + t["other"]
@@ -362,7 +432,33 @@ def performance(a: Assumptions, basis: str) -> np.ndarray:
 
 
 def performance_of(a: Assumptions | ScalarFields, basis: str) -> np.ndarray:
-    """Delivered performance on the fields (one scenario's Python floats, or arrays)."""
+    """:func:`performance`'s formula on validated fields: Python floats or arrays alike.
+
+    The one performance formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`performance`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+    basis : str
+        ``BF16``, ``FP8``, ``FP4``, ``FP4_SPARSE`` or ``MEM_BW``.
+
+    Returns
+    -------
+    float or ndarray
+        PFLOPS (TB/s for ``MEM_BW``) per GPU, delivered.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis, or a figure that is not marketed (blank) or not above 0.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> performance_of(Assumptions("VR NVL72").scalar, "FP8")
+    17.5
+    """
     key = normalize_basis(basis)
     field = BASES[key]
     value = a[field] / (1000.0 if key in FLOPS_BASES else 1.0) * a.effective_perf_frac

@@ -164,12 +164,34 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     (63.0, 51.0, 0.6)
     """
     a = as_assumptions(system, **overrides)
-    t = _terms(a.scalar or a)
+    t = terms_of(a.scalar or a)
     return t if a.scalar is None else ProjectTerms(**{k: np.float64(v) for k, v in t.__dict__.items()})
 
 
-def _terms(a: Assumptions | ScalarFields) -> ProjectTerms:
-    """The terms' formulas on the fields (one scenario's Python floats, or arrays)."""
+def terms_of(a: Assumptions | ScalarFields) -> ProjectTerms:
+    """:func:`project_terms`' formulas on validated fields: Python floats or arrays alike.
+
+    The one formula of the terms; :func:`project_terms` passes ``a.scalar`` (one scenario as
+    Python floats, :attr:`~gpuecon.engine.assumptions.Assumptions.scalar`) or the assumptions.
+    Excel: Model (native) section "Project terms", as in :func:`project_terms`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+
+    Returns
+    -------
+    ProjectTerms
+        Every level and month count (Python floats for one scenario).
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> t = terms_of(Assumptions("VR NVL72").scalar)
+    >>> t.capex, t.N
+    (121920.0, 60.0)
+    """
     capex = capex_parts_of(a)["total"]
     L = ops.rint(a.deployment_lag_months)
     T = ops.rint(a.contract_term_years * 12.0)
@@ -346,7 +368,7 @@ def floor_rent(system=None, /, **overrides) -> np.ndarray:
     """
     a = as_assumptions(system, **overrides)
     v = a.scalar or a  # one scenario: Python floats, the same formulas
-    k0, k1 = npv_coefficients(_terms(v), monthly_rate(v.hurdle_irr_annual))
+    k0, k1 = npv_coefficients(terms_of(v), monthly_rate(v.hurdle_irr_annual))
     return ops.as_result(ops.div(-k0, k1))
 
 
@@ -464,7 +486,7 @@ def _flat_terms(a: Assumptions, rent, scalar_ok: bool = False) -> tuple[tuple, d
     """The terms and rent as flat rows; with ``scalar_ok``, one scenario is Python floats (or numpy scalars)."""
     v = a.scalar if scalar_ok else None
     if v is not None and type(rent) in (float, np.float64):
-        return (), dict(_terms(v).__dict__), float(rent)
+        return (), dict(terms_of(v).__dict__), float(rent)
     t = project_terms(a)
     fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
     if scalar_ok and all(type(v) in (float, np.float64) for v in (rent, *fields.values())):
