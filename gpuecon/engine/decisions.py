@@ -105,11 +105,28 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
 
 
 def _linear_in_utilization(full: Assumptions, k0: np.ndarray, k1_full: np.ndarray) -> bool:
-    """True where the engine's K0 does not read utilization and K1 scales with it (floor = floor(1) / u)."""
+    """True where the engine's K0 does not read utilization and K1 scales with it (floor = floor(1) / u).
+
+    One scenario's answer is kept for its fields (K0 and K1 follow from them): checked once per
+    distinct set of assumptions, whatever the rent.
+    """
+    s = full.scalar
+    key = None if s is None else (s.system.name if s.system else None, *tuple(s.__dict__.values())[:-1])  # fields, system
+    known = _LINEAR.get(key) if key is not None else None
+    if known is not None:
+        return known
     half = full.replace(utilization_frac=0.5)
     v = half.scalar or half
     k0_half, k1_half = npv_coefficients(terms_of(v), monthly_rate(v.hurdle_irr_annual))
-    return _all_close(k0_half, k0, 1e-12, 1e-9) and _all_close(k1_half, 0.5 * k1_full, 1e-12, 1e-8)
+    linear = _all_close(k0_half, k0, 1e-12, 1e-9) and _all_close(k1_half, 0.5 * k1_full, 1e-12, 1e-8)
+    if key is not None:
+        if len(_LINEAR) >= 4096:
+            _LINEAR.clear()
+        _LINEAR[key] = linear
+    return linear
+
+
+_LINEAR: dict[tuple, bool] = {}  # one scenario's fields -> whether the floor scales as 1 / utilization
 
 
 def _all_close(a, b, rtol: float, atol: float) -> bool:

@@ -165,7 +165,7 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     """
     a = as_assumptions(system, **overrides)
     t = terms_of(a.scalar or a)
-    return t if a.scalar is None else ProjectTerms(**{k: np.float64(v) for k, v in t.__dict__.items()})
+    return t if a.scalar is None else _made(ProjectTerms, {k: np.float64(v) for k, v in t.__dict__.items()})
 
 
 def terms_of(a: Assumptions | ScalarFields) -> ProjectTerms:
@@ -204,7 +204,7 @@ def terms_of(a: Assumptions | ScalarFields) -> ProjectTerms:
     stub = choose(whole_life < T, frac, 0.0)
     book_end = capex * ops.maximum(0.0, 1.0 - T / life)
     residual = a.residual_value_frac_capex * capex
-    return ProjectTerms(
+    return _made(ProjectTerms, dict(
         capex=capex, L=L, T=T, N=L + T, life_months=life, tax=a.tax_rate_frac,
         prepay_per_rent=a.prepay_frac_contract * hours * T,
         monthly_per_rent=(1.0 - a.prepay_frac_contract) * hours,
@@ -212,7 +212,15 @@ def terms_of(a: Assumptions | ScalarFields) -> ProjectTerms:
         lag_cost_month=kw * a.colocation_usd_per_kw_month + 0.0 * capex,
         dep_month=capex / life, dep_whole_months=dep_whole, dep_stub_frac=stub,
         book_end=book_end, end_value=residual - a.tax_rate_frac * (residual - book_end),
-    )
+    ))
+
+
+def _made(cls, fields: dict):
+    """A frozen dataclass of ``fields`` (every field, nothing derived): what ``cls(**fields)`` builds, without
+    its ``object.__setattr__`` per field (about 2 us for one scenario's terms)."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
 
 
 def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -562,13 +570,13 @@ def flow_levels(terms: ProjectTerms, rent_usd_per_gpu_hour) -> FlowLevels:
 
 def _levels(t: ProjectTerms, r: np.ndarray) -> FlowLevels:
     tax = t.tax
-    return FlowLevels(
+    return _made(FlowLevels, dict(
         month0=-t.capex + (1.0 - tax) * r * t.prepay_per_rent,
         lag=-(1.0 - tax) * t.lag_cost_month,
         service=(1.0 - tax) * (r * t.monthly_per_rent - t.opex_month),
         shield=tax * t.dep_month,
         end=t.end_value,
-    )
+    ))
 
 
 def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
@@ -668,7 +676,7 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
     shape, b, r = _flat_terms(a, rent, scalar_ok=True)  # one scenario: numpy scalars, same code
-    lv = _levels(ProjectTerms(**b), r)
+    lv = _levels(_made(ProjectTerms, b), r)
     n = 1 if type(r) is float else np.size(r)
     L, N, T = b["L"], b["N"], b["T"]
     d_end = L + b["dep_whole_months"]
@@ -736,13 +744,17 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
 
         ones = (1.0 if type(c0) is float else np.float64(1.0)) if scalar else np.ones(one.size)
         f1, fp1 = fun(ones)  # at rate 0: the plain sum of the flows, and one Newton step from there as the start
-        lo, hi = grow_bracket(lambda x: fun(x)[0], f1, -ones, x_max=x_max(float(np.max(p["N"]))))
+        lo, hi = grow_bracket(lambda x: fun(x)[0], f1, -ones, x_max=x_max(p["N"] if scalar else float(np.max(p["N"]))))
         found = ops.isfinite(hi)
         hi = choose(found, hi, 1.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             x0 = choose(fp1 != 0, 1.0 - ops.div(f1, fp1), 0.99)
         x0 = choose((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
         x = solve_bracketed(fun, lo, hi, x0, -ones)
+        if scalar and found:  # one scenario with a rate: no arrays but the result's
+            annual = annual_rate(ops.div(1.0, x) - 1.0)
+            if annual <= IRR_CAP_ANNUAL:  # (above it, the reason is worded below)
+                return IRR(np.asarray(annual, dtype=float), np.asarray("", dtype=object))
         rate[one] = choose(found, ops.div(1.0, x) - 1.0, np.nan)
         code[one] = choose(found, IRR_OK, IRR_NONE_FOUND)
     many = (_ROW0 if several else _NO_ROW) if scalar else np.flatnonzero(np.reshape(several, -1))
