@@ -427,6 +427,14 @@ class ScalarFields:
         self.__dict__.update(values)
         self.system = system
 
+    @classmethod
+    def of(cls, system: System | None, values: dict[str, float]) -> ScalarFields:
+        """The fields of ``values`` (taken, not copied) and the system."""
+        obj = object.__new__(cls)
+        values["system"] = system
+        obj.__dict__ = values
+        return obj
+
     def __getitem__(self, key: str) -> float:
         return self.__dict__[key]
 
@@ -482,12 +490,14 @@ class Assumptions(Mapping[str, np.ndarray]):
         if s is _UNSET:
             v = self._values
             names = v if self._changed is None else self._changed
-            if all(type(v[k]) is np.float64 for k in names):
-                base = _float_defaults(self.system.name if self.system is not None else None) \
-                    if self._changed is not None else {}
-                s = ScalarFields(self.system, {**base, **{k: float(v[k]) for k in names}})
-            else:
-                s = None
+            d = {} if self._changed is None else dict(_float_defaults(self.system.name if self.system else None))
+            for k in names:
+                x = v[k]
+                if type(x) is not np.float64:  # an array: not one scenario
+                    d = None
+                    break
+                d[k] = float(x)
+            s = None if d is None else ScalarFields.of(self.system, d)
             self._scalar = s
         return s
 

@@ -78,9 +78,14 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
     v = full.scalar or full  # one scenario: Python floats, the same formulas
     k0, k1_full = npv_coefficients(terms_of(v), monthly_rate(v.hurdle_irr_annual))
     if _linear_in_utilization(full, k0, k1_full):
-        floor_full = ops.as_result(ops.div(-k0, k1_full))  # the floor rent at 100% utilization
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = np.asarray(floor_full / rent, float)
+        floor_full = ops.div(-k0, k1_full)  # the floor rent at 100% utilization
+        if type(floor_full) is float and type(rent) is np.float64 and rent != 0:  # one scenario
+            u = floor_full / float(rent)
+            if floor_full > 0 and u <= 1.0:  # its utilization (else the reason, below)
+                return BreakevenUtilization(np.asarray(u), np.asarray("", dtype=object))
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                u = np.asarray(floor_full / rent, float)
     else:  # pragma: no cover - the engine's utilization scales revenue only; kept should that change
         floor_full = floor_rent(full)
         u = _breakeven_by_bisection(a, rent)
