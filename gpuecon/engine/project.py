@@ -704,14 +704,13 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
         prev = choose(nz, s, prev)
     code = choose(changes == 0, choose(first > 0, IRR_NO_OUTLAY, choose(first < 0, IRR_NEVER_RECOVERS, IRR_NO_SIGN_CHANGE)),
                   choose(first > 0, IRR_FINANCING, IRR_NO_SIGN_CHANGE))
-    code = np.array(code, dtype=np.int8).reshape(-1)
-    rate = np.full(n, np.nan)
     scalar = np.ndim(c0) == 0  # Python floats (or numpy scalars): solved as such (no 1-element arrays)
     solvable, several = (changes == 1) & (first < 0), (changes > 1) & (first < 0)
     one = (_ROW0 if solvable else _NO_ROW) if scalar else np.flatnonzero(solvable)
     if one.size:
-        p = {k: v if scalar else v[one] for k, v in dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end,
-                                                          sm=stub_m, hs=has_stub * 1.0).items()}
+        p = dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end, sm=stub_m, hs=has_stub * 1.0)
+        if not scalar:
+            p = {k: v[one] for k, v in p.items()}
 
         def fun(x, rows=None):
             q = p if rows is None else {k: v[rows] for k, v in p.items()}
@@ -755,6 +754,9 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
             annual = annual_rate(ops.div(1.0, x) - 1.0)
             if annual <= IRR_CAP_ANNUAL:  # (above it, the reason is worded below)
                 return IRR(np.asarray(annual, dtype=float), np.asarray("", dtype=object))
+    code = np.array(code, dtype=np.int8).reshape(-1)
+    rate = np.full(n, np.nan)
+    if one.size:
         rate[one] = choose(found, ops.div(1.0, x) - 1.0, np.nan)
         code[one] = choose(found, IRR_OK, IRR_NONE_FOUND)
     many = (_ROW0 if several else _NO_ROW) if scalar else np.flatnonzero(np.reshape(several, -1))
