@@ -333,7 +333,7 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
     else:
         x = np.clip(x0, lo, hi).astype(float)
         lo, hi = lo.astype(float), hi.astype(float)
-    rows = np.arange(np.size(x))
+    rows = None if scalar else np.arange(np.size(x))
     full = True
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(iters):
