@@ -439,9 +439,6 @@ class ScalarFields:
         return self.__dict__[key]
 
 
-_UNSET = object()
-
-
 class Assumptions(Mapping[str, np.ndarray]):
     """Validated inputs for one system or a broadcastable set of scenarios.
 
@@ -477,7 +474,7 @@ class Assumptions(Mapping[str, np.ndarray]):
                 values[name] = v
         self._values = values
         self._changed = tuple(overrides) if clean else None  # the fields not at their (checked) defaults
-        self._scalar = _UNSET
+        self._scalar = False  # not built yet (False pickles as itself)
 
     @property
     def scalar(self) -> ScalarFields | None:
@@ -487,7 +484,7 @@ class Assumptions(Mapping[str, np.ndarray]):
         changed fields; formulas written with :mod:`gpuecon.engine.ops` run on it at Python speed.
         """
         s = self._scalar
-        if s is _UNSET:
+        if s is False:
             v = self._values
             names = v if self._changed is None else self._changed
             d = {} if self._changed is None else dict(_float_defaults(self.system.name if self.system else None))
@@ -510,7 +507,7 @@ class Assumptions(Mapping[str, np.ndarray]):
         new.system = self.system
         new._values = {**self._values, **{k: FIELDS[k].check(v) for k, v in overrides.items()}}
         new._changed = None if self._changed is None else (*self._changed, *overrides)
-        new._scalar = _UNSET
+        new._scalar = False
         return new
 
     def __getitem__(self, key: str) -> np.ndarray:
