@@ -344,9 +344,11 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
-    rate = a.hurdle_irr_annual if rate_annual is None else np.asarray(rate_annual, float)
-    k0, k1 = npv_coefficients(project_terms(a), monthly_rate(rate))
-    return k0 + rent * k1
+    v = a.scalar or a  # one scenario: Python floats, as the floor rent (NPV 0 there, as before)
+    rate = v.hurdle_irr_annual if rate_annual is None else (
+        float(rate_annual) if type(rate_annual) in (float, int, np.float64) else np.asarray(rate_annual, float))
+    k0, k1 = npv_coefficients(terms_of(v), monthly_rate(rate))
+    return ops.as_result(k0 + (float(rent) if type(rent) is np.float64 else rent) * k1)
 
 
 def floor_rent(system=None, /, **overrides) -> np.ndarray:
