@@ -74,7 +74,8 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
-    full = a.replace(utilization_frac=1.0)
+    u_now = a.utilization_frac
+    full = a if type(u_now) is np.float64 and u_now == 1.0 else a.replace(utilization_frac=1.0)  # (already at 100%)
     v = full.scalar or full  # one scenario: Python floats, the same formulas
     k0, k1_full = npv_coefficients(terms_of(v), monthly_rate(v.hurdle_irr_annual))
     if _linear_in_utilization(full, k0, k1_full):
