@@ -39,7 +39,7 @@ def expm1(x):
 
 def power(x, y):
     """``x ** y``; ``np.power`` (``inf``/``nan`` out of range) but for Python floats."""
-    if type(x) is float and type(y) is float:
+    if type(x) is float and type(y) is float and x != -math.inf:  # (math: pow(-inf, 0.5) = inf; numpy: nan)
         try:
             return math.pow(x, y)
         except (ValueError, OverflowError):  # 0 to a negative power, a negative base, overflow
