@@ -365,7 +365,14 @@ def _close(a: object, b: object, rel: float) -> bool:
         return a == b
     if isinstance(a, int | float) and isinstance(b, int | float):
         return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-9)
+    if isinstance(a, str) and isinstance(b, str):  # text built from numbers (=A1&"|"&...): the numbers to rel
+        na, nb = _NUMBER.findall(a), _NUMBER.findall(b)
+        return (_NUMBER.sub("#", a) == _NUMBER.sub("#", b) and len(na) == len(nb)
+                and all(math.isclose(float(x), float(y), rel_tol=rel, abs_tol=1e-9) for x, y in zip(na, nb, strict=True)))
     return str(a) == str(b)
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 @pytest.mark.slow

@@ -2,6 +2,9 @@
 
 Every field has its unit in its name and an allowed range. Values may be scalars, numpy
 arrays or pandas Series; they broadcast together. ``docs/model.md`` has the table with sources.
+
+Longer than 500 lines on purpose: the field table (one line per field, with its range, unit and
+source) and the one validated object with its one-scenario float view belong together.
 """
 
 from __future__ import annotations
@@ -408,6 +411,34 @@ def _checked_defaults(name: str | None) -> tuple[dict[str, object], bool]:
     return out, not any(isinstance(v, GpueconError) for v in out.values())
 
 
+@cache
+def _float_defaults(name: str | None) -> dict[str, float]:
+    """A system's checked defaults as Python floats (for :attr:`Assumptions.scalar`; all passed)."""
+    return {k: float(v) for k, v in _checked_defaults(name)[0].items()}  # type: ignore[arg-type]
+
+
+class ScalarFields:
+    """One scenario's fields as Python floats (:attr:`Assumptions.scalar`): ``f.pue_ratio``, ``f["pue_ratio"]``.
+
+    The engine's formulas read these as they read arrays (operators and :mod:`gpuecon.engine.ops`).
+    """
+
+    def __init__(self, system: System | None, values: dict[str, float]) -> None:
+        self.__dict__.update(values)
+        self.system = system
+
+    @classmethod
+    def of(cls, system: System | None, values: dict[str, float]) -> ScalarFields:
+        """The fields of ``values`` (taken, not copied) and the system."""
+        obj = object.__new__(cls)
+        values["system"] = system
+        obj.__dict__ = values
+        return obj
+
+    def __getitem__(self, key: str) -> float:
+        return self.__dict__[key]
+
+
 class Assumptions(Mapping[str, np.ndarray]):
     """Validated inputs for one system or a broadcastable set of scenarios.
 
@@ -416,7 +447,7 @@ class Assumptions(Mapping[str, np.ndarray]):
     0.2
     """
 
-    __slots__ = ("system", "_values")
+    __slots__ = ("system", "_values", "_changed", "_scalar")
 
     def __init__(self, system: System | str | None = None, /, **overrides: object) -> None:
         self.system = get_system(system) if system is not None else None
@@ -442,6 +473,30 @@ class Assumptions(Mapping[str, np.ndarray]):
                     raise GpueconError(v.field, v.value, v.allowed, str(v))
                 values[name] = v
         self._values = values
+        self._changed = tuple(overrides) if clean else None  # the fields not at their (checked) defaults
+        self._scalar = False  # not built yet (False pickles as itself)
+
+    @property
+    def scalar(self) -> ScalarFields | None:
+        """The fields as Python floats where every field is one number (one scenario), else None.
+
+        Built once per object, from the system's defaults (converted once per system) and the
+        changed fields; formulas written with :mod:`gpuecon.engine.ops` run on it at Python speed.
+        """
+        s = self._scalar
+        if s is False:
+            v = self._values
+            names = v if self._changed is None else self._changed
+            d = {} if self._changed is None else dict(_float_defaults(self.system.name if self.system else None))
+            for k in names:
+                x = v[k]
+                if type(x) is not np.float64:  # an array: not one scenario
+                    d = None
+                    break
+                d[k] = float(x)
+            s = None if d is None else ScalarFields.of(self.system, d)
+            self._scalar = s
+        return s
 
     def replace(self, **overrides: object) -> Assumptions:
         """A copy with some fields changed (the changed ones validated; the rest were already)."""
@@ -451,6 +506,8 @@ class Assumptions(Mapping[str, np.ndarray]):
         new = object.__new__(Assumptions)
         new.system = self.system
         new._values = {**self._values, **{k: FIELDS[k].check(v) for k, v in overrides.items()}}
+        new._changed = None if self._changed is None else (*self._changed, *overrides)
+        new._scalar = False
         return new
 
     def __getitem__(self, key: str) -> np.ndarray:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .assumptions import as_assumptions
-from .costs import normalize_basis, performance
+from .costs import normalize_basis, performance, performance_of
 from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .numbers import explicit
+from .ops import as_result
 from .project import check_rent, floor_rent, project_irr, project_irr_detail
 
 __all__ = ['REFERENCE_USD_PER_PFLOP_HOUR', 'DEFAULT_BASIS', 'ceiling_rent', 'ceiling_rent_from_reference', 'rent_per_pflop', 'headroom_frac', 'OneChart', 'one_chart']
@@ -55,6 +56,9 @@ def ceiling_rent(system=None, /, usd_per_pflop_hour=REFERENCE_USD_PER_PFLOP_HOUR
     7.35
     """
     a = as_assumptions(system, **overrides)
+    p = usd_per_pflop_hour
+    if type(p) in (float, int, np.float64) and p >= 0 and p - p == 0:  # one number, finite: checked in plain Python
+        return as_result(float(p) * performance_of(a.scalar or a, basis))
     price = np.asarray(usd_per_pflop_hour, float) if not isinstance(usd_per_pflop_hour, str) else None
     if price is None or np.any(~np.isfinite(price)) or np.any(price < 0):
         raise GpueconError("usd_per_pflop_hour", usd_per_pflop_hour, "a number >= 0")

@@ -2,20 +2,25 @@
 
 Every function takes an :class:`~gpuecon.engine.assumptions.Assumptions` (or a system name plus
 field overrides) and broadcasts over array-valued fields. Formulas and Excel equivalents:
-docs/model.md.
+docs/model.md. Each formula is written once, in a ``*_of`` function that runs on one scenario's
+Python floats (``Assumptions.scalar``) and on arrays alike; the public functions call it.
+
+Longer than 500 lines on purpose: most of it is documentation (numpydoc sections and checked
+examples for every public function); the code is about 120 lines.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .assumptions import HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions, as_assumptions
+from .assumptions import HOURS_PER_MONTH, HOURS_PER_YEAR, Assumptions, ScalarFields, as_assumptions
 from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .finance import (
     capital_recovery_factor,
     monthly_rate,
 )
+from .ops import all_true, any_true, as_result
 
 __all__ = ['BASES', 'FLOPS_BASES', 'TCO_ITEMS', 'socamm_cost', 'capex_breakdown_usd_per_gpu', 'capex_usd_per_gpu', 'capex_per_watt', 'tco_breakdown', 'tco_usd_per_gpu_hour', 'opex_usd_per_gpu_hour', 'performance', 'normalize_basis', 'tco_per_pflop_hour']
 
@@ -100,6 +105,37 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
      'total': 121920.0}
     """
     a = as_assumptions(system, **overrides)
+    return {k: as_result(v) for k, v in capex_parts_of(a.scalar or a).items()}
+
+
+def capex_parts_of(a: Assumptions | ScalarFields) -> dict[str, np.ndarray]:
+    """:func:`capex_breakdown_usd_per_gpu`'s formula on validated fields: Python floats or arrays alike.
+
+    The one capex formula; the public functions pass ``a.scalar`` (one scenario as Python floats,
+    :attr:`~gpuecon.engine.assumptions.Assumptions.scalar`) or the assumptions themselves. Excel:
+    the Model (native) capex rows, as in :func:`capex_breakdown_usd_per_gpu`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        ``compute``, ``socamm``, ``networking``, ``storage``, ``other`` and ``total``, USD/GPU.
+
+    Raises
+    ------
+    GpueconError
+        All-in capex <= 0.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> capex_parts_of(Assumptions("VR NVL72").scalar)["total"]  # one scenario: a Python float
+    121920.0
+    """
     k = 1.0 + a.system_price_uplift_frac
     parts = {
         "compute": a.capex_compute_usd_per_gpu * k,
@@ -109,7 +145,7 @@ def capex_breakdown_usd_per_gpu(system=None, /, **overrides) -> dict[str, np.nda
         "other": a.capex_other_usd_per_gpu * k,
     }
     parts["total"] = sum(parts.values())
-    if (parts["total"] <= 0).any():  # numpy scalars and arrays alike
+    if any_true(parts["total"] <= 0):  # floats and arrays alike
         raise GpueconError("capex_compute_usd_per_gpu", float(np.min(parts["total"])), "such that all-in capex > 0",
                            "all-in capex per GPU must be > 0 (set capex_compute_usd_per_gpu)")
     return parts
@@ -142,7 +178,8 @@ def capex_usd_per_gpu(system=None, /, **overrides) -> np.ndarray:
     >>> float(capex_usd_per_gpu("VR NVL72", system_price_uplift_frac=0.4))  # 121,920 x 1.4
     170688.0
     """
-    return capex_breakdown_usd_per_gpu(system, **overrides)["total"]
+    a = as_assumptions(system, **overrides)
+    return as_result(capex_parts_of(a.scalar or a)["total"])
 
 
 def capex_per_watt(system=None, /, basis: str = "it", **overrides) -> np.ndarray:
@@ -225,7 +262,31 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
     0.3328
     """
     a = as_assumptions(system, **overrides)
-    capex = capex_usd_per_gpu(a)
+    return {k: as_result(v) for k, v in tco_items_of(a.scalar or a).items()}
+
+
+def tco_items_of(a: Assumptions | ScalarFields) -> dict[str, np.ndarray]:
+    """:func:`tco_breakdown`'s formula on validated fields: Python floats or arrays alike.
+
+    The one TCO formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`tco_breakdown`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        The items of :data:`TCO_ITEMS` and ``total``, USD/GPU-hr.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> round(tco_items_of(Assumptions("VR NVL72").scalar)["total"], 4)
+    4.1849
+    """
+    capex = capex_parts_of(a)["total"]
     out = {"capital": capex * capital_recovery_factor(monthly_rate(a.cost_of_capital_annual),
                                                       a.useful_life_years * 12.0) / HOURS_PER_MONTH,
            **_opex_items(a, capex)}
@@ -233,7 +294,7 @@ def tco_breakdown(system=None, /, **overrides) -> dict[str, np.ndarray]:
     return out
 
 
-def _opex_items(a: Assumptions, capex: np.ndarray) -> dict[str, np.ndarray]:
+def _opex_items(a: Assumptions | ScalarFields, capex: np.ndarray) -> dict[str, np.ndarray]:
     """The operating items of the TCO, USD per GPU-hour (capex given: maintenance scales with it)."""
     kw = a.it_w_per_gpu / 1000.0
     return {
@@ -265,7 +326,8 @@ def tco_usd_per_gpu_hour(system=None, /, **overrides) -> np.ndarray:
     >>> [round(float(x), 2) for x in tco_usd_per_gpu_hour("VR NVL72", useful_life_years=[4, 6])]
     [5.34, 4.18]
     """
-    return tco_breakdown(system, **overrides)["total"]
+    a = as_assumptions(system, **overrides)
+    return as_result(tco_items_of(a.scalar or a)["total"])
 
 
 def opex_usd_per_gpu_hour(a: Assumptions, capex: np.ndarray | None = None) -> np.ndarray:
@@ -295,7 +357,33 @@ def opex_usd_per_gpu_hour(a: Assumptions, capex: np.ndarray | None = None) -> np
     >>> round(float(opex_usd_per_gpu_hour(Assumptions("VR NVL72"))), 4)  # 0.3328 + 0.6137 + 0.3479 + 0
     1.2944
     """
-    capex = capex_usd_per_gpu(a) if capex is None else capex
+    return as_result(opex_of(a.scalar or a, capex))
+
+
+def opex_of(a: Assumptions | ScalarFields, capex=None) -> np.ndarray:
+    """:func:`opex_usd_per_gpu_hour`'s formula on validated fields: Python floats or arrays alike.
+
+    The one opex formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`opex_usd_per_gpu_hour`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+    capex : float or ndarray, optional
+        All-in capex per GPU, USD, when the caller has it (default: :func:`capex_parts_of`).
+
+    Returns
+    -------
+    float or ndarray
+        USD/GPU-hr.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> round(opex_of(Assumptions("VR NVL72").scalar), 4)
+    1.2944
+    """
+    capex = capex_parts_of(a)["total"] if capex is None else capex
     t = _opex_items(a, capex)
     return t["power"] + t["colocation"] + t["maintenance"] + t["other"]
 
@@ -340,10 +428,41 @@ def performance(a: Assumptions, basis: str) -> np.ndarray:
     >>> float(performance(Assumptions("VR NVL72", effective_perf_frac=0.6), "FP8"))  # 60% of 17.5 delivered
     10.5
     """
+    return as_result(performance_of(a.scalar or a, basis))
+
+
+def performance_of(a: Assumptions | ScalarFields, basis: str) -> np.ndarray:
+    """:func:`performance`'s formula on validated fields: Python floats or arrays alike.
+
+    The one performance formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`performance`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+    basis : str
+        ``BF16``, ``FP8``, ``FP4``, ``FP4_SPARSE`` or ``MEM_BW``.
+
+    Returns
+    -------
+    float or ndarray
+        PFLOPS (TB/s for ``MEM_BW``) per GPU, delivered.
+
+    Raises
+    ------
+    GpueconError
+        An unknown basis, or a figure that is not marketed (blank) or not above 0.
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> performance_of(Assumptions("VR NVL72").scalar, "FP8")
+    17.5
+    """
     key = normalize_basis(basis)
     field = BASES[key]
     value = a[field] / (1000.0 if key in FLOPS_BASES else 1.0) * a.effective_perf_frac
-    if np.any(~(value > 0)):
+    if not all_true(value > 0):
         name = a.system.name if a.system else "this system"
         raise GpueconError(field, float(np.nanmin(a[field])) if np.any(np.isfinite(a[field])) else None,
                            "a positive marketed figure",
@@ -420,7 +539,8 @@ def tco_per_pflop_hour(system=None, /, basis: str = "FP8", **overrides) -> np.nd
     0.2391
     """
     a = as_assumptions(system, **overrides)
-    return tco_usd_per_gpu_hour(a) / performance(a, basis)
+    v = a.scalar or a
+    return as_result(tco_items_of(v)["total"] / performance_of(v, basis))
 
 
 fill_docstrings(globals())

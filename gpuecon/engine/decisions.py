@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import ops
 from .assumptions import FIELDS, Assumptions, as_assumptions
 from .costs import performance, tco_usd_per_gpu_hour
 from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
-from .finance import monthly_rate
+from .finance import choose, monthly_rate
 from .financing import equity_irr
 from .numbers import explicit
-from .project import check_rent, floor_rent, npv_coefficients, project_irr, project_terms
+from .project import check_rent, floor_rent, npv_coefficients, project_irr, terms_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,21 +74,31 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
-    full = a.replace(utilization_frac=1.0)
-    k0, k1_full = npv_coefficients(project_terms(full), monthly_rate(full.hurdle_irr_annual))
+    u_now = a.utilization_frac
+    full = a if type(u_now) is np.float64 and u_now == 1.0 else a.replace(utilization_frac=1.0)  # (already at 100%)
+    v = full.scalar or full  # one scenario: Python floats, the same formulas
+    k0, k1_full = npv_coefficients(terms_of(v), monthly_rate(v.hurdle_irr_annual))
     if _linear_in_utilization(full, k0, k1_full):
-        floor_full = -k0 / k1_full  # the floor rent at 100% utilization
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = np.asarray(floor_full / rent, float)
+        floor_full = ops.div(-k0, k1_full)  # the floor rent at 100% utilization
+        if type(floor_full) is float and type(rent) is np.float64 and rent != 0:  # one scenario
+            u = floor_full / float(rent)
+            if floor_full > 0 and u <= 1.0:  # its utilization (else the reason, below)
+                return BreakevenUtilization(np.asarray(u), np.asarray("", dtype=object))
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                u = np.asarray(floor_full / rent, float)
     else:  # pragma: no cover - the engine's utilization scales revenue only; kept should that change
         floor_full = floor_rent(full)
         u = _breakeven_by_bisection(a, rent)
-    shape = np.broadcast_shapes(np.shape(rent), np.shape(floor_full))
-    u, floor_full, rent = (np.broadcast_to(x, shape).astype(float) for x in (u, floor_full, rent))
-    frac = np.where((floor_full > 0) & (rent > 0) & (u <= 1.0), u, np.nan)
+    if np.ndim(u) == 0 and np.ndim(rent) == 0 and np.ndim(floor_full) == 0:  # one scenario: no broadcasting
+        shape, u, floor_full, rent = (), float(u), float(floor_full), float(rent)
+    else:
+        shape = np.broadcast_shapes(np.shape(rent), np.shape(floor_full))
+        u, floor_full, rent = (np.broadcast_to(x, shape).astype(float) for x in (u, floor_full, rent))
+    frac = np.asarray(choose((floor_full > 0) & (rent > 0) & (u <= 1.0), u, np.nan))
     reason = np.full(shape, "", dtype=object)
     for i in zip(*np.nonzero(np.isnan(frac)), strict=True) if frac.ndim else ([()] if np.isnan(frac) else []):
-        f, r = float(floor_full[i]), float(rent[i])
+        f, r = float(np.asarray(floor_full)[i]), float(np.asarray(rent)[i])
         if f <= 0:
             reason[i] = (f"the hurdle is earned at any utilization: the floor rent at 100% utilization is "
                          f"{f:.2f} USD/GPU-hr (<= 0)")
@@ -100,15 +111,33 @@ def breakeven_utilization_detail(system=None, /, rent_usd_per_gpu_hour=None, **o
 
 
 def _linear_in_utilization(full: Assumptions, k0: np.ndarray, k1_full: np.ndarray) -> bool:
-    """True where the engine's K0 does not read utilization and K1 scales with it (floor = floor(1) / u)."""
+    """True where the engine's K0 does not read utilization and K1 scales with it (floor = floor(1) / u).
+
+    One scenario's answer is kept for its fields (K0 and K1 follow from them): checked once per
+    distinct set of assumptions, whatever the rent.
+    """
+    s = full.scalar
+    key = None if s is None else (s.system.name if s.system else None, *tuple(s.__dict__.values())[:-1])  # fields, system
+    known = _LINEAR.get(key) if key is not None else None
+    if known is not None:
+        return known
     half = full.replace(utilization_frac=0.5)
-    k0_half, k1_half = npv_coefficients(project_terms(half), monthly_rate(half.hurdle_irr_annual))
-    return _all_close(k0_half, k0, 1e-12, 1e-9) and _all_close(k1_half, 0.5 * k1_full, 1e-12, 1e-8)
+    v = half.scalar or half
+    k0_half, k1_half = npv_coefficients(terms_of(v), monthly_rate(v.hurdle_irr_annual))
+    linear = _all_close(k0_half, k0, 1e-12, 1e-9) and _all_close(k1_half, 0.5 * k1_full, 1e-12, 1e-8)
+    if key is not None:
+        if len(_LINEAR) >= 4096:
+            _LINEAR.clear()
+        _LINEAR[key] = linear
+    return linear
+
+
+_LINEAR: dict[tuple, bool] = {}  # one scenario's fields -> whether the floor scales as 1 / utilization
 
 
 def _all_close(a, b, rtol: float, atol: float) -> bool:
     """``np.allclose(a, b, rtol, atol)`` (equal infinities close, NaN not) without its cost on one number."""
-    return bool(np.all((a == b) | ((np.abs(a - b) <= atol + rtol * np.abs(b)) & np.isfinite(a) & np.isfinite(b))))
+    return ops.all_true((a == b) | ((abs(a - b) <= atol + rtol * abs(b)) & ops.isfinite(a) & ops.isfinite(b)))
 
 
 def _breakeven_by_bisection(a: Assumptions, rent: np.ndarray, iterations: int = 80) -> np.ndarray:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import ops
+
 IRR_OK, IRR_NO_SIGN_CHANGE, IRR_MULTIPLE, IRR_NONE_FOUND = 0, 1, 2, 3
 IRR_NO_OUTLAY, IRR_FINANCING, IRR_ABOVE_CAP, IRR_NEVER_RECOVERS = 4, 5, 6, 7  # project IRR only
 IRR_REASONS = {
@@ -68,6 +70,8 @@ def monthly_rate(annual: np.ndarray | float) -> np.ndarray:
     >>> round(float(monthly_rate(0.156)), 12)
     0.012153744586
     """
+    if type(annual) is float:  # one scenario on Python floats (ops: math, numpy's answer where math raises)
+        return ops.power(1.0 + annual, 1.0 / 12.0) - 1.0
     return np.power(1.0 + (annual if isinstance(annual, float) else np.asarray(annual, dtype=float)), 1.0 / 12.0) - 1.0
 
 
@@ -118,6 +122,8 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
     >>> float(annuity_factor(0.0, 12))
     12.0
     """
+    if type(rate) is float and type(periods) is float and rate > -1.0:  # one scenario on Python floats
+        return periods if abs(rate) < 1e-12 else _annuity(rate, periods, ops.expm1, ops.log1p)
     if (isinstance(rate, float) or np.ndim(rate) == 0) and (isinstance(periods, float) or np.ndim(periods) == 0) \
             and float(rate) > -1.0:  # one cell: plain floats
         r, n = float(rate), float(periods)
@@ -320,26 +326,27 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
     >>> round(float(solve_bracketed(fun, np.array([0.0]), np.array([2.0]), np.array([1.0]), np.array([-1.0]))[0]), 12)
     1.414213562373
     """
-    scalar = np.ndim(x0) == 0  # one row: the same steps on numpy scalars (no 1-element arrays)
+    scalar = np.ndim(x0) == 0  # one row: the same steps on Python floats (ops) or numpy scalars, no 1-element arrays
     if scalar:
-        x, lo, hi = np.float64(min(max(x0, lo), hi)), np.float64(lo), np.float64(hi)
+        to = float if type(x0) is float and type(lo) is float and type(hi) is float else np.float64
+        x, lo, hi = to(min(max(x0, lo), hi)), to(lo), to(hi)
     else:
         x = np.clip(x0, lo, hi).astype(float)
         lo, hi = lo.astype(float), hi.astype(float)
-    rows = np.arange(np.size(x))
+    rows = None if scalar else np.arange(np.size(x))
     full = True
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(iters):
             xa, la, ha = (x, lo, hi) if full else (x[rows], lo[rows], hi[rows])
             f, fp = fun(xa, None if full else rows)
-            same = np.sign(f) == (s_lo if full else s_lo[rows])
+            same = ops.sign(f) == (s_lo if full else s_lo[rows])
             la = choose(same, xa, la)
             ha = choose(same, ha, xa)
-            xn = xa - f / fp
-            bad = ~np.isfinite(xn) | (xn < la) | (xn > ha)
+            xn = xa - ops.div(f, fp)
+            bad = ops.not_finite(xn) | (xn < la) | (xn > ha)
             xn = choose(bad, 0.5 * (la + ha), xn)
-            tol = xtol * np.maximum(1.0, np.abs(xa))
-            conv = (f == 0) | (~bad & (np.abs(xn - xa) <= tol)) | (ha - la <= tol)
+            tol = xtol * ops.maximum(1.0, abs(xa))
+            conv = (f == 0) | (ops.not_(bad) & (abs(xn - xa) <= tol)) | (ha - la <= tol)
             if full:
                 x, lo, hi = choose(f == 0, xa, xn), la, ha
             else:
@@ -370,19 +377,19 @@ def grow_bracket(f, f_at_one: np.ndarray, s_first: np.ndarray, x_max: float = 10
     >>> float(lo[0]), float(hi[0])  # the root x = 0.884 lies in [0, 1]
     (0.0, 1.0)
     """
-    scalar = np.ndim(f_at_one) == 0  # one row: numpy scalars
-    lo = np.float64(0.0) if scalar else np.zeros(f_at_one.shape)
-    hi = np.float64(1.0) if scalar else np.ones(f_at_one.shape)
-    need = np.sign(f_at_one) == s_first
-    while np.any(need & (hi < x_max)):
+    scalar = np.ndim(f_at_one) == 0  # one row: Python floats (ops) or numpy scalars
+    if scalar:
+        to = float if type(f_at_one) is float else np.float64
+        lo, hi = to(0.0), to(1.0)
+    else:
+        lo, hi = np.zeros(f_at_one.shape), np.ones(f_at_one.shape)
+    need = ops.sign(f_at_one) == s_first
+    while ops.any_true(need & (hi < x_max)):
         lo = choose(need, hi, lo)
-        hi = choose(need, np.minimum(hi * 2.0, x_max), hi)
-        need = need & (np.sign(f(hi)) == s_first) & (lo < x_max)
+        hi = choose(need, ops.minimum(hi * 2.0, x_max), hi)
+        need = need & (ops.sign(f(hi)) == s_first) & (lo < x_max)
     hi = choose(need, np.nan, hi)  # no root above the lowest rate searched
     return lo, hi
-
-
-_BOOLS = (bool, np.bool_)  # a tuple: ``bool | np.bool_`` would build a union on every call
 
 
 def choose(condition, if_true, if_false):
@@ -396,7 +403,11 @@ def choose(condition, if_true, if_false):
     >>> float(choose(np.float64(2.0) > 1, 1.0, 0.0)), choose(np.array([True, False]), 1.0, 0.0).tolist()
     (1.0, [1.0, 0.0])
     """
-    if isinstance(condition, _BOOLS):
+    if condition is True:  # a Python bool (one scenario on floats): the cheapest tests first
+        return if_true
+    if condition is False:
+        return if_false
+    if isinstance(condition, np.bool_):
         return if_true if condition else if_false
     return np.where(condition, if_true, if_false)
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .assumptions import HOURS_PER_MONTH, Assumptions, as_assumptions
-from .costs import capex_usd_per_gpu, opex_usd_per_gpu_hour
+from . import ops
+from .assumptions import HOURS_PER_MONTH, Assumptions, ScalarFields, as_assumptions
+from .costs import capex_parts_of, opex_of
 from .docstrings import fill as fill_docstrings
 from .errors import GpueconError
 from .finance import (
@@ -163,27 +164,63 @@ def project_terms(system=None, /, **overrides) -> ProjectTerms:
     (63.0, 51.0, 0.6)
     """
     a = as_assumptions(system, **overrides)
-    capex = capex_usd_per_gpu(a)
-    L = np.rint(a.deployment_lag_months)
-    T = np.rint(a.contract_term_years * 12.0)
+    t = terms_of(a.scalar or a)
+    return t if a.scalar is None else _made(ProjectTerms, {k: np.float64(v) for k, v in t.__dict__.items()})
+
+
+def terms_of(a: Assumptions | ScalarFields) -> ProjectTerms:
+    """:func:`project_terms`' formulas on validated fields: Python floats or arrays alike.
+
+    The one formula of the terms; :func:`project_terms` passes ``a.scalar`` (one scenario as
+    Python floats, :attr:`~gpuecon.engine.assumptions.Assumptions.scalar`) or the assumptions.
+    Excel: Model (native) section "Project terms", as in :func:`project_terms`.
+
+    Parameters
+    ----------
+    a : Assumptions or ScalarFields
+        Validated fields.
+
+    Returns
+    -------
+    ProjectTerms
+        Every level and month count (Python floats for one scenario).
+
+    Examples
+    --------
+    >>> from .assumptions import Assumptions
+    >>> t = terms_of(Assumptions("VR NVL72").scalar)
+    >>> t.capex, t.N
+    (121920.0, 60.0)
+    """
+    capex = capex_parts_of(a)["total"]
+    L = ops.rint(a.deployment_lag_months)
+    T = ops.rint(a.contract_term_years * 12.0)
     life = a.useful_life_years * 12.0
     hours = HOURS_PER_MONTH * a.utilization_frac
     kw = a.it_w_per_gpu / 1000.0
-    whole_life = np.floor(life)  # Excel: =INT(life_months)
+    whole_life = ops.floor(life)  # Excel: =INT(life_months)
     frac = life - whole_life
-    dep_whole = np.minimum(whole_life, T)
+    dep_whole = ops.minimum(whole_life, T)
     stub = choose(whole_life < T, frac, 0.0)
-    book_end = capex * np.maximum(0.0, 1.0 - T / life)
+    book_end = capex * ops.maximum(0.0, 1.0 - T / life)
     residual = a.residual_value_frac_capex * capex
-    return ProjectTerms(
+    return _made(ProjectTerms, dict(
         capex=capex, L=L, T=T, N=L + T, life_months=life, tax=a.tax_rate_frac,
         prepay_per_rent=a.prepay_frac_contract * hours * T,
         monthly_per_rent=(1.0 - a.prepay_frac_contract) * hours,
-        opex_month=opex_usd_per_gpu_hour(a, capex) * HOURS_PER_MONTH,
+        opex_month=opex_of(a, capex) * HOURS_PER_MONTH,
         lag_cost_month=kw * a.colocation_usd_per_kw_month + 0.0 * capex,
         dep_month=capex / life, dep_whole_months=dep_whole, dep_stub_frac=stub,
         book_end=book_end, end_value=residual - a.tax_rate_frac * (residual - book_end),
-    )
+    ))
+
+
+def _made(cls, fields: dict):
+    """A frozen dataclass of ``fields`` (every field, nothing derived): what ``cls(**fields)`` builds, without
+    its ``object.__setattr__`` per field (about 2 us for one scenario's terms)."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
 
 
 def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -222,7 +259,7 @@ def flow_annuities(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.nd
     t, i = terms, rate_monthly if isinstance(rate_monthly, float) else np.asarray(rate_monthly, float)
     aL = annuity_factor(i, t.L)
     billed = annuity_factor(i, t.N) - aL
-    shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * np.power(1.0 + i, -t.dep_stub_month)
+    shield = annuity_factor(i, t.L + t.dep_whole_months) - aL + t.dep_stub_frac * ops.power(1.0 + i, -t.dep_stub_month)
     return aL, billed, shield
 
 
@@ -265,7 +302,7 @@ def npv_coefficients(terms: ProjectTerms, rate_monthly) -> tuple[np.ndarray, np.
     aL, billed, shield = flow_annuities(t, i)
     k1 = (1.0 - t.tax) * (t.prepay_per_rent + t.monthly_per_rent * billed)
     k0 = (-t.capex - (1.0 - t.tax) * (t.lag_cost_month * aL + t.opex_month * billed)
-          + t.tax * t.dep_month * shield + t.end_value * np.power(1.0 + i, -t.N))
+          + t.tax * t.dep_month * shield + t.end_value * ops.power(1.0 + i, -t.N))
     return k0, k1
 
 
@@ -307,9 +344,11 @@ def project_npv(system=None, /, rent_usd_per_gpu_hour=None, rate_annual=None, **
     """
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
-    rate = a.hurdle_irr_annual if rate_annual is None else np.asarray(rate_annual, float)
-    k0, k1 = npv_coefficients(project_terms(a), monthly_rate(rate))
-    return k0 + rent * k1
+    v = a.scalar or a  # one scenario: Python floats, as the floor rent (NPV 0 there, as before)
+    rate = v.hurdle_irr_annual if rate_annual is None else (
+        float(rate_annual) if type(rate_annual) in (float, int, np.float64) else np.asarray(rate_annual, float))
+    k0, k1 = npv_coefficients(terms_of(v), monthly_rate(rate))
+    return ops.as_result(k0 + (float(rent) if type(rent) is np.float64 else rent) * k1)
 
 
 def floor_rent(system=None, /, **overrides) -> np.ndarray:
@@ -338,8 +377,9 @@ def floor_rent(system=None, /, **overrides) -> np.ndarray:
     [4.6258, 4.9252]
     """
     a = as_assumptions(system, **overrides)
-    k0, k1 = npv_coefficients(project_terms(a), monthly_rate(a.hurdle_irr_annual))
-    return -k0 / k1
+    v = a.scalar or a  # one scenario: Python floats, the same formulas
+    k0, k1 = npv_coefficients(terms_of(v), monthly_rate(v.hurdle_irr_annual))
+    return ops.as_result(ops.div(-k0, k1))
 
 
 @dataclass(frozen=True)
@@ -453,7 +493,10 @@ def horizon_note(a: Assumptions, shape=()) -> np.ndarray:
 
 
 def _flat_terms(a: Assumptions, rent, scalar_ok: bool = False) -> tuple[tuple, dict[str, np.ndarray], np.ndarray]:
-    """The terms and rent as flat rows; with ``scalar_ok``, one scenario stays numpy scalars."""
+    """The terms and rent as flat rows; with ``scalar_ok``, one scenario is Python floats (or numpy scalars)."""
+    v = a.scalar if scalar_ok else None
+    if v is not None and type(rent) in (float, np.float64):
+        return (), dict(terms_of(v).__dict__), float(rent)
     t = project_terms(a)
     fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
     if scalar_ok and all(type(v) in (float, np.float64) for v in (rent, *fields.values())):
@@ -529,13 +572,13 @@ def flow_levels(terms: ProjectTerms, rent_usd_per_gpu_hour) -> FlowLevels:
 
 def _levels(t: ProjectTerms, r: np.ndarray) -> FlowLevels:
     tax = t.tax
-    return FlowLevels(
+    return _made(FlowLevels, dict(
         month0=-t.capex + (1.0 - tax) * r * t.prepay_per_rent,
         lag=-(1.0 - tax) * t.lag_cost_month,
         service=(1.0 - tax) * (r * t.monthly_per_rent - t.opex_month),
         shield=tax * t.dep_month,
         end=t.end_value,
-    )
+    ))
 
 
 def cash_flows(system=None, /, rent_usd_per_gpu_hour=None, **overrides) -> np.ndarray:
@@ -635,8 +678,8 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     a = as_assumptions(system, **overrides)
     rent = check_rent(rent_usd_per_gpu_hour)
     shape, b, r = _flat_terms(a, rent, scalar_ok=True)  # one scenario: numpy scalars, same code
-    lv = _levels(ProjectTerms(**b), r)
-    n = np.size(r)
+    lv = _levels(_made(ProjectTerms, b), r)
+    n = 1 if type(r) is float else np.size(r)
     L, N, T = b["L"], b["N"], b["T"]
     d_end = L + b["dep_whole_months"]
     stub_m = d_end + 1
@@ -650,45 +693,45 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
         choose(L >= 1, lag, 0.0),
         choose((b["dep_whole_months"] >= 1) & (T >= 2), M + D, 0.0),
         choose(has_stub & (stub_m < N), M + S, 0.0),
-        choose(np.maximum(d_end + has_stub, L) + 1 <= N - 1, M, 0.0),
+        choose(ops.maximum(d_end + has_stub, L) + 1 <= N - 1, M, 0.0),
         last,
     ]
-    prev = first = np.sign(seq[0])
+    prev = first = ops.sign(seq[0])
     changes = 0
     for level in seq[1:]:
-        s = np.sign(level)
+        s = ops.sign(level)
         nz = s != 0
         changes = changes + (nz & (prev != 0) & (s != prev))
         first = choose(first != 0, first, s)  # the sign of the first nonzero level
         prev = choose(nz, s, prev)
     code = choose(changes == 0, choose(first > 0, IRR_NO_OUTLAY, choose(first < 0, IRR_NEVER_RECOVERS, IRR_NO_SIGN_CHANGE)),
                   choose(first > 0, IRR_FINANCING, IRR_NO_SIGN_CHANGE))
-    code = np.array(code, dtype=np.int8).reshape(-1)
-    rate = np.full(n, np.nan)
-    one = np.flatnonzero((changes == 1) & (first < 0))
+    scalar = np.ndim(c0) == 0  # Python floats (or numpy scalars): solved as such (no 1-element arrays)
+    solvable, several = (changes == 1) & (first < 0), (changes > 1) & (first < 0)
+    one = (_ROW0 if solvable else _NO_ROW) if scalar else np.flatnonzero(solvable)
     if one.size:
-        scalar = np.ndim(c0) == 0  # numpy scalars: solved as such (no 1-element arrays)
-        p = {k: v if scalar else v[one] for k, v in dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end,
-                                                          sm=stub_m, hs=has_stub.astype(float)).items()}
+        p = dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end, sm=stub_m, hs=has_stub * 1.0)
+        if not scalar:
+            p = {k: v[one] for k, v in p.items()}
 
         def fun(x, rows=None):
             q = p if rows is None else {k: v[rows] for k, v in p.items()}
             near = x == 1.0  # exact limit; elsewhere expm1/log1p keep full precision near 1
-            close = np.abs(1.0 - x) < 1e-6  # derivative by its series there
+            close = abs(1.0 - x) < 1e-6  # derivative by its series there
             xs = choose(near, 0.5, x)
-            lx = np.log1p(xs - 1.0)
+            lx = ops.log1p(xs - 1.0)
             inv = 1.0 / (1.0 - xs)
             e = x - 1.0
 
             def Sn(k):  # sum_{t=1..k} x^t and its derivative in x
-                em = np.expm1(k * lx)
+                em = ops.expm1(k * lx)
                 val = -xs * em * inv
                 der = ((-em - k * (em + 1.0)) * (1.0 - xs) - xs * em) * inv * inv
                 der_series = k * (k + 1.0) / 2.0 + e * (k + 1.0) * k * (k - 1.0) / 3.0
                 return choose(near, k, val), choose(close, der_series, der)
 
             def P(k):  # x^k and its derivative
-                return np.power(x, k), k * np.power(x, k - 1.0)
+                return ops.power(x, k), k * ops.power(x, k - 1.0)
 
             sN, dN = Sn(q["N"])
             sL, dL = Sn(q["L"])
@@ -700,21 +743,27 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
             fp = q["lag"] * dL + q["M"] * (dN - dL) + q["D"] * (dd - dL) + hs * q["S"] * dpS + q["Z"] * dpN
             return f, fp
 
-        ones = np.float64(1.0) if scalar else np.ones(one.size)
+        ones = (1.0 if type(c0) is float else np.float64(1.0)) if scalar else np.ones(one.size)
         f1, fp1 = fun(ones)  # at rate 0: the plain sum of the flows, and one Newton step from there as the start
-        lo, hi = grow_bracket(lambda x: fun(x)[0], f1, -ones, x_max=x_max(float(np.max(p["N"]))))
-        found = np.isfinite(hi)
+        lo, hi = grow_bracket(lambda x: fun(x)[0], f1, -ones, x_max=x_max(p["N"] if scalar else float(np.max(p["N"]))))
+        found = ops.isfinite(hi)
         hi = choose(found, hi, 1.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            x0 = choose(fp1 != 0, 1.0 - f1 / fp1, 0.99)
+            x0 = choose(fp1 != 0, 1.0 - ops.div(f1, fp1), 0.99)
         x0 = choose((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
         x = solve_bracketed(fun, lo, hi, x0, -ones)
-        rate[one] = choose(found, 1.0 / x - 1.0, np.nan)
+        if scalar and found:  # one scenario with a rate: no arrays but the result's
+            annual = annual_rate(ops.div(1.0, x) - 1.0)
+            if annual <= IRR_CAP_ANNUAL:  # (above it, the reason is worded below)
+                return IRR(np.asarray(annual, dtype=float), np.asarray("", dtype=object))
+    code = np.array(code, dtype=np.int8).reshape(-1)
+    rate = np.full(n, np.nan)
+    if one.size:
+        rate[one] = choose(found, ops.div(1.0, x) - 1.0, np.nan)
         code[one] = choose(found, IRR_OK, IRR_NONE_FOUND)
-    many = np.flatnonzero(((changes > 1) & (first < 0)).reshape(-1))
-    flat_r = np.reshape(r, -1)
+    many = (_ROW0 if several else _NO_ROW) if scalar else np.flatnonzero(np.reshape(several, -1))
     if many.size:
-        cf = cash_flows(None, rent_usd_per_gpu_hour=flat_r[many], **_overrides_from_terms(a, many, shape))
+        cf = cash_flows(None, rent_usd_per_gpu_hour=np.reshape(r, -1)[many], **_overrides_from_terms(a, many, shape))
         res = irr(cf)
         rate[many], code[many] = res.rate, res.reason
     annual = annual_rate(rate)
@@ -724,7 +773,7 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     reasons = np.full(n, "", dtype=object)
     bad = np.flatnonzero(code != IRR_OK)
     if bad.size:
-        npv = project_npv(None, flat_r[bad], **_overrides_from_terms(a, bad, shape))
+        npv = project_npv(None, np.reshape(r, -1)[bad], **_overrides_from_terms(a, bad, shape))
         hurdle = np.broadcast_to(a.hurdle_irr_annual, shape).reshape(-1)[bad]
         for j, i in enumerate(bad):
             text = IRR_REASONS[int(code[i])]
@@ -734,6 +783,8 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
     return IRR(annual.reshape(shape), reasons.reshape(shape))
 
 
+_ROW0, _NO_ROW = np.array([0]), np.array([], dtype=np.intp)  # one scenario's row indices (read only)
+_ROW0.flags.writeable = _NO_ROW.flags.writeable = False
 _WITH_NPV = (IRR_NO_OUTLAY, IRR_FINANCING, IRR_ABOVE_CAP, IRR_NEVER_RECOVERS)
 
 

@@ -9,8 +9,9 @@ docs/calibration.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -129,7 +130,11 @@ def trend_points(basis: str = "FP8") -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class PflopTrend:
-    """A log-linear $/PFLOP-hour trend: ``ln(usd_per_pflop_hour) = intercept + slope * launch_year``."""
+    """A log-linear $/PFLOP-hour trend: ``ln(usd_per_pflop_hour) = intercept + slope * launch_year``.
+
+    ``points`` and ``systems`` are built on first reading (a copy of each is this object's own): the
+    fit and a value at a year cost no table.
+    """
 
     basis: str
     slope_ln_per_year: float
@@ -137,8 +142,17 @@ class PflopTrend:
     annual_decline_frac: float  # 1 - exp(slope): the share the price falls each year
     year: float
     fitted_usd_per_pflop_hour: float  # the trend at ``year``
-    points: pd.DataFrame  # the fitted points with the trend at their year and their distance from it
-    systems: pd.DataFrame  # every catalog system's floor and ceiling per PFLOP-hour against the trend
+    _frames: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] = field(repr=False, compare=False)
+
+    @cached_property
+    def points(self) -> pd.DataFrame:
+        """The fitted points with the trend at their year and their distance from it."""
+        return self._frames()[0].copy()
+
+    @cached_property
+    def systems(self) -> pd.DataFrame:
+        """Every catalog system's floor and ceiling per PFLOP-hour against the trend."""
+        return self._frames()[1].copy()
 
     def at(self, year) -> np.ndarray:
         """The trend's USD per PFLOP-hour at a year (or array of years)."""
@@ -223,9 +237,44 @@ def pflop_trend(basis: str = "FP8", year=None, table: pd.DataFrame | None = None
     >>> round(float(vr["floor_usd_per_pflop_hour"]), 4), round(float(vr["floor_vs_trend_frac"]), 4)
     (0.2814, -0.5304)
     """
-    import pandas as pd  # imported here: loading the engine stays free of pandas
     key = normalize_basis(basis)
-    points = trend_points(key) if table is None else _table_points(table, key)
+    if table is None:  # the shipped points: fitted once per basis
+        fit = _default_fit(key)
+        if isinstance(fit, GpueconError):  # a fresh error each time (no traceback kept in the cache)
+            raise GpueconError(fit.field, fit.value, fit.allowed, str(fit))
+    else:
+        fit = _fit(_table_points(table, key), key)
+    slope, intercept, frames = fit
+    if year is None:
+        year = _newest_year()
+    try:
+        year = float(year)
+    except (TypeError, ValueError):
+        raise GpueconError("year", year, "a number") from None
+    if not np.isfinite(year):
+        raise GpueconError("year", year, "a finite number")
+    return PflopTrend(basis=key, slope_ln_per_year=slope, intercept_ln=intercept,
+                      annual_decline_frac=float(1.0 - np.exp(slope)), year=year,
+                      fitted_usd_per_pflop_hour=float(np.exp(intercept + slope * np.asarray(year, float))),
+                      _frames=frames)
+
+
+@cache
+def _newest_year() -> float:
+    return float(_launch_years()["launch_year"].max())
+
+
+@cache
+def _default_fit(key: str) -> tuple[float, float, Callable] | GpueconError:
+    """The fit of the shipped points at a basis (or the error it raises, without its traceback)."""
+    try:
+        return _fit(trend_points(key), key)
+    except GpueconError as err:
+        return err.with_traceback(None)
+
+
+def _fit(points: pd.DataFrame, key: str) -> tuple[float, float, Callable]:
+    """Least squares of ln(usd_per_pflop_hour) on launch_year: slope, intercept, and the tables' builder."""
     x = points["launch_year"].to_numpy(float)
     y = np.log(points["usd_per_pflop_hour"].to_numpy(float))
     if len(np.unique(x)) < 2:
@@ -234,15 +283,19 @@ def pflop_trend(basis: str = "FP8", year=None, table: pd.DataFrame | None = None
     xm, ym = x.mean(), y.mean()
     slope = float(((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum())
     intercept = float(ym - slope * xm)
+
+    @cache
+    def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+        return _frames(points, x, key, slope, intercept)
+
+    return slope, intercept, frames
+
+
+def _frames(points: pd.DataFrame, x: np.ndarray, key: str, slope: float, intercept: float
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The points with the trend at their year, and every catalog system's floor and ceiling against it."""
+    import pandas as pd  # imported here: loading the engine stays free of pandas
     years = _launch_years().set_index("system")["launch_year"]
-    if year is None:
-        year = float(years.max())
-    try:
-        year = float(year)
-    except (TypeError, ValueError):
-        raise GpueconError("year", year, "a number") from None
-    if not np.isfinite(year):
-        raise GpueconError("year", year, "a finite number")
 
     def trend(at):
         return np.exp(intercept + slope * np.asarray(at, float))
@@ -263,7 +316,4 @@ def pflop_trend(basis: str = "FP8", year=None, table: pd.DataFrame | None = None
         rows.append({"system": name, "launch_year": float(years[name]), "perf": perf, "floor_usd_per_pflop_hour": f,
                      "ceiling_usd_per_pflop_hour": c, "trend_usd_per_pflop_hour": t,
                      "floor_vs_trend_frac": f / t - 1.0, "ceiling_vs_trend_frac": c / t - 1.0})
-    return PflopTrend(basis=key, slope_ln_per_year=slope, intercept_ln=intercept,
-                      annual_decline_frac=float(1.0 - np.exp(slope)), year=year,
-                      fitted_usd_per_pflop_hour=float(trend(year)), points=points.reset_index(drop=True),
-                      systems=pd.DataFrame(rows))
+    return points.reset_index(drop=True), pd.DataFrame(rows)

@@ -351,8 +351,8 @@ def _scalar_row(system, overrides: dict[str, float], numbers: dict[str, tuple[ob
             raise CellError(ERR_NA, f"{sys_name(s)} has no public market rent in the catalog: give rent_usd_per_gpu_hour")
         values["rent_usd_per_gpu_hour"] = np.float64(market)
     result, why = compute(Assumptions(s, **fields), values)
-    value = float(np.asarray(result, dtype=float).reshape(-1)[0])
+    value = float(result) if type(result) in (float, np.float64) else float(np.asarray(result, dtype=float).reshape(-1)[0])
     if value != value:
-        why = str(np.asarray(why, dtype=object).reshape(-1)[0])
+        why = why if type(why) is str else str(np.asarray(why, dtype=object).reshape(-1)[0])
         raise CellError(ERR_NUM, why or "no result")
     return value

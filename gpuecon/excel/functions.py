@@ -56,6 +56,7 @@ from .. import __version__
 from ..engine import model as _model
 from ..engine.assumptions import ALIASES, Assumptions
 from ..engine.catalog import System, catalog_frame, get_system, system_names
+from ..engine.costs import tco_items_of
 from ..engine.errors import GpueconError
 from . import finance_functions, token_functions
 from .arrays import (
@@ -99,7 +100,7 @@ def gpu_tco(system, item=None, assumptions=None):
     if scalars(system, item):
         it = read_item(single_value(item))
         a = Assumptions(read_system(single_value(system), overrides), **overrides)
-        tco = _model.tco_breakdown(a)
+        tco = tco_items_of(a.scalar or a)  # the TCO formula on one scenario's floats
         if it == "breakdown":
             return [["item", "usd_per_gpu_hour"]] + [[k, float(tco[k])] for k in _model.TCO_ITEMS] + [["total", float(tco["total"])]]
         return float(tco[it])

@@ -211,6 +211,16 @@ def read_system(v: object, overrides: dict[str, float]) -> System | None:
 _HEADER_NAMES = {"name", "field", "assumption", "parameter", "item"}
 
 
+_FIELD_OF: dict[str, str] = {}  # a name as typed -> its field (names repeat from cell to cell)
+
+
+def _field_of(name: str) -> str:
+    field = canonical_field(name)  # an unknown name raises, with the closest names
+    if len(_FIELD_OF) < 4096:
+        _FIELD_OF[name] = field
+    return field
+
+
 def read_assumptions(raw: object) -> dict[str, float]:
     """A two-column range of name and value -> ``{engine field: value}`` (validated).
 
@@ -246,7 +256,7 @@ def read_assumptions(raw: object) -> dict[str, float]:
                                f"assumptions row {i + 1}: the name must be text, got {show(name)}")
         if i == 0 and name_key(name) in _HEADER_NAMES and (value is None or isinstance(value, str)):
             continue  # header row
-        field = canonical_field(name)
+        field = _FIELD_OF.get(name) or _field_of(name)
         x = read_number(field, value)
         if x is BLANK:
             continue

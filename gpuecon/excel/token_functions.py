@@ -29,6 +29,7 @@ Choices:
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -65,6 +66,8 @@ OUT_OF_RANGE = "the result is out of floating-point range"
 
 def _finite(x) -> tuple[np.ndarray, np.ndarray]:
     """(result with +/-inf as NaN, the reason per row): extreme inputs never show as an infinite number."""
+    if type(x) in (float, np.float64):  # one cell: a number and its reason
+        return (math.nan, OUT_OF_RANGE) if x in (math.inf, -math.inf) else (x, "")
     x = np.asarray(x, dtype=float)
     bad = np.isinf(x)
     return np.where(bad, np.nan, x), np.where(bad, OUT_OF_RANGE, "").astype(object)
@@ -76,6 +79,8 @@ def _num_text(reasons: np.ndarray) -> np.ndarray:
 
 def _rent_or_tco(a: Assumptions, rent: np.ndarray) -> np.ndarray | None:
     """The per-row cost per GPU-hour: the rent where given, the TCO where blank (None: TCO in every row)."""
+    if type(rent) in (float, np.float64):  # one cell
+        return None if rent != rent else rent
     blank = np.isnan(rent)
     if blank.all():
         return None
@@ -261,6 +266,8 @@ def _competitive_cell(old_system, new_system, basis, new_rent, overrides: dict[s
 
 
 def _rent_or_floor(new: Assumptions, rent: np.ndarray) -> np.ndarray | None:
+    if type(rent) in (float, np.float64):  # one cell
+        return None if rent != rent else rent
     blank = np.isnan(rent)
     if blank.all():
         return None
