@@ -33,6 +33,12 @@ _DIGITS = re.compile(r"\d+")
 _SPILL = re.compile(r"(?<![A-Za-z0-9_.\]])((?:'(?:[^']|'')+'!|[A-Za-z_][\w.]*!)?\$?[A-Za-z]{1,3}\$?\d+)#")
 _STRING = re.compile(r'("(?:[^"]|"")*")')
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
+#: a cell or a range of cells on one sheet, as the tokenizer gives it (no name, no whole column or row)
+_PLAIN_REF = re.compile(r"(?P<pre>(?:'(?:[^'\[\]]|'')+'|[^'!:\[\]]+)!)?\$?[A-Za-z]{1,3}(?P<d1>\$?)(?P<r1>\d+)"
+                        r"(?::\$?[A-Za-z]{1,3}(?P<d2>\$?)(?P<r2>\d+))?")
+#: functions whose analysis depends on the formula's own cell (or on a reference as text): no reuse
+_CELL_CONTEXT = {"ROW", "COLUMN", "OFFSET", "INDIRECT", "ANCHORARRAY"} | REF_FUNCTIONS
+_MAX_ROWS = 1_048_576
 
 
 def _primary_end(items: list[tuple[str, str, str]], k: int) -> int:
@@ -120,13 +126,78 @@ class Analyser:
         self.node_at = node_at or {}  # (sheet, row, column) -> the formula that writes it (spill anchors)
         self.programs: dict[str, Program] = {}
         self.shapes: dict[str, object] = {}
+        # reuse of an analysis down a column: shape -> which digit runs are relative rows (None: never),
+        # and row-relative formula -> (row, canonical, program, operands, row shifts, volatile, udf)
+        self.relative: dict[str, tuple[bool, ...] | None] = {}
+        self.done: dict[tuple, tuple | None] = {}
 
     def analyse(self, node: Node) -> None:
         """Tokenize, resolve references, pick or compile the shape's program; or set ``node.problem``
-        (and then still find the cells it reads, so that a change to them makes it stale)."""
-        self._analyse(node)
+        (and then still find the cells it reads, so that a change to them makes it stale). A formula
+        that is an analysed one moved down (``=B7-C6`` after ``=B5-C4``) reuses its analysis."""
+        key = self._key(node)
+        entry = self.done.get(key) if key is not None else None
+        if entry is None or not self._reuse(node, entry):
+            self._analyse(node)
         if node.problem:
             node.operands = self.references(node)
+
+    def _key(self, node: Node) -> tuple | None:
+        """The formula with every relative row number as its offset from the cell's row (the same for
+        ``=B5-C4`` in row 5 and ``=B7-C6`` in row 7); None when its analysis is not reused."""
+        text = node.text
+        if node.area is not None or "#" in text:
+            return None
+        shape = _DIGITS.sub("#", text)
+        rel = self.relative.get(shape)
+        if rel is None:
+            return None
+        row = node.row
+        return (node.sheet, shape, *[int(v) - row if r else v for v, r in zip(_DIGITS.findall(text), rel, strict=True)])
+
+    def _reuse(self, node: Node, entry: tuple) -> bool:
+        """The analysis of a formula moved down by whole rows: its references moved with it (those
+        without ``$`` before the row); False when they leave the sheet, turn round or meet."""
+        row, canonical, prog, operands, shifts, volatile, udf = entry
+        d = node.row - row
+        out = []
+        for op, shift in zip(operands, shifts, strict=True):
+            if shift is not None and d:
+                si, r1, c1, r2, c2 = op
+                r1, r2 = r1 + d * shift[0], r2 + d * shift[1]
+                if not 1 <= r1 <= r2 <= _MAX_ROWS or (shift[0] != shift[1] and (r2 - r1 + 1) * (c2 - c1 + 1)
+                                                       > self.refs.pkg.max_cells):
+                    return False
+                op = (si, r1, c1, r2, c2)
+            out.append(op)
+        if d and len(set(out)) != len(out):  # two references that are one cell here share a placeholder
+            return False
+        node.volatile, node.udf = volatile, udf
+        self._finish(node, canonical, prog, out)
+        return True
+
+    def _remember(self, node: Node, items: list, canonical: str, prog: Program, operands: list,
+                  texts: list[str]) -> None:
+        """Keep the analysis of ``node`` for the formulas that are it moved down (see :meth:`_reuse`)."""
+        shape = _DIGITS.sub("#", node.text)
+        if shape not in self.relative:
+            self.relative[shape] = _relative_rows(items, node.text)
+        key = self._key(node)
+        if key is None or key in self.done:
+            return
+        shifts: list[tuple[int, int] | None] = []
+        for op, text in zip(operands, texts, strict=True):
+            m = _PLAIN_REF.fullmatch(text) if op[0] != "value" else None  # type: ignore[index]
+            if m is None:
+                shifts.append(None)
+                continue
+            r1, r2 = int(m.group("r1")), int(m.group("r2") or m.group("r1"))
+            if (op[1], op[3]) != (r1, r2):  # type: ignore[index]  # written bottom to top: not moved
+                self.done[key] = None
+                return
+            rel1 = not m.group("d1")
+            shifts.append((int(rel1), int(not m.group("d2")) if m.group("r2") else int(rel1)))
+        self.done[key] = (node.row, canonical, prog, list(operands), shifts, node.volatile, node.udf)
 
     def references(self, node: Node) -> list[object]:
         """The cells a formula reads, as far as they resolve (for a cell that cannot be evaluated)."""
@@ -197,6 +268,7 @@ class Analyser:
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
+        plain_items = items
         if "-" in node.text and any(t[0] == "OPERATOR-PREFIX" for t in items):
             items = double_negation(items)
         parts: list[str] = []
@@ -204,12 +276,17 @@ class Analyser:
         slots: dict[object, int] = {}
         texts: list[str] = []  # each placeholder's text in the formula
 
+        met = False  # two different texts are one placeholder: not reused in another row
+
         def slot(operand: object, text: str) -> str:
+            nonlocal met
             k = slots.get(operand)
             if k is None:
                 k = slots[operand] = len(operands)
                 operands.append(operand)
                 texts.append(text)
+            elif texts[k] != text:
+                met = True
             return f"A{k + 1}"
 
         extent = (1, 1) if node.area is None else (node.area[2] - node.area[0] + 1, node.area[3] - node.area[1] + 1)
@@ -317,7 +394,14 @@ class Analyser:
         if prog.problem:  # in the book's own words, not the shape's placeholders
             node.problem = _PLACEHOLDER.sub(lambda m: _nth(texts, int(m.group(1)) - 1, m.group(0)), prog.problem)
             return
+        if not (met or node.external or node.dynamic or node.area is not None or "#" in node.text):
+            self._remember(node, plain_items, canonical, prog, operands, texts)
+        self._finish(node, canonical, prog, operands)
+
+    def _finish(self, node: Node, canonical: str, prog: Program, operands: list) -> None:
+        """The cell's program and operands (a range read as one value: the cell on the formula's row)."""
         if node.area is None and prog.scalar_slots:
+            operands = list(operands)
             for k in prog.scalar_slots:
                 op = operands[k]
                 if op[0] != "value":
@@ -345,6 +429,29 @@ def check_subtotals(nodes: list[Node], cells_in, hidden_rows) -> None:
         rows = [r for rect in rects for r in hidden.setdefault(rect[0], hidden_rows(rect[0])) if rect[1] <= r <= rect[3]]
         node.problem = (subtotal_problem(node.text, inside, rows) if "SUBTOTAL" in upper else "") \
             or (aggregate_problem(node.text, inside, rows) if "AGGREGATE" in upper else "")
+
+
+def _relative_rows(items: list[tuple[str, str, str]], text: str) -> tuple[bool, ...] | None:
+    """For each digit run of a formula's text, whether it is the row of a reference without ``$``
+    (it moves with the formula); None when the formula's analysis depends on its own cell."""
+    rel: list[bool] = []
+    for t, st, v in items:
+        if t == "FUNC" and st == "OPEN":
+            fname = v[:-1].upper()
+            if ":" in fname or fname.removeprefix("_XLFN.").removeprefix("_XLWS.") in _CELL_CONTEXT:
+                return None
+        if (t, st) == ("OPERAND", "RANGE"):
+            if "[" in v or v.startswith(":"):
+                return None
+            m = _PLAIN_REF.fullmatch(v)
+            if m:
+                rel += [False] * len(_DIGITS.findall(m.group("pre") or ""))
+                rel.append(not m.group("d1"))
+                if m.group("r2") is not None:
+                    rel.append(not m.group("d2"))
+                continue
+        rel += [False] * len(_DIGITS.findall(v))
+    return tuple(rel) if len(rel) == len(_DIGITS.findall(text)) else None
 
 
 def _range_to_head(box: tuple, x: tuple, r: tuple, box_slot: str) -> str:
