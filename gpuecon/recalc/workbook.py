@@ -16,6 +16,7 @@ already (cells, analyse, program, graph, names, report, dynamic).
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import re
 import time
@@ -57,6 +58,7 @@ class Workbook(NamedCells):
         self.inputs_set: dict[Key, object] = {}
         self.issues: list[Issue] = []
         self._ranges: dict[Rect, object] = {}
+        self._batchable: set[int] = set()
         self._order: list[list[Node]] = []
         self.cyclic: set[int] = set()  # ids of the nodes in a circular reference
         self._volatile: set[int] = set()  # ids of volatile nodes and what depends on them
@@ -153,9 +155,11 @@ class Workbook(NamedCells):
             for p in preds[i]:
                 (nodes[p] if p < n else hub_nodes[p - n]).users.append(node)
         shapes: dict[tuple[str, int, int], list[int]] = defaultdict(list)  # one shape in one column
+        self._batchable = set()  # ids of the nodes that may be part of a batch
         for i, node in enumerate(nodes):
             if not node.problem and node.program is not None and node.program.vector_ok and self._single_cells(node):
                 shapes[(node.key, node.sheet, node.col)].append(i)
+                self._batchable.add(id(node))
         order, comps = schedule(preds, shapes.values())
         order = [[i for i in batch if i < n] for batch in order]
         comps = [[k for k in comp if k < n] for comp in comps]  # hubs are no cells
@@ -254,7 +258,7 @@ class Workbook(NamedCells):
             for nodes in groups.values():
                 prog = nodes[0].program
                 assert prog is not None
-                if len(nodes) > 1 and prog.vector_ok and all(self._single_cells(n) for n in nodes) \
+                if len(nodes) > 1 and prog.vector_ok and all(id(n) in self._batchable for n in nodes) \
                         and self._vector(prog, nodes):
                     continue
                 for node in nodes:
@@ -406,6 +410,10 @@ class Workbook(NamedCells):
             self._check(node)
 
     def _put(self, node: Node, result: object, f) -> None:
+        if node.area is None and (type(result) is float and math.isfinite(result) or type(result) in (str, bool)):
+            node.value = result  # what scalar() makes of one plain value: itself
+            self.values[(node.sheet, node.row, node.col)] = result
+            return
         if node.area is None:
             size = getattr(as_array(result, f), "size", 1)
             if size > 1 and not node.note:  # never a silent top-left: Excel spills or intersects
