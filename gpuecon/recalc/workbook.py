@@ -529,12 +529,15 @@ class Workbook(NamedCells):
     def write(self, out: str | os.PathLike[str], *, in_place: bool = False) -> tuple[Path, int]:
         """Cached values into a copy of the original file (or the file itself, atomically)."""
         f = fx()
-        cell_values: dict[tuple[str, str], object] = {}
+        cell_values: dict[tuple[str, object], object] = {}  # (sheet, (row, column)) -> value
+        names = self.sheet_names
+        cached = self.cached
         for key in self.node_at:
             new = self.values.get(key)
-            if same(new, self.cached.get(key), f):
+            old = cached.get(key)
+            if (old is not None or new is None) and same(new, old, f):
                 continue
-            cell_values[(self.sheet_names[key[0]], a1(key[1], key[2]))] = writable(new, f)
+            cell_values[(names[key[0]], (key[1], key[2]))] = new if type(new) is float else writable(new, f)
         inputs = {(self.sheet_names[k[0]], a1(k[1], k[2])): writable(v, f) if v is not None else None
                   for k, v in self.inputs_set.items()}
         try:
