@@ -134,9 +134,15 @@ class Workbook(NamedCells):
         inside: dict[object, list[int]] = {}  # a range -> its formula cells (many cells read one table column)
         hubs: dict[object, int] = {}  # a range with many formula cells -> its Hub's index (n, n + 1, ...)
         hub_nodes: list[Hub] = []
+        node_at = self.node_at
         for i, node in enumerate(nodes):
             for op in node.operands:
                 if op[0] == "value":
+                    continue
+                if op[1] == op[3] and op[2] == op[4]:  # one cell: its formula, if any
+                    p = node_at.get(op[:3])  # type: ignore[index]
+                    if p is not None:
+                        preds[i].add(index[id(p)])
                     continue
                 ids = inside.get(op)
                 if ids is None:
