@@ -37,7 +37,9 @@ _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
 _PLAIN_REF = re.compile(r"(?P<pre>(?:'(?:[^'\[\]]|'')+'|[^'!:\[\]]+)!)?\$?[A-Za-z]{1,3}(?P<d1>\$?)(?P<r1>\d+)"
                         r"(?::\$?[A-Za-z]{1,3}(?P<d2>\$?)(?P<r2>\d+))?")
 #: functions whose analysis depends on the formula's own cell (or on a reference as text): no reuse
-_CELL_CONTEXT = {"ROW", "COLUMN", "OFFSET", "INDIRECT", "ANCHORARRAY"} | REF_FUNCTIONS
+#: (a function whose value is put in the formula as a constant while analysing belongs here when the
+#: constant depends on the cell or on what it reads: ROW(), ISFORMULA(A1))
+_CELL_CONTEXT = {"ROW", "COLUMN", "OFFSET", "INDIRECT", "ANCHORARRAY", "ISREF", "AREAS", "ISFORMULA"} | REF_FUNCTIONS
 _MAX_ROWS = 1_048_576
 
 
@@ -172,8 +174,14 @@ class Analyser:
             out.append(op)
         if d and len(set(out)) != len(out):  # two references that are one cell here share a placeholder
             return False
+        if prog.scalar_slots:  # a range read as one value: the cell on this formula's row (as _analyse)
+            for k in prog.scalar_slots:
+                if out[k][0] != "value":
+                    out[k] = intersect(out[k], node.row, node.col)
+            if any(op == ("value", "#VALUE!") for op in out):
+                out = [("value", fx().errors["#VALUE!"]) if op == ("value", "#VALUE!") else op for op in out]
         node.volatile, node.udf = volatile, udf
-        self._finish(node, canonical, prog, out)
+        node.key, node.program, node.operands = canonical, prog, out
         return True
 
     def _remember(self, node: Node, items: list, canonical: str, prog: Program, operands: list,
@@ -184,6 +192,9 @@ class Analyser:
             self.relative[shape] = _relative_rows(items, node.text)
         key = self._key(node)
         if key is None or key in self.done:
+            return
+        if not {v for t, st, v in items if (t, st) == ("OPERAND", "RANGE")} <= set(texts):
+            self.done[key] = None  # two references written differently are one cell here: not moved
             return
         shifts: list[tuple[int, int] | None] = []
         for op, text in zip(operands, texts, strict=True):
@@ -268,7 +279,6 @@ class Analyser:
         except Exception as exc:  # noqa: BLE001
             node.problem = f"cannot tokenize formula ({' '.join(str(exc).split())[:120]})"
             return
-        plain_items = items
         if "-" in node.text and any(t[0] == "OPERATOR-PREFIX" for t in items):
             items = double_negation(items)
         parts: list[str] = []
@@ -276,17 +286,12 @@ class Analyser:
         slots: dict[object, int] = {}
         texts: list[str] = []  # each placeholder's text in the formula
 
-        met = False  # two different texts are one placeholder: not reused in another row
-
         def slot(operand: object, text: str) -> str:
-            nonlocal met
             k = slots.get(operand)
             if k is None:
                 k = slots[operand] = len(operands)
                 operands.append(operand)
                 texts.append(text)
-            elif texts[k] != text:
-                met = True
             return f"A{k + 1}"
 
         extent = (1, 1) if node.area is None else (node.area[2] - node.area[0] + 1, node.area[3] - node.area[1] + 1)
@@ -394,14 +399,9 @@ class Analyser:
         if prog.problem:  # in the book's own words, not the shape's placeholders
             node.problem = _PLACEHOLDER.sub(lambda m: _nth(texts, int(m.group(1)) - 1, m.group(0)), prog.problem)
             return
-        if not (met or node.external or node.dynamic or node.area is not None or "#" in node.text):
-            self._remember(node, plain_items, canonical, prog, operands, texts)
-        self._finish(node, canonical, prog, operands)
-
-    def _finish(self, node: Node, canonical: str, prog: Program, operands: list) -> None:
-        """The cell's program and operands (a range read as one value: the cell on the formula's row)."""
+        if not (node.external or node.dynamic or node.area is not None or "#" in node.text):
+            self._remember(node, items, canonical, prog, operands, texts)
         if node.area is None and prog.scalar_slots:
-            operands = list(operands)
             for k in prog.scalar_slots:
                 op = operands[k]
                 if op[0] != "value":

@@ -160,45 +160,6 @@ class Program:
         return env[self.out]
 
 
-_MISS = object()
-_MEMO_TYPES = frozenset({bool, int, float, str, np.bool_, np.float64})
-
-
-def _per_row(fn, computed: set, array_type: type):
-    """``fn`` over a batch's columns, called once per row with what a single cell passes it: a cell's
-    value as it is, an operation's result as the 0-d array the operations return. A result that is
-    not one value raises, and the batch is evaluated cell by cell."""
-
-    def call(*args: object) -> object:
-        shapes = {a.shape for a in args if isinstance(a, np.ndarray) and a.ndim == 2}
-        if len(shapes) != 1 or next(iter(shapes))[1] != 1:
-            raise ValueError("not one column of one value per cell")
-        n = next(iter(shapes))[0]
-        cols = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 2]
-        out = np.empty((n, 1), dtype=object)
-        seen: dict[tuple, object] = {}  # the functions are pure: rows with the same values, one call
-        for i in range(n):
-            items = [args[k][i, 0] for k in cols]  # type: ignore[index]
-            key = tuple((type(v), v, v == 0 and str(v)) for v in items) \
-                if all(type(v) in _MEMO_TYPES for v in items) else None  # str: -0.0 is not 0.0 here
-            r = seen.get(key, _MISS) if key is not None else _MISS
-            if r is _MISS:
-                row = list(args)
-                for k, v in zip(cols, items, strict=True):
-                    row[k] = np.array(v, dtype=object).view(array_type) if k in computed else v
-                r = fn(*row)
-                if isinstance(r, np.ndarray):
-                    if r.size != 1:
-                        raise ValueError("not one value per row")
-                    r = r.reshape(-1)[0]
-                if key is not None:
-                    seen[key] = r
-            out[i, 0] = r
-        return out.view(array_type)
-
-    return call
-
-
 def _args(node: dict) -> list:
     """A function node's inputs that are the formula's arguments (not ``formulas``' compile flags)."""
     extra = node.get("extra_inputs") or {}
@@ -258,3 +219,41 @@ def cancel(result: object, x: object, y: object, sign: float) -> object:
         return out
     return _cancel1(result, x, y, sign)
 
+
+_MISS = object()
+_MEMO_TYPES = frozenset({bool, int, float, str, np.bool_, np.float64})
+
+
+def _per_row(fn, computed: set, array_type: type):
+    """``fn`` over a batch's columns, called once per row with what a single cell passes it: a cell's
+    value as it is, an operation's result as the 0-d array the operations return. A result that is
+    not one value raises, and the batch is evaluated cell by cell."""
+
+    def call(*args: object) -> object:
+        shapes = {a.shape for a in args if isinstance(a, np.ndarray) and a.ndim == 2}
+        if len(shapes) != 1 or next(iter(shapes))[1] != 1:
+            raise ValueError("not one column of one value per cell")
+        n = next(iter(shapes))[0]
+        cols = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 2]
+        out = np.empty((n, 1), dtype=object)
+        seen: dict[tuple, object] = {}  # the functions are pure: rows with the same values, one call
+        for i in range(n):
+            items = [args[k][i, 0] for k in cols]  # type: ignore[index]
+            key = tuple((type(v), v, v == 0 and str(v)) for v in items) \
+                if all(type(v) in _MEMO_TYPES for v in items) else None  # str: -0.0 is not 0.0 here
+            r = seen.get(key, _MISS) if key is not None else _MISS
+            if r is _MISS:
+                row = list(args)
+                for k, v in zip(cols, items, strict=True):
+                    row[k] = np.array(v, dtype=object).view(array_type) if k in computed else v
+                r = fn(*row)
+                if isinstance(r, np.ndarray):
+                    if r.size != 1:
+                        raise ValueError("not one value per row")
+                    r = r.reshape(-1)[0]
+                if key is not None:
+                    seen[key] = r
+            out[i, 0] = r
+        return out.view(array_type)
+
+    return call
