@@ -323,10 +323,14 @@ class Workbook(NamedCells):
         f = fx()
         n = len(nodes)
         cols = []
+        get, empty = self.values.get, f.EMPTY
         for k in range(len(nodes[0].operands)):
             col = np.empty((n, 1), dtype=object)
             for i, node in enumerate(nodes):
-                col[i, 0] = self._operand_value(node.operands[k])
+                op = node.operands[k]
+                # one cell (every operand of a batch is one, or a value): its value, as _range_value reads it
+                col[i, 0] = get(op[:3], empty) if op[0] != "value" and op[1] == op[3] and op[2] == op[4] \
+                    else self._operand_value(op)
             cols.append(col.view(f.Array))
         try:
             with np.errstate(all="ignore"):
@@ -336,8 +340,14 @@ class Workbook(NamedCells):
         if not isinstance(res, np.ndarray) or res.size != n:
             return False
         flat = np.asarray(res, dtype=object).reshape(-1)
+        done, values = self._done, self.values
         for node, v in zip(nodes, flat, strict=True):
-            self._store(node, v)
+            if _plain(v):  # as _store and _put do with one plain value
+                done.add(id(node))
+                node.value = values[(node.sheet, node.row, node.col)] = v
+                self._check(node)
+            else:
+                self._store(node, v)
         return True
 
     def _keep_saved(self, node: Node) -> None:
@@ -416,7 +426,7 @@ class Workbook(NamedCells):
             self._check(node)
 
     def _put(self, node: Node, result: object, f) -> None:
-        if node.area is None and (type(result) is float and math.isfinite(result) or type(result) in (str, bool)):
+        if node.area is None and _plain(result):
             node.value = result  # what scalar() makes of one plain value: itself
             self.values[(node.sheet, node.row, node.col)] = result
             return
@@ -551,6 +561,11 @@ class Workbook(NamedCells):
         except XlsxError as exc:
             raise RecalcError(f"cannot write {out}: {exc}") from None
         return path, len(cell_values)
+
+
+def _plain(v: object) -> bool:
+    """A finite float, a text or a logical: a cell value as it is (:func:`.bridge.scalar` keeps it)."""
+    return type(v) is float and math.isfinite(v) or type(v) is str or type(v) is bool
 
 
 @dataclass
