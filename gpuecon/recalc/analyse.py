@@ -29,6 +29,7 @@ DYNAMIC = {"INDIRECT"}
 #: evaluated at every calculation (.dynamic), and the cells that read them are exact
 VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
+_DIGIT_RUNS = re.compile(r"(\d+)")  # split keeps the runs
 #: a spill reference as typed (``E22#``, ``Sheet2!E22#``); Excel stores it as ``_xlfn.ANCHORARRAY(E22)``
 _SPILL = re.compile(r"(?<![A-Za-z0-9_.\]])((?:'(?:[^']|'')+'!|[A-Za-z_][\w.]*!)?\$?[A-Za-z]{1,3}\$?\d+)#")
 _STRING = re.compile(r'("(?:[^"]|"")*")')
@@ -150,12 +151,13 @@ class Analyser:
         text = node.text
         if node.area is not None or "#" in text:
             return None
-        shape = _DIGITS.sub("#", text)
+        pieces = _DIGIT_RUNS.split(text)  # text, digit run, text, ...: one pass for the shape and the runs
+        shape = "#".join(pieces[0::2])  # as _DIGITS.sub("#", text)
         rel = self.relative.get(shape)
         if rel is None:
             return None
         row = node.row
-        return (node.sheet, shape, *[int(v) - row if r else v for v, r in zip(_DIGITS.findall(text), rel, strict=True)])
+        return (node.sheet, shape, *[int(v) - row if r else v for v, r in zip(pieces[1::2], rel, strict=True)])
 
     def _reuse(self, node: Node, entry: tuple) -> bool:
         """The analysis of a formula moved down by whole rows: its references moved with it (those
