@@ -29,10 +29,19 @@ DYNAMIC = {"INDIRECT"}
 #: evaluated at every calculation (.dynamic), and the cells that read them are exact
 VOLATILE = {"RAND", "RANDBETWEEN", "RANDARRAY", "NOW", "TODAY", "CELL", "INFO"}
 _DIGITS = re.compile(r"\d+")
+_DIGIT_RUNS = re.compile(r"(\d+)")  # split keeps the runs
 #: a spill reference as typed (``E22#``, ``Sheet2!E22#``); Excel stores it as ``_xlfn.ANCHORARRAY(E22)``
 _SPILL = re.compile(r"(?<![A-Za-z0-9_.\]])((?:'(?:[^']|'')+'!|[A-Za-z_][\w.]*!)?\$?[A-Za-z]{1,3}\$?\d+)#")
 _STRING = re.compile(r'("(?:[^"]|"")*")')
 _PLACEHOLDER = re.compile(r"\bA(\d+)\b")
+#: a cell or a range of cells on one sheet, as the tokenizer gives it (no name, no whole column or row)
+_PLAIN_REF = re.compile(r"(?P<pre>(?:'(?:[^'\[\]]|'')+'|[^'!:\[\]]+)!)?\$?[A-Za-z]{1,3}(?P<d1>\$?)(?P<r1>\d+)"
+                        r"(?::\$?[A-Za-z]{1,3}(?P<d2>\$?)(?P<r2>\d+))?")
+#: functions whose analysis depends on the formula's own cell (or on a reference as text): no reuse
+#: (a function whose value is put in the formula as a constant while analysing belongs here when the
+#: constant depends on the cell or on what it reads: ROW(), ISFORMULA(A1))
+_CELL_CONTEXT = {"ROW", "COLUMN", "OFFSET", "INDIRECT", "ANCHORARRAY", "ISREF", "AREAS", "ISFORMULA"} | REF_FUNCTIONS
+_MAX_ROWS = 1_048_576
 
 
 def _primary_end(items: list[tuple[str, str, str]], k: int) -> int:
@@ -138,13 +147,88 @@ class Analyser:
         self.node_at = node_at or {}  # (sheet, row, column) -> the formula that writes it (spill anchors)
         self.programs: dict[str, Program] = {}
         self.shapes: dict[str, object] = {}
+        # reuse of an analysis down a column: shape -> which digit runs are relative rows (None: never),
+        # and row-relative formula -> (row, canonical, program, operands, row shifts, volatile, udf)
+        self.relative: dict[str, tuple[bool, ...] | None] = {}
+        self.done: dict[tuple, tuple | None] = {}
 
     def analyse(self, node: Node) -> None:
         """Tokenize, resolve references, pick or compile the shape's program; or set ``node.problem``
-        (and then still find the cells it reads, so that a change to them makes it stale)."""
-        self._analyse(node)
+        (and then still find the cells it reads, so that a change to them makes it stale). A formula
+        that is an analysed one moved down (``=B7-C6`` after ``=B5-C4``) reuses its analysis."""
+        key = self._key(node)
+        entry = self.done.get(key) if key is not None else None
+        if entry is None or not self._reuse(node, entry):
+            self._analyse(node)
         if node.problem:
             node.operands = self.references(node)
+
+    def _key(self, node: Node) -> tuple | None:
+        """The formula with every relative row number as its offset from the cell's row (the same for
+        ``=B5-C4`` in row 5 and ``=B7-C6`` in row 7); None when its analysis is not reused."""
+        text = node.text
+        if node.area is not None or "#" in text:
+            return None
+        pieces = _DIGIT_RUNS.split(text)  # text, digit run, text, ...: one pass for the shape and the runs
+        shape = "#".join(pieces[0::2])  # as _DIGITS.sub("#", text)
+        rel = self.relative.get(shape)
+        if rel is None:
+            return None
+        row = node.row
+        return (node.sheet, shape, *[int(v) - row if r else v for v, r in zip(pieces[1::2], rel, strict=True)])
+
+    def _reuse(self, node: Node, entry: tuple) -> bool:
+        """The analysis of a formula moved down by whole rows: its references moved with it (those
+        without ``$`` before the row); False when they leave the sheet, turn round or meet."""
+        row, canonical, prog, operands, shifts, volatile, udf = entry
+        d = node.row - row
+        out = []
+        for op, shift in zip(operands, shifts, strict=True):
+            if shift is not None and d:
+                si, r1, c1, r2, c2 = op
+                r1, r2 = r1 + d * shift[0], r2 + d * shift[1]
+                if not 1 <= r1 <= r2 <= _MAX_ROWS or (shift[0] != shift[1] and (r2 - r1 + 1) * (c2 - c1 + 1)
+                                                       > self.refs.pkg.max_cells):
+                    return False
+                op = (si, r1, c1, r2, c2)
+            out.append(op)
+        if d and len(set(out)) != len(out):  # two references that are one cell here share a placeholder
+            return False
+        if prog.scalar_slots:  # a range read as one value: the cell on this formula's row (as _analyse)
+            for k in prog.scalar_slots:
+                if out[k][0] != "value":
+                    out[k] = intersect(out[k], node.row, node.col)
+            if any(op == ("value", "#VALUE!") for op in out):
+                out = [("value", fx().errors["#VALUE!"]) if op == ("value", "#VALUE!") else op for op in out]
+        node.volatile, node.udf = volatile, udf
+        node.key, node.program, node.operands = canonical, prog, out
+        return True
+
+    def _remember(self, node: Node, items: list, canonical: str, prog: Program, operands: list,
+                  texts: list[str]) -> None:
+        """Keep the analysis of ``node`` for the formulas that are it moved down (see :meth:`_reuse`)."""
+        shape = _DIGITS.sub("#", node.text)
+        if shape not in self.relative:
+            self.relative[shape] = _relative_rows(items, node.text)
+        key = self._key(node)
+        if key is None or key in self.done:
+            return
+        if not {v for t, st, v in items if (t, st) == ("OPERAND", "RANGE")} <= set(texts):
+            self.done[key] = None  # two references written differently are one cell here: not moved
+            return
+        shifts: list[tuple[int, int] | None] = []
+        for op, text in zip(operands, texts, strict=True):
+            m = _PLAIN_REF.fullmatch(text) if op[0] != "value" else None  # type: ignore[index]
+            if m is None:
+                shifts.append(None)
+                continue
+            r1, r2 = int(m.group("r1")), int(m.group("r2") or m.group("r1"))
+            if (op[1], op[3]) != (r1, r2):  # type: ignore[index]  # written bottom to top: not moved
+                self.done[key] = None
+                return
+            rel1 = not m.group("d1")
+            shifts.append((int(rel1), int(not m.group("d2")) if m.group("r2") else int(rel1)))
+        self.done[key] = (node.row, canonical, prog, list(operands), shifts, node.volatile, node.udf)
 
     def references(self, node: Node) -> list[object]:
         """The cells a formula reads, as far as they resolve (for a cell that cannot be evaluated)."""
@@ -373,6 +457,8 @@ class Analyser:
         if prog.problem:  # in the book's own words, not the shape's placeholders
             node.problem = _PLACEHOLDER.sub(lambda m: _nth(texts, int(m.group(1)) - 1, m.group(0)), prog.problem)
             return
+        if not (node.external or node.dynamic or node.area is not None or "#" in node.text):
+            self._remember(node, items, canonical, prog, operands, texts)
         if node.area is None and prog.scalar_slots:
             for k in prog.scalar_slots:
                 op = operands[k]
@@ -426,6 +512,29 @@ def check_subtotals(nodes: list[Node], cells_in, hidden_rows) -> None:
         rows = [r for rect in rects for r in hidden.setdefault(rect[0], hidden_rows(rect[0])) if rect[1] <= r <= rect[3]]
         node.problem = (subtotal_problem(node.text, inside, rows) if "SUBTOTAL" in upper else "") \
             or (aggregate_problem(node.text, inside, rows) if "AGGREGATE" in upper else "")
+
+
+def _relative_rows(items: list[tuple[str, str, str]], text: str) -> tuple[bool, ...] | None:
+    """For each digit run of a formula's text, whether it is the row of a reference without ``$``
+    (it moves with the formula); None when the formula's analysis depends on its own cell."""
+    rel: list[bool] = []
+    for t, st, v in items:
+        if t == "FUNC" and st == "OPEN":
+            fname = v[:-1].upper()
+            if ":" in fname or fname.removeprefix("_XLFN.").removeprefix("_XLWS.") in _CELL_CONTEXT:
+                return None
+        if (t, st) == ("OPERAND", "RANGE"):
+            if "[" in v or v.startswith(":"):
+                return None
+            m = _PLAIN_REF.fullmatch(v)
+            if m:
+                rel += [False] * len(_DIGITS.findall(m.group("pre") or ""))
+                rel.append(not m.group("d1"))
+                if m.group("r2") is not None:
+                    rel.append(not m.group("d2"))
+                continue
+        rel += [False] * len(_DIGITS.findall(v))
+    return tuple(rel) if len(rel) == len(_DIGITS.findall(text)) else None
 
 
 def _range_to_head(box: tuple, x: tuple, r: tuple, box_slot: str) -> str:

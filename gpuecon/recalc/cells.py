@@ -94,7 +94,10 @@ def read_cells(pkg, sheet_names: list[str], errors: dict) -> Cells:
                 shared[cell.shared_index or ""] = (cell.formula, cell.ref)
         for cell in cells:
             r, c = (cell.row, cell.col) if cell.row else cell_rc(cell.ref)
-            max_r, max_c = max(max_r, r), max(max_c, c)
+            if r > max_r:
+                max_r = r
+            if c > max_c:
+                max_c = c
             key = (si, r, c)
             value = load_value(cell.value, cell.type, errors)
             if cell.formula is None:

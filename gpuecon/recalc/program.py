@@ -24,6 +24,9 @@ __all__ = ["ELEMENTWISE", "Program"]
 ELEMENTWISE = {"+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">=", "U-", "U+", "%", "IF", "IFERROR",
                "ROUND", "ROUNDUP", "ROUNDDOWN", "ABS", "SQRT", "EXP", "LN", "INT", "MOD", "POWER", "ISNUMBER",
                "ISERROR", "ISBLANK", "NOT"}
+#: functions of one value per argument that are not element-wise over arrays (AND reduces a range, the
+#: financial ones take scalars): in a batch of cells they are called once per row (:func:`_per_row`)
+PER_ROW = {"AND", "OR", "PV", "FV", "PMT", "PPMT", "IPMT"}
 #: functions that ignore text and logicals reached through a reference (not typed in the formula):
 #: their single-cell arguments are passed as 1x1 ranges, as Excel passes references
 REFERENCE_ARGS = {"SUM", "SUMSQ", "PRODUCT", "AVERAGE", "AVERAGEA", "COUNT", "COUNTA", "MAX", "MAXA", "MIN", "MINA",
@@ -95,12 +98,16 @@ class Program:
                 vfn = f.vector_udfs[bare]
                 if len(inputs) > UDF_VECTOR_ARGS.get(bare, -1):
                     self.vector_ok = False
-            elif name not in ELEMENTWISE:
+            elif plain in PER_ROW and new is fn:
+                vfn = _per_row(fn, {k for k, i in enumerate(inputs) if not _SLOT.fullmatch(str(i))}, f.Array)
+            elif name not in ELEMENTWISE and fn is not f.sh.bypass:  # bypass: a shared subexpression's copy
                 self.vector_ok = False
             names.append(plain)
             self.ops.append((fn, inputs, node["outputs"][0]))
             self.vector_ops.append((vfn, inputs, node["outputs"][0]))
         self.out = builder.get_node_id(builder[-1])
+        if any(isinstance(v, np.ndarray) for v in self.consts.values()):
+            self.vector_ok = False  # an array constant is no column of one value per cell
         for name in self.inputs:
             m = re.fullmatch(r"A(\d+)", name)
             if not m:
@@ -221,3 +228,41 @@ def cancel(result: object, x: object, y: object, sign: float) -> object:
         return out
     return _cancel1(result, x, y, sign)
 
+
+_MISS = object()
+_MEMO_TYPES = frozenset({bool, int, float, str, np.bool_, np.float64})
+
+
+def _per_row(fn, computed: set, array_type: type):
+    """``fn`` over a batch's columns, called once per row with what a single cell passes it: a cell's
+    value as it is, an operation's result as the 0-d array the operations return. A result that is
+    not one value raises, and the batch is evaluated cell by cell."""
+
+    def call(*args: object) -> object:
+        shapes = {a.shape for a in args if isinstance(a, np.ndarray) and a.ndim == 2}
+        if len(shapes) != 1 or next(iter(shapes))[1] != 1:
+            raise ValueError("not one column of one value per cell")
+        n = next(iter(shapes))[0]
+        cols = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.ndim == 2]
+        out = np.empty((n, 1), dtype=object)
+        seen: dict[tuple, object] = {}  # the functions are pure: rows with the same values, one call
+        for i in range(n):
+            items = [args[k][i, 0] for k in cols]  # type: ignore[index]
+            key = tuple((type(v), v, v == 0 and str(v)) for v in items) \
+                if all(type(v) in _MEMO_TYPES for v in items) else None  # str: -0.0 is not 0.0 here
+            r = seen.get(key, _MISS) if key is not None else _MISS
+            if r is _MISS:
+                row = list(args)
+                for k, v in zip(cols, items, strict=True):
+                    row[k] = np.array(v, dtype=object).view(array_type) if k in computed else v
+                r = fn(*row)
+                if isinstance(r, np.ndarray):
+                    if r.size != 1:
+                        raise ValueError("not one value per row")
+                    r = r.reshape(-1)[0]
+                if key is not None:
+                    seen[key] = r
+            out[i, 0] = r
+        return out.view(array_type)
+
+    return call

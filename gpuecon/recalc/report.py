@@ -71,20 +71,21 @@ def collect_issues(wb) -> list[Issue]:
     xl_error = fx().XlError
     out: list[Issue] = []
     for node in wb.nodes:
-        addr = wb.address(node)
         if node.problem:
             kind = "circular" if id(node) in wb.cyclic else "unsupported"
-            out.append(Issue(addr, kind, node.problem))
+            out.append(Issue(wb.address(node), kind, node.problem))
             continue
         if node.note:
-            out.append(Issue(addr, "error", node.note))
+            out.append(Issue(wb.address(node), "error", node.note))
             continue
         v = node.value
+        if type(v) is float or type(v) is bool:
+            continue  # a number or a logical is no error
         if isinstance(v, xl_error):
             src = _error_source(wb, node)
-            out.append(Issue(addr, "error", f"{v}" + (f" (from {src})" if src else "")))
+            out.append(Issue(wb.address(node), "error", f"{v}" + (f" (from {src})" if src else "")))
         elif is_error(v):
-            out.append(Issue(addr, "error", str(v)))
+            out.append(Issue(wb.address(node), "error", str(v)))
     return out
 
 

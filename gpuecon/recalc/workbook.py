@@ -16,6 +16,7 @@ already (cells, analyse, program, graph, names, report, dynamic).
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import re
 import time
@@ -57,6 +58,7 @@ class Workbook(NamedCells):
         self.inputs_set: dict[Key, object] = {}
         self.issues: list[Issue] = []
         self._ranges: dict[Rect, object] = {}
+        self._batchable: set[int] = set()
         self._order: list[list[Node]] = []
         self.cyclic: set[int] = set()  # ids of the nodes in a circular reference
         self._volatile: set[int] = set()  # ids of volatile nodes and what depends on them
@@ -132,9 +134,15 @@ class Workbook(NamedCells):
         inside: dict[object, list[int]] = {}  # a range -> its formula cells (many cells read one table column)
         hubs: dict[object, int] = {}  # a range with many formula cells -> its Hub's index (n, n + 1, ...)
         hub_nodes: list[Hub] = []
+        node_at = self.node_at
         for i, node in enumerate(nodes):
             for op in node.operands:
                 if op[0] == "value":
+                    continue
+                if op[1] == op[3] and op[2] == op[4]:  # one cell: its formula, if any
+                    p = node_at.get(op[:3])  # type: ignore[index]
+                    if p is not None:
+                        preds[i].add(index[id(p)])
                     continue
                 ids = inside.get(op)
                 if ids is None:
@@ -153,9 +161,11 @@ class Workbook(NamedCells):
             for p in preds[i]:
                 (nodes[p] if p < n else hub_nodes[p - n]).users.append(node)
         shapes: dict[tuple[str, int, int], list[int]] = defaultdict(list)  # one shape in one column
+        self._batchable = set()  # ids of the nodes that may be part of a batch
         for i, node in enumerate(nodes):
             if not node.problem and node.program is not None and node.program.vector_ok and self._single_cells(node):
                 shapes[(node.key, node.sheet, node.col)].append(i)
+                self._batchable.add(id(node))
         order, comps = schedule(preds, shapes.values())
         order = [[i for i in batch if i < n] for batch in order]
         comps = [[k for k in comp if k < n] for comp in comps]  # hubs are no cells
@@ -254,7 +264,7 @@ class Workbook(NamedCells):
             for nodes in groups.values():
                 prog = nodes[0].program
                 assert prog is not None
-                if len(nodes) > 1 and prog.vector_ok and all(self._single_cells(n) for n in nodes) \
+                if len(nodes) > 1 and prog.vector_ok and all(id(n) in self._batchable for n in nodes) \
                         and self._vector(prog, nodes):
                     continue
                 for node in nodes:
@@ -313,10 +323,14 @@ class Workbook(NamedCells):
         f = fx()
         n = len(nodes)
         cols = []
+        get, empty = self.values.get, f.EMPTY
         for k in range(len(nodes[0].operands)):
             col = np.empty((n, 1), dtype=object)
             for i, node in enumerate(nodes):
-                col[i, 0] = self._operand_value(node.operands[k])
+                op = node.operands[k]
+                # one cell (every operand of a batch is one, or a value): its value, as _range_value reads it
+                col[i, 0] = get(op[:3], empty) if op[0] != "value" and op[1] == op[3] and op[2] == op[4] \
+                    else self._operand_value(op)
             cols.append(col.view(f.Array))
         try:
             with np.errstate(all="ignore"):
@@ -326,8 +340,14 @@ class Workbook(NamedCells):
         if not isinstance(res, np.ndarray) or res.size != n:
             return False
         flat = np.asarray(res, dtype=object).reshape(-1)
+        done, values = self._done, self.values
         for node, v in zip(nodes, flat, strict=True):
-            self._store(node, v)
+            if _plain(v):  # as _store and _put do with one plain value
+                done.add(id(node))
+                node.value = values[(node.sheet, node.row, node.col)] = v
+                self._check(node)
+            else:
+                self._store(node, v)
         return True
 
     def _keep_saved(self, node: Node) -> None:
@@ -406,6 +426,10 @@ class Workbook(NamedCells):
             self._check(node)
 
     def _put(self, node: Node, result: object, f) -> None:
+        if node.area is None and _plain(result):
+            node.value = result  # what scalar() makes of one plain value: itself
+            self.values[(node.sheet, node.row, node.col)] = result
+            return
         if node.area is None:
             size = getattr(as_array(result, f), "size", 1)
             if size > 1 and not node.note:  # never a silent top-left: Excel spills or intersects
@@ -521,12 +545,15 @@ class Workbook(NamedCells):
     def write(self, out: str | os.PathLike[str], *, in_place: bool = False) -> tuple[Path, int]:
         """Cached values into a copy of the original file (or the file itself, atomically)."""
         f = fx()
-        cell_values: dict[tuple[str, str], object] = {}
+        cell_values: dict[tuple[str, object], object] = {}  # (sheet, (row, column)) -> value
+        names = self.sheet_names
+        cached = self.cached
         for key in self.node_at:
             new = self.values.get(key)
-            if same(new, self.cached.get(key), f):
+            old = cached.get(key)
+            if (old is not None or new is None) and same(new, old, f):
                 continue
-            cell_values[(self.sheet_names[key[0]], a1(key[1], key[2]))] = writable(new, f)
+            cell_values[(names[key[0]], (key[1], key[2]))] = new if type(new) is float else writable(new, f)
         inputs = {(self.sheet_names[k[0]], a1(k[1], k[2])): writable(v, f) if v is not None else None
                   for k, v in self.inputs_set.items()}
         try:
@@ -534,6 +561,11 @@ class Workbook(NamedCells):
         except XlsxError as exc:
             raise RecalcError(f"cannot write {out}: {exc}") from None
         return path, len(cell_values)
+
+
+def _plain(v: object) -> bool:
+    """A finite float, a text or a logical: a cell value as it is (:func:`.bridge.scalar` keeps it)."""
+    return type(v) is float and math.isfinite(v) or type(v) is str or type(v) is bool
 
 
 @dataclass

@@ -282,10 +282,11 @@ class Package:
     # --- writing -----------------------------------------------------------------------------
 
     def write(self, path_out: str | os.PathLike[str],
-              cell_values: Mapping[tuple[str, str], object],
-              input_values: Mapping[tuple[str, str], object] | None = None,
+              cell_values: Mapping[tuple[str, str | tuple[int, int]], object],
+              input_values: Mapping[tuple[str, str | tuple[int, int]], object] | None = None,
               *, in_place: bool = False) -> Path:
-        """Write a copy with formula cached values and input constants replaced; atomic.
+        """Write a copy with formula cached values and input constants replaced; atomic. A cell is
+        ``(sheet, "B7")`` or ``(sheet, (7, 2))``.
 
         ``cell_values`` targets formula cells (or cells inside an array formula's range) and only
         their ``<v>``/``t`` change. ``input_values`` targets constant cells (created if missing).
@@ -296,12 +297,13 @@ class Package:
             raise XlsxError(f"refusing to overwrite the source {self.path}; pass in_place=True")
         edits: dict[str, list[tuple[int, int, object, bool]]] = {}
         seen: set[tuple[str, int, int]] = set()
+        parts: dict[str, str] = {}
         for values, is_input in ((cell_values, False), (input_values or {}, True)):
             for (sheet, ref), value in values.items():
-                part = self.sheet_part(sheet)
-                r, c = parse_ref(ref)
+                part = parts.get(sheet) or parts.setdefault(sheet, self.sheet_part(sheet))
+                r, c = ref if type(ref) is tuple else parse_ref(ref)  # (row, column) as recalc gives it
                 if (part, r, c) in seen:
-                    raise XlsxError(f"{sheet}!{ref} is given twice")
+                    raise XlsxError(f"{sheet}!{ref if type(ref) is str else a1(r, c)} is given twice")
                 seen.add((part, r, c))
                 edits.setdefault(part, []).append((r, c, value, is_input))
         new_parts = {part: self._edit_sheet(part, items) for part, items in edits.items()}
@@ -315,15 +317,17 @@ class Package:
         new_cells: NewCells = {}
         sheet = _sheet_of(self, part)
         for r, c, value, is_input in items:
-            where = f"{sheet}!{a1(r, c)}"
             loc = ix.cells.get((r, c))
             in_array = bool(ix.arrays) and any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in ix.arrays)
             has_f = loc is not None and "f" in loc.children
             if is_input and (has_f or in_array):
-                raise XlsxError(f"{where} holds a formula; input values may only replace constants")
+                raise XlsxError(f"{sheet}!{a1(r, c)} holds a formula; input values may only replace constants")
             if not is_input and not (has_f or in_array):
-                raise XlsxError(f"{where} is not a formula cell; use input_values to set constants")
-            t, body = encode_value(value, formula=not is_input, where=where)
+                raise XlsxError(f"{sheet}!{a1(r, c)} is not a formula cell; use input_values to set constants")
+            try:
+                t, body = encode_value(value, formula=not is_input, where="")
+            except XlsxError:  # again, for the message with the cell's address
+                t, body = encode_value(value, formula=not is_input, where=f"{sheet}!{a1(r, c)}")
             if loc is None and body is None:
                 continue  # clearing a cell that does not exist
             if loc is None:  # only input cells are created

@@ -335,8 +335,11 @@ def index_sheet(text: str, part: str, max_cells: int, *, fast: bool = True) -> S
 _BAD_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _esc(s: str, where: str) -> str:
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in s):
+    if not s.isascii() and _SURROGATE.search(s):
         raise XlsxError(f"{where}: string contains a lone surrogate and cannot be written")
     s = _BAD_XML_CHARS.sub(lambda m: f"_x{ord(m.group()):04X}_", s)  # Excel's ST_Xstring escape
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
