@@ -706,11 +706,13 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
         prev = choose(nz, s, prev)
     code = choose(changes == 0, choose(first > 0, IRR_NO_OUTLAY, choose(first < 0, IRR_NEVER_RECOVERS, IRR_NO_SIGN_CHANGE)),
                   choose(first > 0, IRR_FINANCING, IRR_NO_SIGN_CHANGE))
-    scalar = np.ndim(c0) == 0  # Python floats (or numpy scalars): solved as such (no 1-element arrays)
+    scalar = type(c0) is float or np.ndim(c0) == 0  # Python floats (or numpy scalars): solved as such (no 1-element arrays)
     solvable, several = (changes == 1) & (first < 0), (changes > 1) & (first < 0)
     one = (_ROW0 if solvable else _NO_ROW) if scalar else np.flatnonzero(solvable)
     if one.size:
-        p = dict(c0=c0, lag=lag, M=M, D=D, S=S, Z=Z, L=L, N=N, d=d_end, sm=stub_m, hs=has_stub * 1.0)
+        # f = c0 + lag S(L) + M (S(N) - S(L)) + D (S(d) - S(L)) + hs S x^sm + Z x^N, S(k) = sum_{t=1..k} x^t,
+        # with the coefficients of S(L) and x^sm gathered once per scenario
+        p = dict(c0=c0, cL=lag - M - D, M=M, D=D, hS=has_stub * S, Z=Z, L=L, N=N, d=d_end, sm=stub_m)
         if not scalar:
             p = {k: v[one] for k, v in p.items()}
 
@@ -723,24 +725,22 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
             inv = 1.0 / (1.0 - xs)
             e = x - 1.0
 
-            def Sn(k):  # sum_{t=1..k} x^t and its derivative in x
+            def Sn(k):  # sum_{t=1..k} x^t, its derivative in x, and expm1(k log x) (x^k - 1 away from x = 1)
                 em = ops.expm1(k * lx)
                 val = -xs * em * inv
                 der = ((-em - k * (em + 1.0)) * (1.0 - xs) - xs * em) * inv * inv
                 der_series = k * (k + 1.0) / 2.0 + e * (k + 1.0) * k * (k - 1.0) / 3.0
-                return choose(near, k, val), choose(close, der_series, der)
+                return choose(near, k, val), choose(close, der_series, der), em
 
-            def P(k):  # x^k and its derivative
-                return ops.power(x, k), k * ops.power(x, k - 1.0)
-
-            sN, dN = Sn(q["N"])
-            sL, dL = Sn(q["L"])
-            sd, dd = Sn(q["d"])
-            pS, dpS = P(q["sm"])
-            pN, dpN = P(q["N"])
-            hs = q["hs"]
-            f = q["c0"] + q["lag"] * sL + q["M"] * (sN - sL) + q["D"] * (sd - sL) + hs * q["S"] * pS + q["Z"] * pN
-            fp = q["lag"] * dL + q["M"] * (dN - dL) + q["D"] * (dd - dL) + hs * q["S"] * dpS + q["Z"] * dpN
+            N, sm = q["N"], q["sm"]
+            sN, dN, emN = Sn(N)
+            sL, dL, _ = Sn(q["L"])
+            sd, dd, _ = Sn(q["d"])
+            pS = ops.power(x, sm)
+            pN = choose(near, 1.0, emN + 1.0)  # x^N
+            M, D, hS, Z = q["M"], q["D"], q["hS"], q["Z"]
+            f = q["c0"] + q["cL"] * sL + M * sN + D * sd + hS * pS + Z * pN
+            fp = q["cL"] * dL + M * dN + D * dd + ops.div(hS * sm * pS + Z * N * pN, x)
             return f, fp
 
         ones = (1.0 if type(c0) is float else np.float64(1.0)) if scalar else np.ones(one.size)
@@ -748,14 +748,18 @@ def project_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, **overrides) 
         lo, hi = grow_bracket(lambda x: fun(x)[0], f1, -ones, x_max=x_max(p["N"] if scalar else float(np.max(p["N"]))))
         found = ops.isfinite(hi)
         hi = choose(found, hi, 1.0)
+        # start: one Halley step from x = 1, f'' there from sum t(t-1) = (k-1)k(k+1)/3 over 1..k and k(k-1) for x^k
+        q, L1, N1, d1, s1 = p, p["L"], p["N"], p["d"], p["sm"]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            x0 = choose(fp1 != 0, 1.0 - ops.div(f1, fp1), 0.99)
+            fpp1 = (q["cL"] * (L1 - 1.0) * L1 * (L1 + 1.0) + q["M"] * (N1 - 1.0) * N1 * (N1 + 1.0)
+                    + q["D"] * (d1 - 1.0) * d1 * (d1 + 1.0)) / 3.0 + q["hS"] * s1 * (s1 - 1.0) + q["Z"] * N1 * (N1 - 1.0)
+            x0 = choose(fp1 != 0, 1.0 - ops.div(2.0 * f1 * fp1, 2.0 * fp1 * fp1 - f1 * fpp1), 0.99)
         x0 = choose((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
         x = solve_bracketed(fun, lo, hi, x0, -ones)
         if scalar and found:  # one scenario with a rate: no arrays but the result's
             annual = annual_rate(ops.div(1.0, x) - 1.0)
             if annual <= IRR_CAP_ANNUAL:  # (above it, the reason is worded below)
-                return IRR(np.asarray(annual, dtype=float), np.asarray("", dtype=object))
+                return _made(IRR, dict(annual=np.asarray(annual, dtype=float), reason=np.asarray("", dtype=object)))
     code = np.array(code, dtype=np.int8).reshape(-1)
     rate = np.full(n, np.nan)
     if one.size:
