@@ -85,3 +85,17 @@ def test_irr_as_array_is_the_rates_alone():
     rate, reason = res  # unpacking gives both
     assert rate[0] == pytest.approx(npf.irr(cf[0])) and np.isnan(rate[1])
     assert list(reason) == [IRR_OK, IRR_NO_SIGN_CHANGE]
+
+
+def test_solve_bracketed_does_not_creep_down_a_steep_convex_side():
+    # f = x^400 - 2 from x0 = 2: Newton alone steps only x/400 a time and stopped far off after its 100 steps
+    from gpuecon.engine.finance import solve_bracketed
+
+    def fun(x, rows=None):
+        return x ** 400 - 2.0, 400.0 * x ** 399
+
+    root = 2.0 ** (1 / 400)
+    one = solve_bracketed(fun, 0.0, 2.0, 2.0, -1.0)
+    rows = solve_bracketed(fun, np.array([0.0, 0.0]), np.array([2.0, 1.5]), np.array([2.0, 1.5]), np.array([-1.0, -1.0]))
+    assert one == pytest.approx(root, rel=1e-13)
+    np.testing.assert_allclose(rows, [root, root], rtol=1e-13)

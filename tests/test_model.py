@@ -331,6 +331,19 @@ def test_bad_inputs():
         ge.project_irr(VR, -1.0)
 
 
+@pytest.mark.parametrize(("system", "rent", "kw"), [
+    ("MI300X", 0.0, dict(contract_term_years=30, residual_value_frac_capex=0.3)),  # 360 months of costs, then the residual
+    ("B200", 6.37, dict(contract_term_years=30, deployment_lag_months=2, maintenance_frac_capex_per_year=1.0,
+                        capex_storage_usd_per_gpu=82_000, system_price_uplift_frac=1.0, residual_value_frac_capex=0.71,
+                        utilization_frac=0.7)),
+])
+def test_deep_negative_irr_over_30_years_matches_numpy_financial(system, rent, kw):
+    flows = ge.cash_flows(system, rent, **kw)
+    expected = (1 + npf.irr(flows)) ** 12 - 1  # about -39% and -73% a year (the solver once stopped at -78% and -80%)
+    assert float(ge.project_irr(system, rent, **kw)) == pytest.approx(expected, abs=1e-10)
+    assert float(ge.project_irr(system, np.array([rent, rent]), **kw)[1]) == pytest.approx(expected, abs=1e-10)
+
+
 def test_irr_without_solution_says_why():
     d = ge.project_irr_detail(VR, 0.0)  # no revenue: all flows negative
     assert math.isnan(float(d.annual))

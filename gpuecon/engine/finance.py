@@ -316,7 +316,8 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
     """Safeguarded Newton, vectorized: root of ``fun(x, rows) -> (f, f')`` in [lo, hi].
 
     ``fun`` evaluates the rows ``rows`` (an index array) at ``x``. ``s_lo`` is the sign of f
-    at ``lo`` (f at ``hi`` has the other sign). A Newton step that leaves the bracket is
+    at ``lo`` (f at ``hi`` has the other sign). A Newton step that leaves the bracket, or is more
+    than half the step before the last (slow progress, e.g. creeping down a steep convex side), is
     replaced by bisection, so every row converges; a row stops when its step or bracket is
     below ``xtol`` (relative) or f is exactly 0. Only unfinished rows are evaluated.
 
@@ -335,21 +336,25 @@ def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: n
         lo, hi = lo.astype(float), hi.astype(float)
     rows = None if scalar else np.arange(np.size(x))
     full = True
+    step1 = step2 = hi - lo  # the last two steps' sizes (Numerical Recipes' rtsafe: the bracket at first)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(iters):
-            xa, la, ha = (x, lo, hi) if full else (x[rows], lo[rows], hi[rows])
+            xa, la, ha, s2 = (x, lo, hi, step2) if full else (x[rows], lo[rows], hi[rows], step2[rows])
             f, fp = fun(xa, None if full else rows)
             same = ops.sign(f) == (s_lo if full else s_lo[rows])
             la = choose(same, xa, la)
             ha = choose(same, ha, xa)
             xn = xa - ops.div(f, fp)
-            bad = ops.not_finite(xn) | (xn < la) | (xn > ha)
-            xn = choose(bad, 0.5 * (la + ha), xn)
             tol = xtol * ops.maximum(1.0, abs(xa))
-            conv = (f == 0) | (ops.not_(bad) & (abs(xn - xa) <= tol)) | (ha - la <= tol)
+            dx = abs(xn - xa)
+            bad = ops.not_finite(xn) | (xn < la) | (xn > ha) | ((dx > 0.5 * s2) & (dx > tol))
+            xn = choose(bad, 0.5 * (la + ha), xn)
+            conv = (f == 0) | (ops.not_(bad) & (dx <= tol)) | (ha - la <= tol)
             if full:
+                step2, step1 = step1, abs(xn - xa)
                 x, lo, hi = choose(f == 0, xa, xn), la, ha
             else:
+                step2[rows], step1[rows] = step1[rows], abs(xn - xa)
                 x[rows] = np.where(f == 0, xa, xn)
                 lo[rows], hi[rows] = la, ha
             if scalar:
