@@ -498,6 +498,11 @@ class Assumptions(Mapping[str, np.ndarray]):
             self._scalar = s
         return s
 
+    @property
+    def at_defaults(self) -> bool:
+        """Whether no field was given: every field is the system's checked default (one scenario)."""
+        return self._changed == ()
+
     def replace(self, **overrides: object) -> Assumptions:
         """A copy with some fields changed (the changed ones validated; the rest were already)."""
         unknown = [k for k in overrides if k not in FIELDS]

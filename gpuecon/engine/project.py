@@ -10,6 +10,7 @@ forms, the explicit flows and the IRR read the same levels here, side by side.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -494,6 +495,8 @@ def horizon_note(a: Assumptions, shape=()) -> np.ndarray:
 
 def _flat_terms(a: Assumptions, rent, scalar_ok: bool = False) -> tuple[tuple, dict[str, np.ndarray], np.ndarray]:
     """The terms and rent as flat rows; with ``scalar_ok``, one scenario is Python floats (or numpy scalars)."""
+    if scalar_ok and a.at_defaults and a.system is not None and type(rent) in (float, np.float64):
+        return (), dict(_default_terms(a.system.name)), float(rent)
     v = a.scalar if scalar_ok else None
     if v is not None and type(rent) in (float, np.float64):
         return (), dict(terms_of(v).__dict__), float(rent)
@@ -506,6 +509,12 @@ def _flat_terms(a: Assumptions, rent, scalar_ok: bool = False) -> tuple[tuple, d
         return shape, {k: np.float64(v) for k, v in fields.items()}, np.float64(rent)
     b = {k: _flat(v, shape) for k, v in fields.items()}
     return shape, b, _flat(rent, shape)
+
+
+@cache
+def _default_terms(system_name: str) -> dict[str, float]:
+    """One scenario's terms at a catalog system's defaults (Python floats), computed once per system."""
+    return dict(terms_of(Assumptions(system_name).scalar).__dict__)
 
 
 def _flat(v, shape: tuple) -> np.ndarray:
