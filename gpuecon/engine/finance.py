@@ -128,7 +128,7 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
     safe = np.where(small, 1.0, r)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = _annuity(safe, n, np.expm1, np.log1p)
-    return np.where(small, n, out)
+    return np.where(small, n, out) if small.any() else out
 
 
 def _annuity(r, n, expm1, log1p):
