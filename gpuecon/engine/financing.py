@@ -179,7 +179,7 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
                                 *(np.shape(x) for x in debt_arrays))
     size = int(np.prod(shape))
     if size <= _BLOCK_ROWS:
-        shape, equity = equity_flat(a, rent, debt, {})
+        shape, equity = equity_flat(a, rent, debt, {}, t)
         annual, reason = _equity_irr_rows(equity)
         return EquityIRR(annual.reshape(shape), reason.reshape(shape))
     # large batches: blocks of rows, so each block's flows stay small in memory (vectorized within a block)

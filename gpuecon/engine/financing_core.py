@@ -45,22 +45,28 @@ class DebtSchedule:
     equity_usd: np.ndarray  # CFADS + loan (month 0) − debt service + tax shield
 
 
-def setup(system, rent, debt: DebtTerms, overrides) -> tuple[tuple, Assumptions, dict, np.ndarray]:
-    """Assumptions, flat per-row inputs and the padded project flows (rows x months)."""
+def setup(system, rent, debt: DebtTerms, overrides, terms=None) -> tuple[tuple, Assumptions, dict, np.ndarray]:
+    """Assumptions, flat per-row inputs and the padded project flows (rows x months).
+
+    ``terms``: the :func:`~gpuecon.model.project_terms` of the assumptions when the caller has them.
+    """
     a = as_assumptions(system, **overrides)
     cf = cash_flows(a, check_rent(rent))
-    t = project_terms(a)
-    shape = np.broadcast_shapes(cf.shape[:-1], *(np.shape(x) for x in (debt.ltv_frac, debt.rate_annual,
-                                                                      debt.tenor_months, debt.min_dscr)))
-    size = int(np.prod(shape))
+    t = project_terms(a) if terms is None else terms
+    values = (t.capex, t.tax, t.N, t.L, debt.ltv_frac, debt.rate_monthly, debt.tenor_months, debt.min_dscr)
+    if cf.ndim == 1 and all(np.ndim(x) == 0 for x in values):  # one scenario: one small array, rows as views
+        shape, size = (), 1
+        flat_values = np.array(values, dtype=float)[:, None]
+    else:
+        shape = np.broadcast_shapes(cf.shape[:-1], *(np.shape(x) for x in values[4:]))
+        size = int(np.prod(shape))
 
-    def flat(x):
-        x = np.asarray(x, float)
-        return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(size)
+        def flat(x):
+            x = np.asarray(x, float)
+            return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(size)
 
-    rows = {"capex": flat(t.capex), "tax": flat(t.tax), "N": flat(t.N), "L": flat(t.L),
-            "ltv": flat(debt.ltv_frac), "i": flat(debt.rate_monthly), "n": flat(debt.tenor_months),
-            "dscr": flat(debt.min_dscr)}
+        flat_values = [flat(x) for x in values]
+    rows = dict(zip(("capex", "tax", "N", "L", "ltv", "i", "n", "dscr"), flat_values, strict=True))
     cf2 = np.broadcast_to(cf, shape + cf.shape[-1:]).reshape(size, cf.shape[-1])
     if debt.lag_interest == "capitalised":
         bad = rows["n"] <= rows["L"]
@@ -70,7 +76,7 @@ def setup(system, rent, debt: DebtTerms, overrides) -> tuple[tuple, Assumptions,
                                f"debt_tenor_years ({rows['n'][k] / 12:g} years) must be longer than the "
                                f"deployment lag ({rows['L'][k]:g} months) when interest during the lag is capitalised")
     H = int(max(cf2.shape[1] - 1, rows["n"].max(initial=0)))
-    by_month = np.zeros((H + 1, size))  # month-major in memory: the month loop reads contiguous rows
+    by_month = np.zeros((H + 1, size))  # month-major in memory, as the schedule's arrays
     by_month[:cf2.shape[1]] = cf2.T
     return shape, a, rows, by_month.T
 
@@ -218,9 +224,9 @@ def schedule_flat(system, rent, debt: DebtTerms, overrides):
     return shape, r, loan, cfads, out, dscr, shield, equity
 
 
-def equity_flat(system, rent, debt: DebtTerms, overrides) -> tuple[tuple, np.ndarray]:
+def equity_flat(system, rent, debt: DebtTerms, overrides, terms=None) -> tuple[tuple, np.ndarray]:
     """Only the equity flows (rows x months, month-major in memory): the hot path of the equity IRR."""
-    shape, a, r, cfads = setup(system, rent, debt, overrides)
+    shape, a, r, cfads = setup(system, rent, debt, overrides, terms)
     loan = r["ltv"] * r["capex"]
     s = r["L"] if debt.lag_interest == "capitalised" else np.zeros_like(r["L"])
     equity = run(loan, r["i"], r["n"], s, debt.amortization, cfads, r["dscr"], equity_tax=r["tax"])["equity"]
