@@ -4,6 +4,9 @@ Conventions (see docs/model.md): periods are months; rates named ``*_annual`` ar
 effective, converted with ``(1 + annual) ** (1/12) - 1``; cash flow ``t`` is at the end of
 month ``t`` and flow 0 is today (numpy-financial's convention, *not* Excel's ``NPV``, which
 discounts its first value: Excel equivalent ``=CF0 + NPV(rate, CF1:CFn)``).
+
+Longer than 500 lines: the general IRR solver (start, Halley passes, the bracketed fallback, the grid
+scan of several sign changes) keeps its one-row path beside the array path, sharing each step's function.
 """
 
 from __future__ import annotations
