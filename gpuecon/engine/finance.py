@@ -502,6 +502,8 @@ def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 13) -> IRR
     """
     cf = np.atleast_2d(np.asarray(cashflows, dtype=float))
     n = cf.shape[0]
+    if n <= chunk:
+        return IRRResult(*_irr_block(cf, guess))
     rate = np.full(n, np.nan)
     reason = np.zeros(n, dtype=np.int8)
     for start in range(0, n, chunk):

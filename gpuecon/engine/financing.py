@@ -190,8 +190,8 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     rent = check_rent(rent_usd_per_gpu_hour)
     t = project_terms(a)
     debt_arrays = (debt.ltv_frac, debt.rate_annual, debt.tenor_months, debt.min_dscr)
-    shape = np.broadcast_shapes(np.shape(rent), *(np.shape(getattr(t, k)) for k in t.__dataclass_fields__),
-                                *(np.shape(x) for x in debt_arrays))
+    shapes = [_shape(x) for x in (rent, *(getattr(t, k) for k in t.__dataclass_fields__), *debt_arrays)]
+    shape = np.broadcast_shapes(*shapes) if any(shapes) else ()
     size = int(np.prod(shape))
     if size <= _BLOCK_ROWS:
         shape, equity = equity_flat(a, rent, debt, {}, t)
@@ -230,6 +230,12 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
 
 
 _BLOCK_ROWS = 1 << 15
+
+
+def _shape(x) -> tuple:
+    """``np.shape(x)``, read from the attribute where there is one (arrays, numpy scalars)."""
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
 
 
 def _flat_or_same(value: np.ndarray, shape: tuple) -> object:
