@@ -106,7 +106,7 @@ def balances(loan, i, n, s, method: str, width: int) -> np.ndarray:
     """
     t = _months(width)
     k = np.maximum(n - s, 1.0)
-    q = np.clip(n - t, 0.0, k)  # payments left after month t (all k of them up to month s)
+    q = np.minimum(np.maximum(n - t, 0.0), k)  # payments left after month t (all k of them up to month s)
     if method == "level":
         frac = annuity_factor(i, q) / annuity_factor(i, k)
     elif method == "straight":
