@@ -367,6 +367,8 @@ class Workbook(NamedCells):
             flag = ("stale", "depends on a cell that cannot be recalculated after the change")
         elif node.note:
             flag = ("error", node.note)
+            if nid not in self._dirty and self._keep_saved_on_error(node, keys):
+                flag = ("error", f"{node.note}; kept the saved value")
         elif node.external:
             flag = ("external link", f"computed from the values the book caches for {node.external}")
         if nid not in self._dirty and nid not in self._volatile:
@@ -382,6 +384,19 @@ class Workbook(NamedCells):
         if flag is not None:
             for key in keys:
                 self.flags[key] = flag
+
+    def _keep_saved_on_error(self, node: Node, keys: list[Key]) -> bool:
+        """The tool's own evaluation failed and no precedent changed: the value Excel saved is written
+        (and read by the dependants) where the book has one. Whether any was kept."""
+        kept = False
+        for key in keys:
+            old = self.cached.get(key)
+            if old is not None:
+                self.values[key] = old
+                kept = True
+        node.value = self.values.get((node.sheet, node.row, node.col) if node.area is None
+                                     else (node.sheet, node.area[0], node.area[1]))
+        return kept
 
     def _solver_agrees(self, node: Node, key: Key, new: object, old: object) -> bool:
         """An iterative solver's result (XIRR, IRR) within Excel's documented precision of the value
