@@ -560,3 +560,33 @@ def test_typed_text_excel_reads_otherwise_is_reported(tmp_path: Path) -> None:
                                                        "S!E3": "error"}
     ws = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
     assert ws["C3"].value == "ab" and ws["D3"].value is True and ws["E3"].value == "#VALUE!"
+
+
+def test_a_result_zero_up_to_rounding_is_reported_with_and_without_changes(tmp_path: Path) -> None:
+    """LINEST of a constant y (1, 1, 1, 1, 1) on x = 1, 3, 6, 9, 12: the slope is 0 and the intercept 1 by
+    hand; Excel saved 0 and 1 (corpus book 26, Stats!G19:H19), the least-squares solve leaves a residue
+    of about -3e-18. Such a result is reported (recalc/rounding.py): the saved value on an unchanged
+    book, the computed one after --set, never silent."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gpuecon.cli import app
+
+    xs, cols = (1, 3, 6, 9, 12), "ABCDE"
+    rows = ('<row r="1">' + "".join(f'<c r="{c}1"><v>{x}</v></c>' for c, x in zip(cols, xs, strict=True)) + "</row>"
+            '<row r="2">' + "".join(f'<c r="{c}2"><v>1</v></c>' for c in cols) + "</row>"
+            '<row r="3"><c r="A3"><f t="array" ref="A3:B3">LINEST(A2:E2,A1:E1)</f><v>0</v></c><c r="B3"><v>1</v></c>'
+            '<c r="C3"><f>A3+B3</f><v>1</v></c></row>')
+    book = _package(tmp_path / "lin.xlsx", SHEET.format(dim="", rows=rows), names='<definedName name="x">S!$B$1</definedName>')
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: (i.kind, i.reason) for i in res.flagged}
+    assert set(flags) == {"S!A3", "S!B3"} and flags["S!A3"][0] == "error" and "LINEST" in flags["S!A3"][1]
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
+    assert ws["A3"].value == 0 and ws["B3"].value == 1 and ws["C3"].value == 1
+    out, report = tmp_path / "set.xlsx", tmp_path / "r.json"
+    CliRunner().invoke(app, ["recalc", str(book), "-o", str(out), "--set", "x=4", "--report", str(report)])
+    got = {f["cell"]: f["reason"] for f in json.loads(report.read_text())["flagged"]}
+    assert got == {"S!A3": "error", "S!B3": "error"}
+    ws = openpyxl.load_workbook(out, data_only=True)["S"]
+    assert abs(ws["A3"].value) < 1e-12 and ws["B3"].value == pytest.approx(1.0)  # still a constant y

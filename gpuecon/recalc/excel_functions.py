@@ -42,6 +42,7 @@ from .bridge import fx
 from .coercion import NUMERIC_TEXT_ARGS
 from .errors import Unsupported
 from .excel_values import IGNORE_TEXT_IN_ARRAYS
+from .rounding import NEAR_ZERO, near_zero_checked
 from .text_format import text_function
 
 __all__ = ["AGGREGATE_FUNCTIONS", "NOT_EVALUABLE", "SCALAR_ARGS", "OMITTED_AS_NONE", "RANGE_TO", "aggregate", "aggregate_problem", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
@@ -94,7 +95,15 @@ RANGE_TO = "GPUECON.RANGE_TO"
 
 def override(name: str, fn, reference_args: list[bool]):
     """The function recalc calls for ``name`` (bare, upper case): a replacement or ``fn`` itself.
-    ``reference_args[i]``: the i-th argument is a reference in the formula (not a computed value)."""
+    ``reference_args[i]``: the i-th argument is a reference in the formula (not a computed value).
+    LINEST, TREND, PPMT, XNPV, MINVERSE note a result within rounding of zero (:mod:`.rounding`)."""
+    new = _override(name, fn, reference_args)
+    if name in NEAR_ZERO:
+        return near_zero_checked(name, new)
+    return new
+
+
+def _override(name: str, fn, reference_args: list[bool]):
     first_ref = bool(reference_args) and reference_args[0]
     if name == RANGE_TO:
         return range_to

@@ -40,6 +40,7 @@ from .names import NamedCells, check_field_value
 from .program import Program
 from .refs import Rect, References, a1, quote
 from .report import close, collect_issues, problem_reason, show
+from .rounding import NOTES
 
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
 
@@ -287,9 +288,13 @@ class Workbook(NamedCells):
         return id(node) in self._done or (self._todo is not None and id(node) not in self._todo)
 
     def _eval_one(self, prog: Program, node: Node) -> object:
+        NOTES.clear()
         try:
             with np.errstate(all="ignore"), evaluating(self, node) if node.dynamic else nullcontext():
-                return prog([self._operand_value(op) for op in node.operands])
+                result = prog([self._operand_value(op) for op in node.operands])
+            if NOTES:  # a result within rounding of zero (.rounding): reported
+                node.note = NOTES[0]
+            return result
         except Exception as exc:  # noqa: BLE001 - one cell's failure must not stop the rest
             if isinstance(exc, NotYetComputed):
                 self._deferred.setdefault(id(node), []).append(exc.cell)  # type: ignore[arg-type]
