@@ -106,7 +106,11 @@ def logical_test(fn):
     """IF whose logical test reads the text ``"TRUE"``/``"FALSE"`` (any case) as the logical."""
 
     def call(cond, *args):
-        return fn(_elementwise(_text_logical, cond), *args)
+        if type(cond) is str:
+            return fn(_text_logical(cond), *args)
+        if isinstance(cond, np.ndarray) and cond.dtype == object and str in set(map(type, cond.ravel())):
+            return fn(_elementwise(_text_logical, cond), *args)
+        return fn(cond, *args)  # no text in the test (the common case): nothing to read
 
     return call
 
