@@ -87,6 +87,29 @@ def test_irr_as_array_is_the_rates_alone():
     assert list(reason) == [IRR_OK, IRR_NO_SIGN_CHANGE]
 
 
+def test_irr_one_row_at_a_time_against_pyxirr_and_numpy_financial():
+    """A single row (the one-row path: Python floats and numpy scalars) against both peers."""
+    import pyxirr
+    rng = np.random.default_rng(23)
+    n_ok = 0
+    for i in range(300):
+        m = int(rng.integers(3, 122))
+        cf = rng.uniform(300, 9000) * rng.uniform(0.3, 1.7, m)
+        cf[0] = -rng.uniform(1, 80) * cf[1:].mean()
+        if i % 9 == 0:
+            cf[2:5] = 0.0  # zeros inside the series
+        res = irr(cf)
+        peer, ref = pyxirr.irr(cf, silent=True), npf.irr(cf)
+        assert res.reason[0] == IRR_OK  # one sign change, an outflow first: one root (Descartes)
+        for other in (peer, ref):
+            if other is not None and np.isfinite(other) and other > -0.99:
+                assert res.rate[0] == pytest.approx(other, rel=1e-7, abs=1e-9)
+                n_ok += 1
+    assert n_ok > 500
+    deep = irr([-100.0, 0.5])  # the root at -99.5% a period: outside the start's grid
+    assert deep.rate[0] == pytest.approx(-0.995) and deep.reason[0] == IRR_OK
+
+
 def test_solve_bracketed_does_not_creep_down_a_steep_convex_side():
     # f = x^400 - 2 from x0 = 2: Newton alone steps only x/400 a time and stopped far off after its 100 steps
     from gpuecon.engine.finance import solve_bracketed

@@ -115,6 +115,56 @@ def test_capitalised_lag_interest_by_hand():
     assert paid.loc[1, "dscr"] < 0  # the lag's colocation is CFADS < 0
 
 
+def _loan_by_hand(loan, i, n, s, method):
+    """Month-by-month loan of a given amortization, written here in plain Python (months 0..n):
+    interest capitalised in months 1..s, then k = n - s payments; returns opening, interest, principal, closing."""
+    k = n - s
+    rows, b = [(0.0, 0.0, 0.0, loan)], loan
+    for t in range(1, n + 1):
+        interest = i * b
+        if t <= s:
+            p, close = 0.0, b + interest
+        else:
+            if method == "level":
+                p = npf.pmt(i, n - t + 1, -b) - interest if i else b / (n - t + 1)  # the annuity on what is left
+            elif method == "straight":
+                p = loan * (1 + i) ** s / k
+            else:
+                p = 0.0
+            p = b if t == n else p
+            close = b - p
+        rows.append((b, interest, p, close))
+        b = close
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("method", ["level", "straight", "bullet"])
+@pytest.mark.parametrize(("rate", "lag", "lag_interest", "years"), [
+    (0.10, 0, "paid", 4), (0.0, 0, "paid", 3), (0.24, 3, "capitalised", 5), (0.07, 2, "paid", 6), (0.0, 4, "capitalised", 2),
+])
+def test_level_straight_bullet_schedules_equal_a_month_loop_by_hand(method, rate, lag, lag_interest, years):
+    s = fin.debt_schedule("H100", RENT, debt_ltv_frac=0.55, debt_rate_annual=rate, debt_tenor_years=years,
+                          debt_amortization=method, debt_lag_interest=lag_interest, deployment_lag_months=lag)
+    n, i = 12 * years, rate / 12
+    lag_months = lag if lag_interest == "capitalised" else 0
+    hand = _loan_by_hand(0.55 * H100_CAPEX, i, n, lag_months, method)
+    cols = ["opening_balance_usd", "interest_usd", "principal_usd", "closing_balance_usd"]
+    got = s.loc[:n, cols].to_numpy()
+    assert got == pytest.approx(hand, rel=1e-12, abs=1e-9)
+    assert s.loc[1:lag_months, "capitalised_interest_usd"].to_numpy() == pytest.approx(hand[1:lag_months + 1, 1])
+    paying = np.arange(s.shape[0]) > lag_months
+    service = np.where(paying[:n + 1], hand[:, 1] + hand[:, 2], 0.0)
+    assert s.loc[:n, "debt_service_usd"].to_numpy() == pytest.approx(service, rel=1e-12, abs=1e-9)
+    assert (s.loc[n + 1:, ["debt_service_usd", "closing_balance_usd"]].to_numpy() == 0).all()  # repaid at n
+    if method == "level" and rate:  # Excel =IPMT / =PPMT on the balance after the lag
+        per = np.arange(1, n - lag_months + 1)
+        b_s = 0.55 * H100_CAPEX * (1 + i) ** lag_months
+        assert s.loc[lag_months + 1:n, "interest_usd"].to_numpy() == pytest.approx(
+            npf.ipmt(i, per, n - lag_months, -b_s), rel=1e-12)
+        assert s.loc[lag_months + 1:n, "principal_usd"].to_numpy() == pytest.approx(
+            npf.ppmt(i, per, n - lag_months, -b_s), rel=1e-12)
+
+
 # --- equity ---------------------------------------------------------------------------------------
 
 def _equity_by_hand(rent, ltv, rate, years, tax, **kw):

@@ -323,9 +323,9 @@ def _saved_book(tmp_path: Path, formulas: dict[str, tuple[str, str]]) -> Path:
     """A book with x = B1 (1.5) as its input and the given formula cells with the values 'Excel saved'."""
     from test_recalc import SHEET, _package
 
-    kinds = {"s:": ' t="str"', "#": ' t="e"'}
+    kinds = {"s:": ' t="str"', "#": ' t="e"', "b:": ' t="b"'}
     cells = "".join(f'<c r="{ref}"{next((t for k, t in kinds.items() if saved.startswith(k)), "")}><f>{f}</f>'
-                    f'<v>{saved.removeprefix("s:")}</v></c>' for ref, (f, saved) in formulas.items())
+                    f'<v>{saved.removeprefix("s:").removeprefix("b:")}</v></c>' for ref, (f, saved) in formulas.items())
     rows = ('<row r="1"><c r="A1"><v>2</v></c><c r="B1"><v>1.5</v></c><c r="C1"><v>3</v></c></row>'
             f'<row r="3">{cells}</row>')
     return _package(tmp_path / "ne.xlsx", SHEET.format(dim="", rows=rows), names='<definedName name="x">S!$B$1</definedName>')
@@ -493,3 +493,100 @@ def test_a_blank_compared_with_a_logical_is_false(tmp_path: Path) -> None:
              "B6": "=A1=TRUE", "B7": '="a"="A"'}
     v = _values(_book(tmp_path, cells))
     assert [v[f"B{i}"] for i in range(1, 8)] == [True, True, True, True, False, True, True]
+
+
+def test_a_cell_the_tool_fails_to_evaluate_keeps_the_saved_value(tmp_path: Path) -> None:
+    """docs/recalc.md, reason ``error``: the tool's own evaluation failure keeps the value Excel saved when
+    no precedent changed (its dependants read it), and is #VALUE! once a precedent changed; reported in
+    both. TEXT with AM/PM is not reproduced (text_format raises); Excel's TEXT(1.5,"h:mm AM/PM") is
+    "12:00 PM" (1.5 days: noon), 8 characters."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gpuecon.cli import app
+
+    book = _saved_book(tmp_path, {"A3": ('TEXT(B1,"h:mm AM/PM")', "s:12:00 PM"), "B3": ("LEN(A3)", "8"),
+                                  "C3": ("B1*2", "3")})
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: (i.kind, i.reason) for i in res.flagged}
+    assert set(flags) == {"S!A3"} and flags["S!A3"][0] == "error"
+    assert "AM/PM" in flags["S!A3"][1] and flags["S!A3"][1].endswith("kept the saved value")
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
+    assert ws["A3"].value == "12:00 PM" and ws["B3"].value == 8
+    out, report = tmp_path / "set.xlsx", tmp_path / "r.json"
+    r = CliRunner().invoke(app, ["recalc", str(book), "-o", str(out), "--set", "x=0.75", "--report", str(report)])
+    got = {f["cell"]: (f["reason"], f["detail"]) for f in json.loads(report.read_text())["flagged"]}
+    assert set(got) == {"S!A3"} and got["S!A3"][0] == "error", r.output
+    assert "kept the saved value" not in got["S!A3"][1]
+    ws = openpyxl.load_workbook(out, data_only=True)["S"]
+    assert ws["A3"].value == "#VALUE!" and ws["B3"].value == "#VALUE!" and ws["C3"].value == 1.5
+
+
+def test_text_typed_where_a_number_or_a_logical_is_expected(tmp_path: Path) -> None:
+    # Microsoft, "How Excel converts values in formulas": a text that reads as a number is converted where
+    # a number is expected, "TRUE"/"FALSE" text where a logical is. Excel's saved values in the corpus
+    # (book 35, EverythingTests): LEFT("non-numeric", ="2.99999") "no" (H824), RIGHT(" beginsWithSpace",
+    # ="2.99999") "ce" (H1168), REPLACE("ABCDEF","3.9","40","x") "ABx" (F1136), IF("tRue","A","B") "A"
+    # (M732), LARGE("2.3",1) 2.3 and LARGE(TRUE,1) 1 (H816, G816),
+    # VALUE("$1,000") 1000 (E1444); the rest by hand from the same rules
+    cells: dict[str, object] = {
+        "A1": "non-numeric", "A2": '="2.99999"', "A3": " beginsWithSpace", "A4": "tRue", "A5": "x",
+        "B1": "=LEFT(A1,A2)", "B2": "=RIGHT(A3,A2)", "B3": '=REPLACE("ABCDEF","3.9","40","x")',
+        "B4": '=IF("tRue","A","B")', "B6": '=LARGE("2.3",1)', "B7": "=LARGE(TRUE,1)",
+        "B8": '=VALUE("$1,000")', "B9": '=IF(A4,1,2)', "B10": '=IF("FALSE",1,2)', "B11": '=IF("x",1,2)',
+        "B13": "=AND(A5,TRUE)", "B14": '=VALUE("(1,234.5)")', "B15": '=VALUE("12%")',
+        "B16": '=VALUE("abc")', "B17": '=MID(A1,"2"," 3 ")', "B18": '=LEFT(A1,"abc")', "B19": '=SMALL("-4",1)',
+        "B20": '=VALUE("1,000")'}
+    v = _values(_book(tmp_path, cells))
+    assert (v["B1"], v["B2"], v["B3"]) == ("no", "ce", "ABx")
+    assert (v["B4"], v["B6"], v["B7"], v["B8"]) == ("A", 2.3, 1, 1000)
+    assert (v["B9"], v["B10"], v["B11"]) == (1, 2, "#VALUE!")  # text not TRUE/FALSE is no logical
+    assert v["B13"] is True  # text in a reference is ignored by AND
+    assert v["B14"] == -1234.5 and v["B15"] == pytest.approx(0.12) and v["B16"] == "#VALUE!"
+    assert (v["B17"], v["B18"], v["B19"]) == ("on-", "#VALUE!", -4)
+    assert v["B20"] == 1000  # formulas read "1,000" as a date (46022)
+
+
+def test_typed_text_excel_reads_otherwise_is_reported(tmp_path: Path) -> None:
+    # Excel reads a date's text where a number is expected; that reading is not reproduced for LEFT & co.
+    # A text typed into AND: Excel saved TRUE for AND(TRUE,"0") (corpus book 20, LOGICAL AT3) and
+    # #VALUE! for AND("1",1) (book 35, J136), no one rule: reported, the saved value kept
+    book = _saved_book(tmp_path, {"A3": ('LEFT("abcdef","1/2")', "s:a"), "B3": ('LEFT("abcdef","1,00")', "s:a"),
+                                  "C3": ('LEFT("abcdef","2")', "s:ab"), "D3": ('AND(TRUE,"0")', "b:1"),
+                                  "E3": ('AND("1",1)', "#VALUE!")})
+    res = recalc(book, tmp_path / "o.xlsx")
+    assert {i.address: i.kind for i in res.flagged} == {"S!A3": "error", "S!B3": "error", "S!D3": "error",
+                                                       "S!E3": "error"}
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
+    assert ws["C3"].value == "ab" and ws["D3"].value is True and ws["E3"].value == "#VALUE!"
+
+
+def test_a_result_zero_up_to_rounding_is_reported_with_and_without_changes(tmp_path: Path) -> None:
+    """LINEST of a constant y (1, 1, 1, 1, 1) on x = 1, 3, 6, 9, 12: the slope is 0 and the intercept 1 by
+    hand; Excel saved 0 and 1 (corpus book 26, Stats!G19:H19), the least-squares solve leaves a residue
+    of about -3e-18. Such a result is reported (recalc/rounding.py): the saved value on an unchanged
+    book, the computed one after --set, never silent."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gpuecon.cli import app
+
+    xs, cols = (1, 3, 6, 9, 12), "ABCDE"
+    rows = ('<row r="1">' + "".join(f'<c r="{c}1"><v>{x}</v></c>' for c, x in zip(cols, xs, strict=True)) + "</row>"
+            '<row r="2">' + "".join(f'<c r="{c}2"><v>1</v></c>' for c in cols) + "</row>"
+            '<row r="3"><c r="A3"><f t="array" ref="A3:B3">LINEST(A2:E2,A1:E1)</f><v>0</v></c><c r="B3"><v>1</v></c>'
+            '<c r="C3"><f>A3+B3</f><v>1</v></c></row>')
+    book = _package(tmp_path / "lin.xlsx", SHEET.format(dim="", rows=rows), names='<definedName name="x">S!$B$1</definedName>')
+    res = recalc(book, tmp_path / "o.xlsx")
+    flags = {i.address: (i.kind, i.reason) for i in res.flagged}
+    assert set(flags) == {"S!A3", "S!B3"} and flags["S!A3"][0] == "error" and "LINEST" in flags["S!A3"][1]
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx", data_only=True)["S"]
+    assert ws["A3"].value == 0 and ws["B3"].value == 1 and ws["C3"].value == 1
+    out, report = tmp_path / "set.xlsx", tmp_path / "r.json"
+    CliRunner().invoke(app, ["recalc", str(book), "-o", str(out), "--set", "x=4", "--report", str(report)])
+    got = {f["cell"]: f["reason"] for f in json.loads(report.read_text())["flagged"]}
+    assert got == {"S!A3": "error", "S!B3": "error"}
+    ws = openpyxl.load_workbook(out, data_only=True)["S"]
+    assert abs(ws["A3"].value) < 1e-12 and ws["B3"].value == pytest.approx(1.0)  # still a constant y

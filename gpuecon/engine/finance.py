@@ -4,10 +4,14 @@ Conventions (see docs/model.md): periods are months; rates named ``*_annual`` ar
 effective, converted with ``(1 + annual) ** (1/12) - 1``; cash flow ``t`` is at the end of
 month ``t`` and flow 0 is today (numpy-financial's convention, *not* Excel's ``NPV``, which
 discounts its first value: Excel equivalent ``=CF0 + NPV(rate, CF1:CFn)``).
+
+Longer than 500 lines: the general IRR solver (start, Halley passes, the bracketed fallback, the grid
+scan of several sign changes) keeps its one-row path beside the array path, sharing each step's function.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,7 +138,7 @@ def annuity_factor(rate: np.ndarray | float, periods: np.ndarray | float) -> np.
     safe = np.where(small, 1.0, r)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = _annuity(safe, n, np.expm1, np.log1p)
-    return np.where(small, n, out)
+    return np.where(small, n, out) if small.any() else out
 
 
 def _annuity(r, n, expm1, log1p):
@@ -247,17 +251,44 @@ def _start(cft: np.ndarray) -> np.ndarray:
     The NPVs at every grid rate are one matrix product; where a row changes sign between two
     grid points the start is the linear interpolation between them, elsewhere x = 1 (rate 0).
     """
-    m = cft.shape[0]
-    xg = 1.0 / (1.0 + _GRID_RATES)
-    xg = np.sort(xg[xg <= x_max(m - 1)])
-    vals = np.power.outer(xg, np.arange(m, dtype=float)) @ cft  # grid points x rows
+    xg, powers = _grid(cft.shape[0])
+    vals = powers @ cft  # grid points x rows
+    if cft.shape[1] == 1:  # one row: the same choice on Python floats
+        v, g = vals[:, 0].tolist(), xg.tolist()
+        pos = [f > 0 for f in v]
+        j = min(pos.count(pos[0]), len(g) - 1) - 1
+        if pos[j] == pos[j + 1]:
+            return np.ones(1)
+        x = _secant(g[j], g[j + 1], v[j], v[j + 1])  # f changes sign: fb - fa != 0
+        return np.array([x if math.isfinite(x) else 1.0])
     pos = vals > 0
     j = np.minimum((pos == pos[0]).sum(axis=0), xg.size - 1) - 1  # last grid point before the one sign flip
     cols = np.arange(cft.shape[1])
     xa, xb, fa, fb = xg[j], xg[j + 1], vals[j, cols], vals[j + 1, cols]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        x = xa - fa * (xb - xa) / (fb - fa)
+        x = _secant(xa, xb, fa, fb)
     return np.where((pos[j, cols] != pos[j + 1, cols]) & np.isfinite(x), x, 1.0)
+
+
+def _secant(xa, xb, fa, fb):
+    """Where the line through (xa, fa) and (xb, fb) crosses 0; floats or arrays."""
+    return xa - fa * (xb - xa) / (fb - fa)
+
+
+_GRIDS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _grid(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The start's grid in x = 1/(1+r) for m periods (ascending, within :func:`x_max`) and its powers x^t
+    (grid points x periods); cached per m (read-only)."""
+    got = _GRIDS.get(m)
+    if got is None:
+        xg = 1.0 / (1.0 + _GRID_RATES)
+        xg = np.sort(xg[xg <= x_max(m - 1)])
+        powers = np.power.outer(xg, np.arange(m, dtype=float))
+        xg.flags.writeable = powers.flags.writeable = False
+        got = _GRIDS[m] = (xg, powers)
+    return got
 
 
 def _horner2(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,10 +296,18 @@ def _horner2(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
 
     One row runs the same pass on Python floats (IEEE ``*`` and ``+`` as numpy's; no 1-element arrays).
     """
-    one = x.shape == (1,)
-    if one:
-        cft, x = cft[:, 0].tolist(), float(x[0])
-    f, d1, d2 = (0.0, 0.0, 0.0) if one else (np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
+    if x.shape == (1,):
+        return tuple(np.array([v]) for v in _horner_floats(cft[:, 0].tolist(), float(x[0])))
+    return _horner_pass(cft, x, np.zeros_like(x), np.zeros_like(x), np.zeros_like(x))
+
+
+def _horner_floats(flows: list[float], x: float) -> tuple[float, float, float]:
+    """:func:`_horner2` of one row on Python floats."""
+    return _horner_pass(flows, x, 0.0, 0.0, 0.0)
+
+
+def _horner_pass(cft, x, f, d1, d2):
+    """The Horner pass of :func:`_horner2` (in place on arrays; on floats for one row)."""
     for c in cft[::-1]:
         d2 *= x
         d2 += d1
@@ -276,7 +315,17 @@ def _horner2(cft: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
         d1 += f
         f *= x
         f += c
-    return (np.array([f]), np.array([d1]), np.array([d2])) if one else (f, d1, d2)
+    return f, d1, d2
+
+
+def _halley(x, f, d1, d2):
+    """Halley's step for a root of f, ``d2 = f''/2``: ``x − f f' / (f'^2 − f f''/2)``; floats or arrays."""
+    return x - f * d1 / (d1 * d1 - f * d2)
+
+
+def _settled(xn, x, xtol: float, top: float):
+    """(converged, in the domain): the step is below ``xtol`` relative; 0 < x <= top. Floats or arrays."""
+    return np.abs(xn - x) <= xtol * np.abs(x), np.isfinite(xn) & (xn > 0) & (xn <= top)
 
 
 def _newton(cft: np.ndarray, iters: int = 30, xtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
@@ -286,9 +335,12 @@ def _newton(cft: np.ndarray, iters: int = 30, xtol: float = 1e-7) -> tuple[np.nd
     :func:`_start`. A row is settled when its step is below ``xtol`` (relative: the error left
     after such a step is of order its cube) inside the domain 0 < x <= x_max; the rest go back
     as not converged. The first two passes run on every row (no gathering); then only the rest.
+    One row runs the same steps on numpy scalars (no 1-element arrays).
     """
     x = _start(cft)
     top = x_max(cft.shape[0] - 1)
+    if x.size == 1:
+        return _newton_one(cft[:, 0].tolist(), np.float64(x[0]), top, iters, xtol)
     done = np.zeros(x.size, bool)
     rows = np.arange(x.size)
     for k in range(iters):
@@ -297,9 +349,8 @@ def _newton(cft: np.ndarray, iters: int = 30, xtol: float = 1e-7) -> tuple[np.nd
         xr = x if full else x[rows]
         f, d1, d2 = _horner2(part, xr)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            xn = xr - f * d1 / (d1 * d1 - f * d2)
-        conv = np.abs(xn - xr) <= xtol * np.abs(xr)
-        ok = np.isfinite(xn) & (xn > 0) & (xn <= top)
+            xn = _halley(xr, f, d1, d2)
+        conv, ok = _settled(xn, xr, xtol, top)
         x[rows] = xn
         done[rows[conv & ok]] = True
         keep = ~conv & ok
@@ -309,6 +360,21 @@ def _newton(cft: np.ndarray, iters: int = 30, xtol: float = 1e-7) -> tuple[np.nd
         if rows.size == 0:
             break
     return x, done
+
+
+def _newton_one(flows: list[float], x: np.float64, top: float, iters: int, xtol: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_newton` for one row (flows as Python floats, x a numpy scalar): the same steps, so the same bits."""
+    done = False
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(iters):
+            f, d1, d2 = _horner_floats(flows, float(x))
+            xn = _halley(x, np.float64(f), np.float64(d1), np.float64(d2))
+            conv, ok = _settled(xn, x, xtol, top)
+            x = xn
+            if not ok or conv:
+                done = bool(ok)
+                break
+    return np.array([x]), np.array([done])
 
 
 def solve_bracketed(fun, lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, s_lo: np.ndarray, iters: int = 100,
@@ -452,6 +518,8 @@ def irr(cashflows: np.ndarray, guess: float = 0.01, chunk: int = 1 << 13) -> IRR
     """
     cf = np.atleast_2d(np.asarray(cashflows, dtype=float))
     n = cf.shape[0]
+    if n <= chunk:
+        return IRRResult(*_irr_block(cf, guess))
     rate = np.full(n, np.nan)
     reason = np.zeros(n, dtype=np.int8)
     for start in range(0, n, chunk):

@@ -101,6 +101,21 @@ def debt_schedule(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=N
     """
     import pandas as pd
 
+    return pd.DataFrame(debt_schedule_columns(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
+                                              debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
+                                              debt_amortization=debt_amortization, debt_min_dscr=debt_min_dscr,
+                                              debt_lag_interest=debt_lag_interest, **overrides))
+
+
+def debt_schedule_columns(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
+                          debt_tenor_years=None, debt_amortization="level", debt_min_dscr=None,
+                          debt_lag_interest="paid", **overrides) -> dict[str, np.ndarray]:
+    """The columns of :func:`debt_schedule` (one scenario) as numpy arrays, without building a DataFrame.
+
+    >>> c = debt_schedule_columns("H100", 2.0, debt_ltv_frac=0.5)
+    >>> round(float(c["debt_service_usd"][1]), 2)
+    557.98
+    """
     s = debt_schedule_arrays(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
                              debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
                              debt_amortization=debt_amortization, debt_min_dscr=debt_min_dscr,
@@ -116,13 +131,13 @@ def debt_schedule(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=N
 
     draw = np.zeros(width)
     draw[0] = float(s.loan_usd)
-    return pd.DataFrame({
+    return {
         "month": s.month, "opening_balance_usd": col(s.opening_usd), "drawdown_usd": draw,
         "interest_usd": col(s.interest_usd), "capitalised_interest_usd": col(s.capitalised_usd),
         "principal_usd": col(s.principal_usd), "debt_service_usd": col(s.debt_service_usd),
         "closing_balance_usd": col(s.closing_usd), "cfads_usd": col(s.cfads_usd), "dscr": col(s.dscr),
         "interest_tax_shield_usd": col(s.tax_shield_usd), "equity_cash_flow_usd": col(s.equity_usd),
-    })
+    }
 
 
 def equity_cash_flows(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, debt_rate_annual=None,
@@ -175,11 +190,11 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
     rent = check_rent(rent_usd_per_gpu_hour)
     t = project_terms(a)
     debt_arrays = (debt.ltv_frac, debt.rate_annual, debt.tenor_months, debt.min_dscr)
-    shape = np.broadcast_shapes(np.shape(rent), *(np.shape(getattr(t, k)) for k in t.__dataclass_fields__),
-                                *(np.shape(x) for x in debt_arrays))
+    shapes = [_shape(x) for x in (rent, *(getattr(t, k) for k in t.__dataclass_fields__), *debt_arrays)]
+    shape = np.broadcast_shapes(*shapes) if any(shapes) else ()
     size = int(np.prod(shape))
     if size <= _BLOCK_ROWS:
-        shape, equity = equity_flat(a, rent, debt, {})
+        shape, equity = equity_flat(a, rent, debt, {}, t)
         annual, reason = _equity_irr_rows(equity)
         return EquityIRR(annual.reshape(shape), reason.reshape(shape))
     # large batches: blocks of rows, so each block's flows stay small in memory (vectorized within a block)
@@ -215,6 +230,12 @@ def equity_irr_detail(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_fr
 
 
 _BLOCK_ROWS = 1 << 15
+
+
+def _shape(x) -> tuple:
+    """``np.shape(x)``, read from the attribute where there is one (arrays, numpy scalars)."""
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
 
 
 def _flat_or_same(value: np.ndarray, shape: tuple) -> object:
@@ -305,15 +326,15 @@ def min_dscr(system=None, /, rent_usd_per_gpu_hour=None, *, debt_ltv_frac=None, 
     >>> round(float(min_dscr("H100", 2.0, debt_ltv_frac=0.5)), 4)
     1.5181
     """
-    s = debt_schedule_arrays(system, rent_usd_per_gpu_hour, debt_ltv_frac=debt_ltv_frac,
-                             debt_rate_annual=debt_rate_annual, debt_tenor_years=debt_tenor_years,
-                             debt_amortization=debt_amortization, debt_min_dscr=debt_min_dscr,
-                             debt_lag_interest=debt_lag_interest, **overrides)
-    d = s.dscr
-    has = np.isfinite(d).any(axis=-1)
-    return np.where(has, np.nanmin(np.where(np.isfinite(d), d, np.inf), axis=-1), np.nan)
+    a = as_assumptions(system, **overrides)
+    debt = debt_terms(debt_ltv_frac, debt_rate_annual, debt_tenor_years, debt_amortization, debt_min_dscr,
+                      debt_lag_interest, assumptions=a)
+    shape, *_, d, _, _ = schedule_flat(a, rent_usd_per_gpu_hour, debt, {})
+    finite = np.isfinite(d)
+    return np.where(finite.any(axis=-1), np.where(finite, d, np.inf).min(axis=-1), np.nan).reshape(shape)
 
 
 __all__ = ["DebtSchedule", "EquityIRR", "MaxLTV", "Payback", "debt_schedule", "debt_schedule_arrays",
+           "debt_schedule_columns",
            "equity_cash_flows", "equity_irr", "equity_irr_detail", "max_ltv", "max_ltv_detail", "min_dscr",
            "payback_detail", "payback_months"]

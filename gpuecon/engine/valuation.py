@@ -128,18 +128,23 @@ def _flows(system, age_years, rent_usd_per_gpu_hour, rent_change_annual, overrid
     """(flows shaped scenarios + (C_max,), end month C and residual per scenario)."""
     a, age, rent, g = _inputs(system, age_years, rent_usd_per_gpu_hour, rent_change_annual, overrides)
     life = _life(a, age)
-    shape = np.broadcast_shapes(np.shape(rent), np.shape(g), *(np.shape(x) for x in vars(life).values()))
-    size = int(np.prod(shape))
+    values = (life.whole, life.stub, life.end, g, rent, life.hours, life.opex_month, life.residual)
+    if all(np.ndim(x) == 0 for x in values):  # one scenario: one small array, the columns as views
+        shape = ()
+        F, f, C, G, R, hours, opex, residual = np.array(values, dtype=float)[:, None, None]
+    else:
+        shape = np.broadcast_shapes(*(np.shape(x) for x in values))
+        size = int(np.prod(shape))
 
-    def flat(x):
-        x = np.asarray(x, float)
-        return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(size, 1)
+        def flat(x):
+            x = np.asarray(x, float)
+            return (x if x.shape == shape else np.broadcast_to(x, shape)).reshape(size, 1)
 
-    F, f, C = flat(life.whole), flat(life.stub), flat(life.end)
+        F, f, C, G, R, hours, opex, residual = (flat(x) for x in values)
     k = np.arange(1, int(C.max(initial=0)) + 1, dtype=float)[None, :]
     w = np.where(k <= F, 1.0, np.where(k == F + 1.0, f, 0.0))
-    grow = np.power(1.0 + flat(g), k / 12.0)
-    cf = w * (flat(rent) * flat(life.hours) * grow - flat(life.opex_month)) + np.where(k == C, flat(life.residual), 0.0)
+    grow = np.power(1.0 + G, k / 12.0)
+    cf = w * (R * hours * grow - opex) + np.where(k == C, residual, 0.0)
     return (cf.reshape(shape + (cf.shape[1],)), np.broadcast_to(life.end, shape),
             np.broadcast_to(life.residual, shape))
 

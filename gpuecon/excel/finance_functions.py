@@ -9,6 +9,8 @@ The debt fields also come from the ``assumptions`` range (``debt_ltv_frac``, ``d
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..engine import financing, valuation
@@ -130,16 +132,15 @@ def debt_schedule(system, rent_usd_per_gpu_hour, ltv=None, debt_rate=None, tenor
             args[_DEBT_ARGS[name]] = x
     rent = single_value(rent_usd_per_gpu_hour)
     a = Assumptions(read_system(single_value(system), overrides), **args)
-    s = financing.debt_schedule(a, rent)
-    months = s["month"].to_numpy(dtype=float)
-    life_age = months / 12.0
-    value = np.asarray(valuation.gpu_value(a, life_age, rent), dtype=float)
+    s = financing.debt_schedule_columns(a, rent)
+    months = s["month"].astype(float)
+    value = np.asarray(valuation.gpu_value(a, months / 12.0, rent), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ltv_frac = np.where(value > 0, s["closing_balance_usd"] / np.where(value > 0, value, 1.0), np.nan)
+    dscr = [d if math.isfinite(d) else "" for d in s["dscr"].tolist()]  # blank where no debt service
+    ltv_cells = [x if math.isfinite(x) else "" for x in ltv_frac.tolist()]
+    columns = [months, s["opening_balance_usd"], s["interest_usd"], s["principal_usd"], s["debt_service_usd"],
+               s["closing_balance_usd"], s["cfads_usd"]]
     out: list[list[object]] = [list(DEBT_SCHEDULE_HEADER)]
-    for i, row in enumerate(s.itertuples(index=False)):
-        dscr = float(row.dscr)
-        ltv_i = float(row.closing_balance_usd) / value[i] if value[i] > 0 else float("nan")
-        out.append([float(row.month), float(row.opening_balance_usd), float(row.interest_usd),
-                    float(row.principal_usd), float(row.debt_service_usd), float(row.closing_balance_usd),
-                    float(row.cfads_usd), dscr if np.isfinite(dscr) else "", float(value[i]),
-                    float(ltv_i) if np.isfinite(ltv_i) else ""])
+    out += [list(row) for row in zip(*(c.tolist() for c in columns), dscr, value.tolist(), ltv_cells, strict=True)]
     return out

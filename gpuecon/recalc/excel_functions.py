@@ -20,6 +20,8 @@ behaviour, and the cases it is not sure of raise :class:`Unsupported`, so that t
   ``IPMT(12.5%,1,10,-10000)`` is 1250); ``#NUM!`` when the period is outside 1..nper.
 * ``TEXT`` with a number format (:mod:`.text_format`).
 * complex-number text (IM*, COMPLEX), ``TYPE``, ``N``, ``TRUNC``, ``SKEW``: :mod:`.excel_values`.
+* a text typed where a number or a logical is expected (LEFT/RIGHT/MID/REPLACE counts, IF's test,
+  AND/OR/XOR, LARGE/SMALL of one typed value, VALUE with currency and separators): :mod:`.coercion`.
 
 :data:`NOT_EVALUABLE` lists the functions known to differ from Excel that are not replaced (their cells
 keep the saved value, stale after a change); :data:`SCALAR_ARGS` the arguments Excel reads as one value
@@ -37,8 +39,10 @@ import re
 import numpy as np
 
 from .bridge import fx
+from .coercion import NUMERIC_TEXT_ARGS
 from .errors import Unsupported
 from .excel_values import IGNORE_TEXT_IN_ARRAYS
+from .rounding import NEAR_ZERO, near_zero_checked
 from .text_format import text_function
 
 __all__ = ["AGGREGATE_FUNCTIONS", "NOT_EVALUABLE", "SCALAR_ARGS", "OMITTED_AS_NONE", "RANGE_TO", "aggregate", "aggregate_problem", "SOLVER_ABS_TOL", "SUBTOTAL_FUNCTIONS", "Unsupported", "override", "range_to", "subtotal",
@@ -91,7 +95,15 @@ RANGE_TO = "GPUECON.RANGE_TO"
 
 def override(name: str, fn, reference_args: list[bool]):
     """The function recalc calls for ``name`` (bare, upper case): a replacement or ``fn`` itself.
-    ``reference_args[i]``: the i-th argument is a reference in the formula (not a computed value)."""
+    ``reference_args[i]``: the i-th argument is a reference in the formula (not a computed value).
+    LINEST, TREND, PPMT, XNPV, MINVERSE note a result within rounding of zero (:mod:`.rounding`)."""
+    new = _override(name, fn, reference_args)
+    if name in NEAR_ZERO:
+        return near_zero_checked(name, new)
+    return new
+
+
+def _override(name: str, fn, reference_args: list[bool]):
     first_ref = bool(reference_args) and reference_args[0]
     if name == RANGE_TO:
         return range_to
@@ -135,6 +147,10 @@ def override(name: str, fn, reference_args: list[bool]):
             return functools.partial(ev.is_number, fn)
         if name in ("SKEW", "SKEW.P"):
             return ev.text_ignored(name, ev.skew_function(population=name == "SKEW.P"))
+        if name in ("LARGE", "SMALL"):
+            from .coercion import typed_array
+
+            return typed_array(ev.text_ignored(name, fn), reference_args)
         if name in IGNORE_TEXT_IN_ARRAYS:
             return ev.text_ignored(name, fn)
         if name == "TYPE":
@@ -142,6 +158,16 @@ def override(name: str, fn, reference_args: list[bool]):
         if name == "N":
             return functools.partial(ev.n_value, fn)
         return ev.trunc_function()
+    if name in NUMERIC_TEXT_ARGS or name in ("IF", "AND", "OR", "XOR", "VALUE"):
+        from . import coercion as co
+
+        if name == "IF":
+            return co.logical_test(fn)
+        if name in ("AND", "OR", "XOR"):
+            return co.logical_args(fn, reference_args)
+        if name == "VALUE":
+            return co.value_function(fn)
+        return co.numeric_text_args(fn, NUMERIC_TEXT_ARGS[name])
     return fn
 
 

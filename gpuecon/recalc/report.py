@@ -10,7 +10,8 @@
   on one: it shows the saved (now out of date) value, or a value computed from it;
 * ``volatile``: RAND, NOW, TODAY, ... and every cell that depends on them;
 * ``unsupported``: as ``kept saved value``, but the book saved no value (the cell shows ``#NAME?``);
-* ``error``: the evaluation itself failed (the tool's error, not the book's);
+* ``error``: the evaluation itself failed (the tool's error, not the book's), or a result is zero up to
+  rounding (:mod:`.rounding`); the saved value is kept when no precedent changed;
 * ``mismatch``: no precedent changed, but the recalculated value differs from the value the book saved
   (to 1e-9 relative). The recalculated value is written (a book saved with stale values, by a
   generator or in manual calculation mode, is what recalculation is for) and both are reported.

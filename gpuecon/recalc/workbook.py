@@ -41,6 +41,7 @@ from .names import NamedCells, check_field_value
 from .program import Program
 from .refs import Rect, References, a1, quote
 from .report import close, collect_issues, problem_reason, show
+from .rounding import NOTES
 
 __all__ = ["Issue", "RecalcError", "RecalcResult", "Workbook", "recalc", "UDF_NAMES", "parse_value"]
 
@@ -297,9 +298,13 @@ class Workbook(NamedCells):
         return id(node) in self._done or (self._todo is not None and id(node) not in self._todo)
 
     def _eval_one(self, prog: Program, node: Node) -> object:
+        NOTES.clear()
         try:
             with np.errstate(all="ignore"), evaluating(self, node) if node.dynamic else nullcontext():
-                return prog([self._operand_value(op) for op in node.operands])
+                result = prog([self._operand_value(op) for op in node.operands])
+            if NOTES:  # a result within rounding of zero (.rounding): reported
+                node.note = NOTES[0]
+            return result
         except Exception as exc:  # noqa: BLE001 - one cell's failure must not stop the rest
             if isinstance(exc, NotYetComputed):
                 self._deferred.setdefault(id(node), []).append(exc.cell)  # type: ignore[arg-type]
@@ -387,6 +392,8 @@ class Workbook(NamedCells):
             flag = ("stale", "depends on a cell that cannot be recalculated after the change")
         elif node.note:
             flag = ("error", node.note)
+            if nid not in self._dirty and self._keep_saved_on_error(node, keys):
+                flag = ("error", f"{node.note}; kept the saved value")
         elif node.external:
             flag = ("external link", f"computed from the values the book caches for {node.external}")
         if nid not in self._dirty and nid not in self._volatile:
@@ -402,6 +409,19 @@ class Workbook(NamedCells):
         if flag is not None:
             for key in keys:
                 self.flags[key] = flag
+
+    def _keep_saved_on_error(self, node: Node, keys: list[Key]) -> bool:
+        """The tool's own evaluation failed and no precedent changed: the value Excel saved is written
+        (and read by the dependants) where the book has one. Whether any was kept."""
+        kept = False
+        for key in keys:
+            old = self.cached.get(key)
+            if old is not None:
+                self.values[key] = old
+                kept = True
+        node.value = self.values.get((node.sheet, node.row, node.col) if node.area is None
+                                     else (node.sheet, node.area[0], node.area[1]))
+        return kept
 
     def _solver_agrees(self, node: Node, key: Key, new: object, old: object) -> bool:
         """An iterative solver's result (XIRR, IRR) within Excel's documented precision of the value
