@@ -115,10 +115,7 @@ def capex_parts_of(a: Assumptions | ScalarFields) -> dict[str, np.ndarray]:
     :attr:`~gpuecon.engine.assumptions.Assumptions.scalar`) or the assumptions themselves. Excel:
     the Model (native) capex rows, as in :func:`capex_breakdown_usd_per_gpu`.
 
-    Parameters
-    ----------
-    a : Assumptions or ScalarFields
-        Validated fields.
+    {fields_params}
 
     Returns
     -------
@@ -270,10 +267,7 @@ def tco_items_of(a: Assumptions | ScalarFields) -> dict[str, np.ndarray]:
 
     The one TCO formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`tco_breakdown`.
 
-    Parameters
-    ----------
-    a : Assumptions or ScalarFields
-        Validated fields.
+    {fields_params}
 
     Returns
     -------
@@ -365,10 +359,7 @@ def opex_of(a: Assumptions | ScalarFields, capex=None) -> np.ndarray:
 
     The one opex formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`opex_usd_per_gpu_hour`.
 
-    Parameters
-    ----------
-    a : Assumptions or ScalarFields
-        Validated fields.
+    {fields_params}
     capex : float or ndarray, optional
         All-in capex per GPU, USD, when the caller has it (default: :func:`capex_parts_of`).
 
@@ -436,10 +427,7 @@ def performance_of(a: Assumptions | ScalarFields, basis: str) -> np.ndarray:
 
     The one performance formula (see :func:`capex_parts_of` for ``a``). Excel: as :func:`performance`.
 
-    Parameters
-    ----------
-    a : Assumptions or ScalarFields
-        Validated fields.
+    {fields_params}
     basis : str
         ``BF16``, ``FP8``, ``FP4``, ``FP4_SPARSE`` or ``MEM_BW``.
 

@@ -40,6 +40,9 @@ FRAGMENTS = {
     "catalog_params": ("Parameters\n----------\nsystem : System, str or None\n"
                        "    A catalog system, its name or alias, or None for a custom system."),
 }
+FRAGMENTS["fields_params"] = ("Parameters\n----------\na : Assumptions or ScalarFields\n"
+                              "    Validated fields: one scenario as Python floats (``a.scalar``) or the assumptions\n"
+                              "    themselves (floats or arrays); the formula is the same for both.")
 FRAGMENTS["lookup_params"] = ("Parameters\n----------\nsystem : str or array of str\n"
                               "    Catalog name or alias.\n"
                               "model : str or array of str\n"

@@ -176,10 +176,7 @@ def terms_of(a: Assumptions | ScalarFields) -> ProjectTerms:
     Python floats, :attr:`~gpuecon.engine.assumptions.Assumptions.scalar`) or the assumptions.
     Excel: Model (native) section "Project terms", as in :func:`project_terms`.
 
-    Parameters
-    ----------
-    a : Assumptions or ScalarFields
-        Validated fields.
+    {fields_params}
 
     Returns
     -------
