@@ -198,3 +198,24 @@ def test_a_range_read_as_one_value_in_one_cell_is_intersected_or_reported(tmp_pa
     ws = openpyxl.load_workbook(out, data_only=True)["S"]
     assert ws["D5"].value == pytest.approx(0.8414709848078965)  # SIN(1)
     assert ws["B3"].value == "4-1"
+
+
+def test_a_cell_that_did_not_reproduce_excel_is_not_trusted_after_a_change(tmp_path: Path) -> None:
+    """A formula whose value on the book's own inputs differs from the value Excel saved (as for the
+    corpus's remaining `mismatch` cells, a function implemented differently from Excel's) cannot be
+    trusted once a change reaches it: with ``--set`` it and what reads it are ``stale``, never silent."""
+    rows = ('<row r="1"><c r="A1"><v>2</v></c><c r="B1"><f>A1*10</f><v>99</v></c>'
+            '<c r="C1"><f>B1*0</f><v>0</v></c><c r="D1"><f>A1+1</f><v>3</v></c></row>')
+    book = _package(tmp_path / "m.xlsx", SHEET.format(dim="", rows=rows),
+                    names='<definedName name="Rate">S!$A$1</definedName>')
+    unchanged = recalc(book, tmp_path / "o.xlsx")
+    assert {i.address: i.kind for i in unchanged.flagged} == {"S!B1": "mismatch"}  # 2*10 = 20, saved 99
+    report = tmp_path / "r.json"
+    r = CliRunner().invoke(app, ["recalc", str(book), "-o", str(tmp_path / "s.xlsx"), "--set", "Rate=3",
+                                 "--report", str(report)])
+    assert r.exit_code == 1, r.output  # a written value that is not verified
+    got = {f["cell"]: (f["reason"], f["detail"]) for f in json.loads(report.read_text())["flagged"]}
+    assert set(got) == {"S!B1", "S!C1"} and {k for k, _ in got.values()} == {"stale"}
+    assert "saved 99" in got["S!B1"][1] and "not verified" in got["S!C1"][1]
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx", data_only=True)["S"]
+    assert (ws["B1"].value, ws["C1"].value, ws["D1"].value) == (30, 0, 4)  # 3*10, 30*0, 3+1; D1 unflagged

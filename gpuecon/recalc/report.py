@@ -7,7 +7,8 @@
   the link (the saved value is kept where the cache lacks the cell);
 * ``circular``: part of a circular reference (no iterative calculation); the saved value is kept if any;
 * ``stale``: a cell the tool cannot evaluate whose precedents changed (``--set``), or a cell that depends
-  on one: it shows the saved (now out of date) value, or a value computed from it;
+  on one: it shows the saved (now out of date) value, or a value computed from it; also a cell a change
+  reaches that did not give back Excel's saved value on the unchanged book, and its readers (unverified);
 * ``volatile``: RAND, NOW, TODAY, ... and every cell that depends on them;
 * ``unsupported``: as ``kept saved value``, but the book saved no value (the cell shows ``#NAME?``);
 * ``error``: the evaluation itself failed (the tool's error, not the book's), or a result is zero up to

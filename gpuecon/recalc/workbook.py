@@ -65,6 +65,7 @@ class Workbook(NamedCells):
         self._volatile: set[int] = set()  # ids of volatile nodes and what depends on them
         self._dirty: set[int] = set()  # ids of the nodes downstream of a changed input
         self._stale: set[int] = set()  # ids of the nodes downstream of a changed cell that cannot be evaluated
+        self._unverified: dict[int, str] = {}  # ids of the nodes not reproducing Excel unchanged (+ readers) -> why
         self.flags: dict[Key, tuple[str, str]] = {}  # cell -> (reason, detail): see .report
         self._done: set[int] = set()  # ids of the nodes evaluated by the calculation under way
         self._todo: set[int] | None = None  # what the calculation under way evaluates (None: all)
@@ -394,6 +395,8 @@ class Workbook(NamedCells):
             flag = ("error", node.note)
             if nid not in self._dirty and self._keep_saved_on_error(node, keys):
                 flag = ("error", f"{node.note}; kept the saved value")
+        elif nid in self._dirty and nid in self._unverified:
+            flag = ("stale", self._unverified[nid])
         elif node.external:
             flag = ("external link", f"computed from the values the book caches for {node.external}")
         if nid not in self._dirty and nid not in self._volatile:
@@ -508,8 +511,23 @@ class Workbook(NamedCells):
 
     # --- inputs --------------------------------------------------------------------------------------
 
-    def set_inputs(self, values: Mapping[str, object]) -> list[Node]:
-        """Change named inputs; returns the formula cells that read them (what to recompute)."""
+    def note_mismatches(self) -> None:
+        """After calculating the unchanged book: a cell that did not give back the value Excel saved (a
+        ``mismatch``), and every cell that reads it, is ``stale`` once a change reaches it, since its
+        formula did not reproduce Excel on the book's own inputs (the value computed after the change is
+        written, unverified)."""
+        first = {id(n): (n, d) for k, (kind, d) in self.flags.items() if kind == "mismatch"
+                 for n in [self.node_at.get(k)] if n is not None}
+        if not first:
+            return
+        why = {nid: f"did not reproduce the value the book saved before the change ({d}); its value after "
+                    "the change is not verified" for nid, (_, d) in first.items()}
+        for nid in self.downstream(n for n, _ in first.values()):
+            self._unverified[nid] = why.get(nid, "depends on a cell that did not reproduce the value the book "
+                                                 "saved before the change; not verified after it")
+
+    def check_inputs(self, values: Mapping[str, object]) -> dict[str, Key]:
+        """Each named input's cell, every name and value checked (nothing changes)."""
         keys: dict[str, Key] = {}
         for name in values:  # every name checked before anything changes
             key = self.check_input(name)
@@ -520,6 +538,11 @@ class Workbook(NamedCells):
                                   "same_input", input=name, other=other, address=address)
             keys[name] = key
             check_field_value(name, self.input_cell(name)[0], values[name])
+        return keys
+
+    def set_inputs(self, values: Mapping[str, object]) -> list[Node]:
+        """Change named inputs; returns the formula cells that read them (what to recompute)."""
+        keys = self.check_inputs(values)
         touched: list[Node] = []
         for name, value in values.items():
             key = keys[name]
@@ -554,6 +577,7 @@ class Workbook(NamedCells):
         """Set named inputs, recompute what depends on them, return the named outputs (batch --workbook)."""
         if not self._calculated:
             self.calculate()
+            self.note_mismatches()
             self._calculated = True
         touched = self.set_inputs(sets)
         if touched:
@@ -632,9 +656,15 @@ def _recalc(src: Path, dst: Path, sets: Mapping[str, object] | None, in_place: b
     seconds["load"] = t1 - t0
     for name in outputs or ():
         wb.check_output(name)
-    if sets:
-        wb.set_inputs(sets)
-    wb.calculate()
+    if sets and wb._has_saved:  # the unchanged book first: which formulas do not reproduce Excel's values
+        wb.check_inputs(sets)  # a bad name or value is refused before any work
+        wb.calculate()
+        wb.note_mismatches()
+        wb.calculate(only=wb.set_inputs(sets))  # then what the change reaches; the rest is as computed
+    else:
+        if sets:
+            wb.set_inputs(sets)
+        wb.calculate()
     t2 = time.perf_counter()
     seconds["calculate"] = t2 - t1
     issues = wb.collect_issues()
