@@ -404,10 +404,7 @@ def performance(a: Assumptions, basis: str) -> np.ndarray:
     ndarray
         PFLOPS per GPU (TB/s for MEM_BW), shape of the field.
 
-    Raises
-    ------
-    GpueconError
-        An unknown basis, or a figure that is not marketed (blank) or not above 0.
+    {raises_performance}
 
     Examples
     --------
@@ -436,10 +433,7 @@ def performance_of(a: Assumptions | ScalarFields, basis: str) -> np.ndarray:
     float or ndarray
         PFLOPS (TB/s for ``MEM_BW``) per GPU, delivered.
 
-    Raises
-    ------
-    GpueconError
-        An unknown basis, or a figure that is not marketed (blank) or not above 0.
+    {raises_performance}
 
     Examples
     --------

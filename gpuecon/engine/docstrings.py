@@ -43,6 +43,8 @@ FRAGMENTS = {
 FRAGMENTS["fields_params"] = ("Parameters\n----------\na : Assumptions or ScalarFields\n"
                               "    Validated fields: one scenario as Python floats (``a.scalar``) or the assumptions\n"
                               "    themselves (floats or arrays); the formula is the same for both.")
+FRAGMENTS["raises_performance"] = ("Raises\n------\nGpueconError\n"
+                                   "    An unknown basis, or a figure that is not marketed (blank) or not above 0.")
 FRAGMENTS["lookup_params"] = ("Parameters\n----------\nsystem : str or array of str\n"
                               "    Catalog name or alias.\n"
                               "model : str or array of str\n"
